@@ -1,0 +1,36 @@
+//! The `spi` binary: parses arguments, reads files and the environment, prints results.
+//!
+//! Every command lives in its own module under `cmd/`; this file only dispatches. Exit codes:
+//! 0 success, 1 a domain "no" that the user asked to be an error (e.g. `spi spi verify` rejecting a
+//! certificate), 2 bad input or usage (clap's own convention), 3 an internal failure.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+/// safepareto: exact tools for safe Pareto improvements.
+#[derive(Parser)]
+#[command(name = "spi", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse a normal-form game: show, reduce (IESDS), equilibria, PMM, bargaining.
+    #[command(subcommand)]
+    Game(cmd::game::GameCommand),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Game(c) => cmd::game::run(c),
+    };
+    if let Err(err) = result {
+        // One line per cause, outermost first: the file and JSON path come from the context chain.
+        eprintln!("error: {err:#}");
+        std::process::exit(cmd::exit_code(&err));
+    }
+}
