@@ -46,7 +46,13 @@ impl Reduction {
 }
 
 /// Whether `b` strictly dominates `a` for `player` against every profile of the others' `alive` actions.
-pub fn strictly_dominates(game: &Game, alive: &[Vec<usize>], player: usize, b: usize, a: usize) -> bool {
+pub fn strictly_dominates(
+    game: &Game,
+    alive: &[Vec<usize>],
+    player: usize,
+    b: usize,
+    a: usize,
+) -> bool {
     let others: Vec<usize> = (0..game.num_players()).filter(|&j| j != player).collect();
     let shape: Vec<usize> = others.iter().map(|&j| alive[j].len()).collect();
     let mut profile = vec![0usize; game.num_players()];
@@ -66,7 +72,10 @@ pub fn strictly_dominates(game: &Game, alive: &[Vec<usize>], player: usize, b: u
 
 /// An action of `player` among `alive` that strictly dominates `a`, if any (the first in order).
 pub fn dominator(game: &Game, alive: &[Vec<usize>], player: usize, a: usize) -> Option<usize> {
-    alive[player].iter().copied().find(|&b| b != a && strictly_dominates(game, alive, player, b, a))
+    alive[player]
+        .iter()
+        .copied()
+        .find(|&b| b != a && strictly_dominates(game, alive, player, b, a))
 }
 
 /// Iterated elimination of strictly dominated actions, starting from `alive`.
@@ -79,12 +88,20 @@ pub fn iesds_from(game: &Game, mut alive: Vec<Vec<usize>>) -> Reduction {
         for player in 0..game.num_players() {
             for &a in &alive[player] {
                 if let Some(b) = dominator(game, &alive, player, a) {
-                    removed.push(Elimination { round, player, action: a, dominated_by: b });
+                    removed.push(Elimination {
+                        round,
+                        player,
+                        action: a,
+                        dominated_by: b,
+                    });
                 }
             }
         }
         if removed.is_empty() {
-            return Reduction { surviving: alive, trace };
+            return Reduction {
+                surviving: alive,
+                trace,
+            };
         }
         for e in &removed {
             alive[e.player].retain(|&x| x != e.action);
@@ -95,7 +112,10 @@ pub fn iesds_from(game: &Game, mut alive: Vec<Vec<usize>>) -> Reduction {
 
 /// Iterated elimination of strictly dominated actions on the whole game.
 pub fn iesds(game: &Game) -> Reduction {
-    iesds_from(game, game.shape().iter().map(|&k| (0..k).collect()).collect())
+    iesds_from(
+        game,
+        game.shape().iter().map(|&k| (0..k).collect()).collect(),
+    )
 }
 
 /// IESDS removing one dominated action at a time in the order chosen by `pick` (an index into the

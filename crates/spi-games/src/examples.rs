@@ -22,13 +22,41 @@ impl Example {
 
 /// Every named example, in the order `spi game list` shows them.
 pub const EXAMPLES: &[Example] = &[
-    Example { key: "demand-game", source: "Oesterheld & Conitzer 2022, Table 1 (the Demand Game)", build: demand_game },
-    Example { key: "prisoners-dilemma", source: "Oesterheld & Conitzer 2022, Sec. 3 (C/C 3,3; C/D 1,4; D/C 4,1; D/D 2,2)", build: prisoners_dilemma },
-    Example { key: "program-pd", source: "DiGiovanni et al. / open-source game theory (C/C 2,2; C/D 0,3; D/C 3,0; D/D 1,1)", build: program_pd },
-    Example { key: "chicken", source: "DiGiovanni et al. 2024 (PMM example: (3,3),(1,4),(4,1),(0,0))", build: chicken },
-    Example { key: "scheduling", source: "DiGiovanni et al. 2024 (the Scheduling Game)", build: scheduling },
-    Example { key: "matching-pennies", source: "textbook zero-sum game with a unique mixed equilibrium", build: matching_pennies },
-    Example { key: "battle-of-the-sexes", source: "textbook coordination game with two pure and one mixed equilibrium", build: battle_of_the_sexes },
+    Example {
+        key: "demand-game",
+        source: "Oesterheld & Conitzer 2022, Table 1 (the Demand Game)",
+        build: demand_game,
+    },
+    Example {
+        key: "prisoners-dilemma",
+        source: "Oesterheld & Conitzer 2022, Sec. 3 (C/C 3,3; C/D 1,4; D/C 4,1; D/D 2,2)",
+        build: prisoners_dilemma,
+    },
+    Example {
+        key: "program-pd",
+        source: "DiGiovanni et al. / open-source game theory (C/C 2,2; C/D 0,3; D/C 3,0; D/D 1,1)",
+        build: program_pd,
+    },
+    Example {
+        key: "chicken",
+        source: "DiGiovanni et al. 2024 (PMM example: (3,3),(1,4),(4,1),(0,0))",
+        build: chicken,
+    },
+    Example {
+        key: "scheduling",
+        source: "DiGiovanni et al. 2024 (the Scheduling Game)",
+        build: scheduling,
+    },
+    Example {
+        key: "matching-pennies",
+        source: "textbook zero-sum game with a unique mixed equilibrium",
+        build: matching_pennies,
+    },
+    Example {
+        key: "battle-of-the-sexes",
+        source: "textbook coordination game with two pure and one mixed equilibrium",
+        build: battle_of_the_sexes,
+    },
 ];
 
 /// Looks an example up by key.
@@ -55,17 +83,32 @@ pub fn demand_game() -> Game {
 
 /// OC's Prisoner's Dilemma.
 pub fn prisoners_dilemma() -> Game {
-    bimatrix_game("prisoners-dilemma", &["C", "D"], &["C", "D"], &[&[(3, 3), (1, 4)], &[(4, 1), (2, 2)]])
+    bimatrix_game(
+        "prisoners-dilemma",
+        &["C", "D"],
+        &["C", "D"],
+        &[&[(3, 3), (1, 4)], &[(4, 1), (2, 2)]],
+    )
 }
 
 /// The Prisoner's Dilemma used for program games (formal.md §3).
 pub fn program_pd() -> Game {
-    bimatrix_game("program-pd", &["C", "D"], &["C", "D"], &[&[(2, 2), (0, 3)], &[(3, 0), (1, 1)]])
+    bimatrix_game(
+        "program-pd",
+        &["C", "D"],
+        &["C", "D"],
+        &[&[(2, 2), (0, 3)], &[(3, 0), (1, 1)]],
+    )
 }
 
 /// Chicken: swerve (S) or dare (D).
 pub fn chicken() -> Game {
-    bimatrix_game("chicken", &["S", "D"], &["S", "D"], &[&[(3, 3), (1, 4)], &[(4, 1), (0, 0)]])
+    bimatrix_game(
+        "chicken",
+        &["S", "D"],
+        &["S", "D"],
+        &[&[(3, 3), (1, 4)], &[(4, 1), (0, 0)]],
+    )
 }
 
 /// DCM's Scheduling Game: both want to meet; 1 prefers Slot1, 2 prefers Slot2, Slot3 is a poor compromise.
@@ -75,16 +118,30 @@ pub fn scheduling() -> Game {
         "scheduling",
         &a,
         &a,
-        &[&[(3, 1), (0, 0), (0, 0)], &[(0, 0), (1, 3), (0, 0)], &[(0, 0), (0, 0), (1, 1)]],
+        &[
+            &[(3, 1), (0, 0), (0, 0)],
+            &[(0, 0), (1, 3), (0, 0)],
+            &[(0, 0), (0, 0), (1, 1)],
+        ],
     )
 }
 
 /// Matching pennies.
 pub fn matching_pennies() -> Game {
-    bimatrix_game("matching-pennies", &["H", "T"], &["H", "T"], &[&[(1, -1), (-1, 1)], &[(-1, 1), (1, -1)]])
+    bimatrix_game(
+        "matching-pennies",
+        &["H", "T"],
+        &["H", "T"],
+        &[&[(1, -1), (-1, 1)], &[(-1, 1), (1, -1)]],
+    )
 }
 
 /// Battle of the sexes.
 pub fn battle_of_the_sexes() -> Game {
-    bimatrix_game("battle-of-the-sexes", &["Opera", "Football"], &["Opera", "Football"], &[&[(2, 1), (0, 0)], &[(0, 0), (1, 2)]])
+    bimatrix_game(
+        "battle-of-the-sexes",
+        &["Opera", "Football"],
+        &["Opera", "Football"],
+        &[&[(2, 1), (0, 0)], &[(0, 0), (1, 2)]],
+    )
 }

@@ -96,7 +96,10 @@ impl Game {
             return Err(GameError::NoPlayers);
         }
         if actions.len() != n {
-            return Err(GameError::ActionSetCount { players: n, action_sets: actions.len() });
+            return Err(GameError::ActionSetCount {
+                players: n,
+                action_sets: actions.len(),
+            });
         }
         let mut seen = HashSet::new();
         for p in &players {
@@ -111,17 +114,31 @@ impl Game {
             let mut seen = HashSet::new();
             for a in acts {
                 if !seen.insert(a.as_str()) {
-                    return Err(GameError::DuplicateAction { player: p.clone(), action: a.clone() });
+                    return Err(GameError::DuplicateAction {
+                        player: p.clone(),
+                        action: a.clone(),
+                    });
                 }
             }
         }
         let profiles = count_profiles(&actions)?;
         let expected = profiles * n;
         if payoffs.len() != expected {
-            return Err(GameError::PayoffCount { profiles, players: n, expected, found: payoffs.len() });
+            return Err(GameError::PayoffCount {
+                profiles,
+                players: n,
+                expected,
+                found: payoffs.len(),
+            });
         }
         let strides = strides_of(&actions);
-        Ok(Game { name: name.into(), players, actions, strides, payoffs })
+        Ok(Game {
+            name: name.into(),
+            players,
+            actions,
+            strides,
+            payoffs,
+        })
     }
 
     /// Builds a game by evaluating `payoff(profile)` on every profile, in profile-major order.
@@ -147,7 +164,10 @@ impl Game {
     /// A game with players "1", "2", … and actions "a1", "a2", … (for generated and `.nfg` games).
     pub fn default_names(shape: &[usize]) -> (Vec<String>, Vec<Vec<String>>) {
         let players = (1..=shape.len()).map(|i| i.to_string()).collect();
-        let actions = shape.iter().map(|&k| (1..=k).map(|j| format!("a{j}")).collect()).collect();
+        let actions = shape
+            .iter()
+            .map(|&k| (1..=k).map(|j| format!("a{j}")).collect())
+            .collect();
         (players, actions)
     }
 
@@ -246,7 +266,11 @@ impl Game {
 
     /// A profile rendered with action names, e.g. `(DM, RM)`.
     pub fn profile_label(&self, profile: &[usize]) -> String {
-        let names: Vec<&str> = profile.iter().enumerate().map(|(i, &a)| self.actions[i][a].as_str()).collect();
+        let names: Vec<&str> = profile
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| self.actions[i][a].as_str())
+            .collect();
         format!("({})", names.join(", "))
     }
 
@@ -279,8 +303,12 @@ impl Game {
             return None;
         }
         let (m, n) = (self.num_actions(0), self.num_actions(1));
-        let a = (0..m).map(|i| (0..n).map(|j| self.payoff(&[i, j], 0).clone()).collect()).collect();
-        let b = (0..m).map(|i| (0..n).map(|j| self.payoff(&[i, j], 1).clone()).collect()).collect();
+        let a = (0..m)
+            .map(|i| (0..n).map(|j| self.payoff(&[i, j], 0).clone()).collect())
+            .collect();
+        let b = (0..m)
+            .map(|i| (0..n).map(|j| self.payoff(&[i, j], 1).clone()).collect())
+            .collect();
         Some((a, b))
     }
 
@@ -296,7 +324,9 @@ fn count_profiles(actions: &[Vec<String>]) -> Result<usize, GameError> {
         total = total
             .checked_mul(a.len().max(1))
             .filter(|t| t.saturating_mul(actions.len()) <= MAX_TABLE_ENTRIES)
-            .ok_or(GameError::TooLarge { max: MAX_TABLE_ENTRIES / actions.len().max(1) })?;
+            .ok_or(GameError::TooLarge {
+                max: MAX_TABLE_ENTRIES / actions.len().max(1),
+            })?;
     }
     Ok(total)
 }
@@ -319,8 +349,15 @@ pub struct ProfileIter {
 impl ProfileIter {
     /// All profiles of `shape`; empty if some entry is zero.
     pub fn new(shape: &[usize]) -> ProfileIter {
-        let next = if shape.contains(&0) { None } else { Some(vec![0; shape.len()]) };
-        ProfileIter { shape: shape.to_vec(), next }
+        let next = if shape.contains(&0) {
+            None
+        } else {
+            Some(vec![0; shape.len()])
+        };
+        ProfileIter {
+            shape: shape.to_vec(),
+            next,
+        }
     }
 }
 
@@ -348,7 +385,10 @@ impl Iterator for ProfileIter {
 
 /// Builds a two-player game from two matrices of integers (a convenience for examples and tests).
 pub fn bimatrix_game(name: &str, rows: &[&str], cols: &[&str], payoffs: &[&[(i64, i64)]]) -> Game {
-    let actions = vec![rows.iter().map(|s| s.to_string()).collect(), cols.iter().map(|s| s.to_string()).collect()];
+    let actions = vec![
+        rows.iter().map(|s| s.to_string()).collect(),
+        cols.iter().map(|s| s.to_string()).collect(),
+    ];
     Game::from_fn(name, vec!["A".into(), "B".into()], actions, |p| {
         let (a, b) = payoffs[p[0]][p[1]];
         vec![Rational::from_int(a), Rational::from_int(b)]
@@ -363,7 +403,10 @@ mod tests {
     #[test]
     fn profile_index_round_trips() {
         let (players, actions) = Game::default_names(&[2, 3, 4]);
-        let g = Game::from_fn("t", players, actions, |p| p.iter().map(|&a| Rational::from_int(a as i64)).collect()).unwrap();
+        let g = Game::from_fn("t", players, actions, |p| {
+            p.iter().map(|&a| Rational::from_int(a as i64)).collect()
+        })
+        .unwrap();
         for (k, p) in g.profiles().enumerate() {
             assert_eq!(g.profile_index(&p), k);
             assert_eq!(g.profile_at(k), p);
@@ -375,9 +418,28 @@ mod tests {
     #[test]
     fn rejects_bad_shapes() {
         let (players, actions) = Game::default_names(&[2, 2]);
-        let e = Game::new("t", players.clone(), actions.clone(), vec![Rational::ZERO; 7]).unwrap_err();
-        assert!(matches!(e, GameError::PayoffCount { expected: 8, found: 7, .. }));
-        let e = Game::new("t", players, vec![vec!["x".into(), "x".into()], vec!["y".into()]], vec![]).unwrap_err();
+        let e = Game::new(
+            "t",
+            players.clone(),
+            actions.clone(),
+            vec![Rational::ZERO; 7],
+        )
+        .unwrap_err();
+        assert!(matches!(
+            e,
+            GameError::PayoffCount {
+                expected: 8,
+                found: 7,
+                ..
+            }
+        ));
+        let e = Game::new(
+            "t",
+            players,
+            vec![vec!["x".into(), "x".into()], vec!["y".into()]],
+            vec![],
+        )
+        .unwrap_err();
         assert!(matches!(e, GameError::DuplicateAction { .. }));
     }
 }

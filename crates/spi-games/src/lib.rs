@@ -24,11 +24,16 @@
 
 #![deny(missing_docs)]
 
+pub mod bargaining;
 pub mod dominance;
+pub mod equilibrium;
 pub mod examples;
 pub mod format;
 pub mod game;
+pub mod lp;
 pub mod number;
+pub mod pareto;
+pub mod threat;
 
 pub use dominance::{Reduction, iesds};
 pub use game::{Game, GameError, Profile};

@@ -86,7 +86,10 @@ impl Rational {
         }
         match (i64::try_from(n), i64::try_from(d)) {
             (Ok(n), Ok(d)) => Rational(Repr::Small(n, d)),
-            _ => Rational(Repr::Big(BigRational::new_raw(BigInt::from(n), BigInt::from(d)))),
+            _ => Rational(Repr::Big(BigRational::new_raw(
+                BigInt::from(n),
+                BigInt::from(d),
+            ))),
         }
     }
 
@@ -170,7 +173,11 @@ impl Rational {
 
     /// Absolute value.
     pub fn abs(&self) -> Rational {
-        if self.is_negative() { -self } else { self.clone() }
+        if self.is_negative() {
+            -self
+        } else {
+            self.clone()
+        }
     }
 
     /// `1 / self`, or `None` for zero.
@@ -272,7 +279,9 @@ impl Hash for Rational {
 impl Ord for Rational {
     fn cmp(&self, other: &Self) -> Ordering {
         match (&self.0, &other.0) {
-            (Repr::Small(a, b), Repr::Small(c, d)) => (*a as i128 * *d as i128).cmp(&(*c as i128 * *b as i128)),
+            (Repr::Small(a, b), Repr::Small(c, d)) => {
+                (*a as i128 * *d as i128).cmp(&(*c as i128 * *b as i128))
+            }
             _ => self.to_big().cmp(&other.to_big()),
         }
     }
@@ -388,7 +397,9 @@ impl FromStr for Rational {
 
     /// Reads `"-3"`, `"0.25"`, `"-1.5e3"`, `"3/8"` exactly.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseRationalError { found: s.to_string() };
+        let err = || ParseRationalError {
+            found: s.to_string(),
+        };
         let t = s.trim();
         if t.is_empty() {
             return Err(err());
@@ -416,7 +427,11 @@ impl FromStr for Rational {
         if int_part.is_empty() && frac_part.is_empty() {
             return Err(err());
         }
-        if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+        if !int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .all(|b| b.is_ascii_digit())
+        {
             return Err(err());
         }
         let all: String = format!("{int_part}{frac_part}");
@@ -436,7 +451,10 @@ impl FromStr for Rational {
 }
 
 fn parse_int(s: &str) -> Option<BigInt> {
-    let body = s.strip_prefix('-').or_else(|| s.strip_prefix('+')).unwrap_or(s);
+    let body = s
+        .strip_prefix('-')
+        .or_else(|| s.strip_prefix('+'))
+        .unwrap_or(s);
     if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -493,7 +511,10 @@ mod tests {
         assert_eq!(sum.to_string(), "18446744073709551614");
         let back = &sum - &big;
         assert_eq!(back.as_small(), Some((i64::MAX, 1)));
-        assert_eq!((&sum * &Rational::new(1, 2).unwrap()).as_small(), Some((i64::MAX, 1)));
+        assert_eq!(
+            (&sum * &Rational::new(1, 2).unwrap()).as_small(),
+            Some((i64::MAX, 1))
+        );
     }
 
     #[test]

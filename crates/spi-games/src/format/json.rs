@@ -28,9 +28,14 @@ pub fn game_from_value(value: &Value) -> Result<Game, FormatError> {
 
 /// As [`game_from_value`], with the JSON path of `value` inside a larger document for errors.
 pub fn game_from_value_at(value: &Value, root: &str) -> Result<Game, FormatError> {
-    let obj = value.as_object().ok_or_else(|| invalid(root, "an object with players, actions and payoffs", value))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| invalid(root, "an object with players, actions and payoffs", value))?;
     for key in obj.keys() {
-        if !matches!(key.as_str(), "name" | "players" | "actions" | "payoffs" | "schema" | "description") {
+        if !matches!(
+            key.as_str(),
+            "name" | "players" | "actions" | "payoffs" | "schema" | "description"
+        ) {
             return Err(FormatError::Invalid {
                 path: format!("{root}.{key}"),
                 expected: "only the keys name, players, actions, payoffs (and description)".into(),
@@ -44,13 +49,25 @@ pub fn game_from_value_at(value: &Value, root: &str) -> Result<Game, FormatError
         Some(v) => return Err(invalid(&format!("{root}.name"), "a string", v)),
     };
     let players_v = field(obj, root, "players")?;
-    let players_arr = players_v.as_array().ok_or_else(|| invalid(&format!("{root}.players"), "an array of player names", players_v))?;
+    let players_arr = players_v.as_array().ok_or_else(|| {
+        invalid(
+            &format!("{root}.players"),
+            "an array of player names",
+            players_v,
+        )
+    })?;
     if players_arr.is_empty() {
-        return Err(invalid(&format!("{root}.players"), "at least one player", players_v));
+        return Err(invalid(
+            &format!("{root}.players"),
+            "at least one player",
+            players_v,
+        ));
     }
     let mut players = Vec::with_capacity(players_arr.len());
     for (i, p) in players_arr.iter().enumerate() {
-        let s = p.as_str().ok_or_else(|| invalid(&format!("{root}.players[{i}]"), "a string", p))?;
+        let s = p
+            .as_str()
+            .ok_or_else(|| invalid(&format!("{root}.players[{i}]"), "a string", p))?;
         if players.iter().any(|q: &String| q == s) {
             return Err(FormatError::Invalid {
                 path: format!("{root}.players[{i}]"),
@@ -62,7 +79,13 @@ pub fn game_from_value_at(value: &Value, root: &str) -> Result<Game, FormatError
     }
     let n = players.len();
     let actions_v = field(obj, root, "actions")?;
-    let actions_arr = actions_v.as_array().ok_or_else(|| invalid(&format!("{root}.actions"), "an array of action-name arrays", actions_v))?;
+    let actions_arr = actions_v.as_array().ok_or_else(|| {
+        invalid(
+            &format!("{root}.actions"),
+            "an array of action-name arrays",
+            actions_v,
+        )
+    })?;
     if actions_arr.len() != n {
         return Err(FormatError::Invalid {
             path: format!("{root}.actions"),
@@ -73,7 +96,9 @@ pub fn game_from_value_at(value: &Value, root: &str) -> Result<Game, FormatError
     let mut actions = Vec::with_capacity(n);
     for (i, a) in actions_arr.iter().enumerate() {
         let path = format!("{root}.actions[{i}]");
-        let list = a.as_array().ok_or_else(|| invalid(&path, "an array of action names", a))?;
+        let list = a
+            .as_array()
+            .ok_or_else(|| invalid(&path, "an array of action names", a))?;
         if list.is_empty() {
             return Err(FormatError::Invalid {
                 path,
@@ -83,7 +108,9 @@ pub fn game_from_value_at(value: &Value, root: &str) -> Result<Game, FormatError
         }
         let mut names: Vec<String> = Vec::with_capacity(list.len());
         for (j, x) in list.iter().enumerate() {
-            let s = x.as_str().ok_or_else(|| invalid(&format!("{path}[{j}]"), "a string", x))?;
+            let s = x
+                .as_str()
+                .ok_or_else(|| invalid(&format!("{path}[{j}]"), "a string", x))?;
             if names.iter().any(|q| q == s) {
                 return Err(FormatError::Invalid {
                     path: format!("{path}[{j}]"),
@@ -99,10 +126,19 @@ pub fn game_from_value_at(value: &Value, root: &str) -> Result<Game, FormatError
     let payoffs_v = field(obj, root, "payoffs")?;
     let mut flat = Vec::new();
     read_payoffs(payoffs_v, &format!("{root}.payoffs"), &shape, n, &mut flat)?;
-    Game::new(name, players, actions, flat).map_err(|e| FormatError::Game { path: root.to_string(), source: e })
+    Game::new(name, players, actions, flat).map_err(|e| FormatError::Game {
+        path: root.to_string(),
+        source: e,
+    })
 }
 
-fn read_payoffs(v: &Value, path: &str, shape: &[usize], n: usize, out: &mut Vec<Rational>) -> Result<(), FormatError> {
+fn read_payoffs(
+    v: &Value,
+    path: &str,
+    shape: &[usize],
+    n: usize,
+    out: &mut Vec<Rational>,
+) -> Result<(), FormatError> {
     let arr = v.as_array().ok_or_else(|| {
         let expected = if shape.is_empty() {
             format!("a payoff vector of {n} numbers")
@@ -163,7 +199,11 @@ fn field<'a>(obj: &'a Map<String, Value>, root: &str, key: &str) -> Result<&'a V
 }
 
 fn invalid(path: &str, expected: &str, found: &Value) -> FormatError {
-    FormatError::Invalid { path: path.to_string(), expected: expected.to_string(), found: describe(found) }
+    FormatError::Invalid {
+        path: path.to_string(),
+        expected: expected.to_string(),
+        found: describe(found),
+    }
 }
 
 /// A short description of a JSON value for error messages.
@@ -250,13 +290,34 @@ mod tests {
     #[test]
     fn errors_name_the_json_path() {
         let cases = [
-            (r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[[1,2,3]]]}"#, "$.payoffs[0][0]: expected 2 payoffs (one per player), found 3 entries"),
-            (r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[[1,"z"]]]}"#, "$.payoffs[0][0][1]: expected a number"),
-            (r#"{"players":["A","B"],"actions":[["x","x"],["y"]],"payoffs":[]}"#, "$.actions[0][1]: expected distinct action names"),
-            (r#"{"players":["A","B"],"actions":[[],["y"]],"payoffs":[]}"#, "$.actions[0]: expected at least one action"),
-            (r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[1]]}"#, "$.payoffs[0][0]: expected a payoff vector of 2 numbers, found the number 1"),
-            (r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[1,2]]}"#, "$.payoffs[0]: expected 1 entries (one per action), found 2 entries"),
-            (r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[[1,2]]"#, "line 1"),
+            (
+                r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[[1,2,3]]]}"#,
+                "$.payoffs[0][0]: expected 2 payoffs (one per player), found 3 entries",
+            ),
+            (
+                r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[[1,"z"]]]}"#,
+                "$.payoffs[0][0][1]: expected a number",
+            ),
+            (
+                r#"{"players":["A","B"],"actions":[["x","x"],["y"]],"payoffs":[]}"#,
+                "$.actions[0][1]: expected distinct action names",
+            ),
+            (
+                r#"{"players":["A","B"],"actions":[[],["y"]],"payoffs":[]}"#,
+                "$.actions[0]: expected at least one action",
+            ),
+            (
+                r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[1]]}"#,
+                "$.payoffs[0][0]: expected a payoff vector of 2 numbers, found the number 1",
+            ),
+            (
+                r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[1,2]]}"#,
+                "$.payoffs[0]: expected 1 entries (one per action), found 2 entries",
+            ),
+            (
+                r#"{"players":["A","B"],"actions":[["x"],["y"]],"payoffs":[[[1,2]]"#,
+                "line 1",
+            ),
         ];
         for (text, want) in cases {
             let err = read_json(text).unwrap_err().to_string();

@@ -65,7 +65,11 @@ pub enum GameFormat {
 impl GameFormat {
     /// `.nfg` is Gambit's; everything else is read as JSON.
     pub fn from_path(path: &str) -> GameFormat {
-        if path.to_ascii_lowercase().ends_with(".nfg") { GameFormat::Nfg } else { GameFormat::Json }
+        if path.to_ascii_lowercase().ends_with(".nfg") {
+            GameFormat::Nfg
+        } else {
+            GameFormat::Json
+        }
     }
 }
 

@@ -35,7 +35,12 @@ struct Token {
 
 impl<'a> Lexer<'a> {
     fn tokens(text: &'a str) -> Result<Vec<Token>, FormatError> {
-        let mut lx = Lexer { src: text.as_bytes(), pos: 0, line: 1, col: 1 };
+        let mut lx = Lexer {
+            src: text.as_bytes(),
+            pos: 0,
+            line: 1,
+            col: 1,
+        };
         let mut out = Vec::new();
         while let Some(t) = lx.next_token()? {
             out.push(t);
@@ -64,7 +69,9 @@ impl<'a> Lexer<'a> {
             }
         }
         let (line, col) = (self.line, self.col);
-        let Some(c) = self.bump() else { return Ok(None) };
+        let Some(c) = self.bump() else {
+            return Ok(None);
+        };
         let tok = match c {
             b'{' => Tok::Open,
             b'}' => Tok::Close,
@@ -73,12 +80,20 @@ impl<'a> Lexer<'a> {
                 loop {
                     match self.bump() {
                         None => {
-                            return Err(FormatError::Nfg { line, column: col, message: "unterminated string".into() });
+                            return Err(FormatError::Nfg {
+                                line,
+                                column: col,
+                                message: "unterminated string".into(),
+                            });
                         }
                         Some(b'\\') => match self.bump() {
                             Some(e) => s.push(e),
                             None => {
-                                return Err(FormatError::Nfg { line, column: col, message: "unterminated string".into() });
+                                return Err(FormatError::Nfg {
+                                    line,
+                                    column: col,
+                                    message: "unterminated string".into(),
+                                });
                             }
                         },
                         Some(b'"') => break,
@@ -140,7 +155,9 @@ impl Parser {
 
     fn string(&mut self, expected: &str) -> Result<String, FormatError> {
         match self.peek() {
-            Some(Token { tok: Tok::Str(s), .. }) => {
+            Some(Token {
+                tok: Tok::Str(s), ..
+            }) => {
                 let s = s.clone();
                 self.i += 1;
                 Ok(s)
@@ -151,7 +168,11 @@ impl Parser {
 
     fn word(&mut self, expected: &str) -> Result<(String, usize, usize), FormatError> {
         match self.peek() {
-            Some(Token { tok: Tok::Word(w), line, col }) => {
+            Some(Token {
+                tok: Tok::Word(w),
+                line,
+                col,
+            }) => {
                 let r = (w.clone(), *line, *col);
                 self.i += 1;
                 Ok(r)
@@ -171,11 +192,21 @@ impl Parser {
 
     fn count(&mut self, what: &str) -> Result<usize, FormatError> {
         let (w, line, col) = self.word(what)?;
-        w.parse::<usize>().map_err(|_| FormatError::Nfg { line, column: col, message: format!("expected {what}, found {w:?}") })
+        w.parse::<usize>().map_err(|_| FormatError::Nfg {
+            line,
+            column: col,
+            message: format!("expected {what}, found {w:?}"),
+        })
     }
 
     fn at_close(&self) -> bool {
-        matches!(self.peek(), Some(Token { tok: Tok::Close, .. }))
+        matches!(
+            self.peek(),
+            Some(Token {
+                tok: Tok::Close,
+                ..
+            })
+        )
     }
 }
 
@@ -199,15 +230,27 @@ pub fn read_nfg(text: &str) -> Result<Game, FormatError> {
     let mut p = Parser { toks, i: 0, end };
     let (magic, line, col) = p.word("the header \"NFG\"")?;
     if magic != "NFG" {
-        return Err(FormatError::Nfg { line, column: col, message: format!("expected the header \"NFG\", found {magic:?}") });
+        return Err(FormatError::Nfg {
+            line,
+            column: col,
+            message: format!("expected the header \"NFG\", found {magic:?}"),
+        });
     }
     let (version, line, col) = p.word("the version 1")?;
     if version != "1" {
-        return Err(FormatError::Nfg { line, column: col, message: format!("expected version 1, found {version:?}") });
+        return Err(FormatError::Nfg {
+            line,
+            column: col,
+            message: format!("expected version 1, found {version:?}"),
+        });
     }
     let (kind, line, col) = p.word("the number type R or D")?;
     if kind != "R" && kind != "D" {
-        return Err(FormatError::Nfg { line, column: col, message: format!("expected R or D, found {kind:?}") });
+        return Err(FormatError::Nfg {
+            line,
+            column: col,
+            message: format!("expected R or D, found {kind:?}"),
+        });
     }
     let title = p.string("the game's title (a quoted string)")?;
     p.expect(Tok::Open, "'{' opening the player list")?;
@@ -240,18 +283,35 @@ pub fn read_nfg(text: &str) -> Result<Game, FormatError> {
     p.expect(Tok::Close, "'}' closing the strategies")?;
     for (i, names) in actions.iter().enumerate() {
         if names.is_empty() {
-            return Err(FormatError::Nfg { line: 1, column: 1, message: format!("player {:?} has no strategy", players[i]) });
+            return Err(FormatError::Nfg {
+                line: 1,
+                column: 1,
+                message: format!("player {:?} has no strategy", players[i]),
+            });
         }
     }
     // Optional comment.
-    if matches!(p.peek(), Some(Token { tok: Tok::Str(_), .. })) {
+    if matches!(
+        p.peek(),
+        Some(Token {
+            tok: Tok::Str(_),
+            ..
+        })
+    ) {
         p.i += 1;
     }
     let shape: Vec<usize> = actions.iter().map(Vec::len).collect();
     let n = players.len();
-    let profiles: usize = shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b)).unwrap_or(usize::MAX);
+    let profiles: usize = shape
+        .iter()
+        .try_fold(1usize, |a, &b| a.checked_mul(b))
+        .unwrap_or(usize::MAX);
     if profiles.saturating_mul(n) > crate::game::MAX_TABLE_ENTRIES {
-        return Err(FormatError::Nfg { line: 1, column: 1, message: "the game is too large to tabulate".into() });
+        return Err(FormatError::Nfg {
+            line: 1,
+            column: 1,
+            message: "the game is too large to tabulate".into(),
+        });
     }
     // Gambit order: player 1 fastest. Collect per Gambit profile index, then re-index.
     let mut by_gambit: Vec<Vec<Rational>> = Vec::with_capacity(profiles);
@@ -265,15 +325,20 @@ pub fn read_nfg(text: &str) -> Result<Game, FormatError> {
             for _ in 0..n {
                 pay.push(p.number()?);
             }
-            p.expect(Tok::Close, "'}' closing the outcome (one payoff per player)")?;
+            p.expect(
+                Tok::Close,
+                "'}' closing the outcome (one payoff per player)",
+            )?;
             outcomes.push(pay);
         }
         p.expect(Tok::Close, "'}'")?;
         for _ in 0..profiles {
             let (w, line, col) = p.word("an outcome number")?;
-            let k: usize = w
-                .parse()
-                .map_err(|_| FormatError::Nfg { line, column: col, message: format!("expected an outcome number, found {w:?}") })?;
+            let k: usize = w.parse().map_err(|_| FormatError::Nfg {
+                line,
+                column: col,
+                message: format!("expected an outcome number, found {w:?}"),
+            })?;
             if k == 0 {
                 by_gambit.push(vec![Rational::ZERO; n]);
             } else {
@@ -295,10 +360,19 @@ pub fn read_nfg(text: &str) -> Result<Game, FormatError> {
         }
     }
     if let Some(t) = p.peek() {
-        return Err(FormatError::Nfg { line: t.line, column: t.col, message: format!("expected the end of the file, found {}", describe(&t.tok)) });
+        return Err(FormatError::Nfg {
+            line: t.line,
+            column: t.col,
+            message: format!("expected the end of the file, found {}", describe(&t.tok)),
+        });
     }
-    let game = Game::from_fn(title, players, actions, |profile| by_gambit[gambit_index(profile, &shape)].clone())
-        .map_err(|e| FormatError::Game { path: "header".into(), source: e })?;
+    let game = Game::from_fn(title, players, actions, |profile| {
+        by_gambit[gambit_index(profile, &shape)].clone()
+    })
+    .map_err(|e| FormatError::Game {
+        path: "header".into(),
+        source: e,
+    })?;
     Ok(game)
 }
 
@@ -407,10 +481,20 @@ mod tests {
     #[test]
     fn reads_gambit_payoff_variant_with_counts() {
         // Matching pennies in Gambit's own layout: player 1 varies fastest.
-        let g = read_nfg("NFG 1 R \"mp\" { \"P1\" \"P2\" } { 2 2 }\n\n1 -1 -1 1 -1 1 1 -1\n").unwrap();
-        assert_eq!(g.payoffs(&[0, 0]), &[Rational::from_int(1), Rational::from_int(-1)]);
-        assert_eq!(g.payoffs(&[1, 0]), &[Rational::from_int(-1), Rational::from_int(1)]);
-        assert_eq!(g.payoffs(&[0, 1]), &[Rational::from_int(-1), Rational::from_int(1)]);
+        let g =
+            read_nfg("NFG 1 R \"mp\" { \"P1\" \"P2\" } { 2 2 }\n\n1 -1 -1 1 -1 1 1 -1\n").unwrap();
+        assert_eq!(
+            g.payoffs(&[0, 0]),
+            &[Rational::from_int(1), Rational::from_int(-1)]
+        );
+        assert_eq!(
+            g.payoffs(&[1, 0]),
+            &[Rational::from_int(-1), Rational::from_int(1)]
+        );
+        assert_eq!(
+            g.payoffs(&[0, 1]),
+            &[Rational::from_int(-1), Rational::from_int(1)]
+        );
         assert_eq!(g.actions(0), &["1".to_string(), "2".to_string()]);
     }
 
@@ -418,16 +502,26 @@ mod tests {
     fn reads_outcome_variant() {
         let text = "NFG 1 R \"x\" { \"A\" \"B\" }\n{ { \"u\" \"d\" } { \"l\" \"r\" } }\n\"c\"\n{\n{ \"\" 1, 2 }\n{ \"\" 3/2, -1 }\n}\n1 0 2 1\n";
         let g = read_nfg(text).unwrap();
-        assert_eq!(g.payoffs(&[0, 0]), &[Rational::from_int(1), Rational::from_int(2)]);
+        assert_eq!(
+            g.payoffs(&[0, 0]),
+            &[Rational::from_int(1), Rational::from_int(2)]
+        );
         assert_eq!(g.payoffs(&[1, 0]), &[Rational::ZERO, Rational::ZERO]);
-        assert_eq!(g.payoffs(&[0, 1]), &[Rational::new(3, 2).unwrap(), Rational::from_int(-1)]);
+        assert_eq!(
+            g.payoffs(&[0, 1]),
+            &[Rational::new(3, 2).unwrap(), Rational::from_int(-1)]
+        );
     }
 
     #[test]
     fn truncated_file_names_the_end() {
-        let e = read_nfg("NFG 1 R \"mp\" { \"P1\" \"P2\" } { 2 2 }\n1 -1 -1\n").unwrap_err().to_string();
+        let e = read_nfg("NFG 1 R \"mp\" { \"P1\" \"P2\" } { 2 2 }\n1 -1 -1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("truncated"), "{e}");
-        let e = read_nfg("NFG 1 R \"mp\" { \"P1\" \"P2\" } { 2 2 }\n1 -1 x 1 -1 1 1 -1\n").unwrap_err().to_string();
+        let e = read_nfg("NFG 1 R \"mp\" { \"P1\" \"P2\" } { 2 2 }\n1 -1 x 1 -1 1 1 -1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2, column 6") && e.contains("\"x\""), "{e}");
     }
 }

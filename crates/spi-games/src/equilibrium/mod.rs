@@ -1,0 +1,377 @@
+//! Nash equilibria: pure (n players), all extreme mixed equilibria and Lemke–Howson (two players).
+//!
+//! Every mixed equilibrium returned has been re-checked exactly by [`verify`]: no player has a
+//! profitable pure deviation against the others' mixed strategies.
+
+pub mod lemke_howson;
+pub mod tableau;
+pub mod vertex_enum;
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Zero};
+
+use crate::game::{Game, Profile, ProfileIter};
+use crate::number::Rational;
+use tableau::Overflow;
+
+/// A mixed-strategy profile with its expected payoffs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MixedEquilibrium {
+    /// One probability vector per player, over all of that player's actions.
+    pub strategies: Vec<Vec<Rational>>,
+    /// Expected payoff of each player.
+    pub payoffs: Vec<Rational>,
+}
+
+/// Why equilibria could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EquilibriumError {
+    /// The method needs exactly two players.
+    #[error("this method needs a two-player game; this one has {0} players (use --method pure)")]
+    NotTwoPlayer(usize),
+    /// Vertex enumeration is limited to games whose polytopes fit the label masks.
+    #[error(
+        "vertex enumeration supports up to 128 actions per polytope side; use --method lemke-howson"
+    )]
+    TooLarge,
+    /// A label outside 0..m+n was asked for.
+    #[error("label {label} is out of range: there are {total} actions in all")]
+    BadLabel {
+        /// The label asked for.
+        label: usize,
+        /// m + n.
+        total: usize,
+    },
+}
+
+/// All pure-strategy Nash equilibria of an n-player game.
+///
+/// # Complexity
+/// O(|A| · Σ_i |A_i| · n) payoff look-ups.
+pub fn pure_nash(game: &Game) -> Vec<Profile> {
+    let n = game.num_players();
+    game.profiles()
+        .filter(|p| {
+            (0..n).all(|i| {
+                let here = game.payoff(p, i);
+                let mut q = p.clone();
+                (0..game.num_actions(i)).all(|a| {
+                    q[i] = a;
+                    game.payoff(&q, i) <= here
+                })
+            })
+        })
+        .collect()
+}
+
+/// The expected payoff of every pure action of `player` against the others' mixed strategies.
+pub fn action_values(game: &Game, strategies: &[Vec<Rational>], player: usize) -> Vec<Rational> {
+    let n = game.num_players();
+    let others: Vec<usize> = (0..n).filter(|&j| j != player).collect();
+    // Only the support of the others matters; skipping zeros keeps n-player checks cheap.
+    let supports: Vec<Vec<usize>> = others
+        .iter()
+        .map(|&j| {
+            (0..game.num_actions(j))
+                .filter(|&a| !strategies[j][a].is_zero())
+                .collect()
+        })
+        .collect();
+    let shape: Vec<usize> = supports.iter().map(Vec::len).collect();
+    let mut values = vec![Rational::ZERO; game.num_actions(player)];
+    let mut profile = vec![0usize; n];
+    for sub in ProfileIter::new(&shape) {
+        let mut prob = Rational::ONE;
+        for (k, &j) in others.iter().enumerate() {
+            let a = supports[k][sub[k]];
+            profile[j] = a;
+            prob = &prob * &strategies[j][a];
+        }
+        for (a, v) in values.iter_mut().enumerate() {
+            profile[player] = a;
+            *v = &*v + &(&prob * game.payoff(&profile, player));
+        }
+    }
+    values
+}
+
+/// Expected payoffs of a mixed profile.
+pub fn expected_payoffs(game: &Game, strategies: &[Vec<Rational>]) -> Vec<Rational> {
+    (0..game.num_players())
+        .map(|i| {
+            let vals = action_values(game, strategies, i);
+            Rational::sum(
+                vals.iter()
+                    .zip(&strategies[i])
+                    .map(|(v, p)| v * p)
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+        })
+        .collect()
+}
+
+/// Why a mixed profile is not a Nash equilibrium.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotEquilibrium {
+    /// A strategy is not a probability vector.
+    NotADistribution {
+        /// The player.
+        player: usize,
+    },
+    /// A player gains by a pure deviation.
+    ProfitableDeviation {
+        /// The player.
+        player: usize,
+        /// The better action.
+        action: usize,
+        /// How much it gains over the equilibrium payoff.
+        gain: Rational,
+    },
+}
+
+/// Checks exactly that `strategies` is a Nash equilibrium (no profitable pure deviation).
+pub fn verify(game: &Game, strategies: &[Vec<Rational>]) -> Result<(), NotEquilibrium> {
+    for (i, s) in strategies.iter().enumerate() {
+        if s.len() != game.num_actions(i)
+            || s.iter().any(Rational::is_negative)
+            || Rational::sum(s) != Rational::ONE
+        {
+            return Err(NotEquilibrium::NotADistribution { player: i });
+        }
+    }
+    for i in 0..game.num_players() {
+        let vals = action_values(game, strategies, i);
+        let value = Rational::sum(
+            vals.iter()
+                .zip(&strategies[i])
+                .map(|(v, p)| v * p)
+                .collect::<Vec<_>>()
+                .iter(),
+        );
+        for (a, v) in vals.iter().enumerate() {
+            if *v > value {
+                return Err(NotEquilibrium::ProfitableDeviation {
+                    player: i,
+                    action: a,
+                    gain: v - &value,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The bimatrix of a two-player game as positive integers: each player's payoffs scaled by the lcm of
+/// their denominators and shifted so the minimum is 1 (a positive affine map: equilibria unchanged).
+pub fn positive_integer_bimatrix(
+    game: &Game,
+) -> Result<(Vec<Vec<BigInt>>, Vec<Vec<BigInt>>), EquilibriumError> {
+    let (a, b) = game
+        .bimatrix()
+        .ok_or(EquilibriumError::NotTwoPlayer(game.num_players()))?;
+    Ok((positive_integers(&a), positive_integers(&b)))
+}
+
+fn positive_integers(m: &[Vec<Rational>]) -> Vec<Vec<BigInt>> {
+    let lcm = m
+        .iter()
+        .flatten()
+        .fold(BigInt::one(), |l, x| l.lcm(&x.denom()));
+    let scaled: Vec<Vec<BigInt>> = m
+        .iter()
+        .map(|row| row.iter().map(|x| x.numer() * (&lcm / x.denom())).collect())
+        .collect();
+    let min = scaled
+        .iter()
+        .flatten()
+        .min()
+        .cloned()
+        .unwrap_or_else(BigInt::zero);
+    let shift = BigInt::one() - min;
+    scaled
+        .into_iter()
+        .map(|row| row.into_iter().map(|x| x + &shift).collect())
+        .collect()
+}
+
+fn normalise(coords: &[BigInt]) -> Vec<Rational> {
+    let total: BigInt = coords.iter().sum();
+    coords
+        .iter()
+        .map(|c| Rational::from_bigints(c.clone(), total.clone()).unwrap_or(Rational::ZERO))
+        .collect()
+}
+
+fn with_bigint_fallback<R>(
+    fast: impl FnOnce() -> Result<R, Overflow>,
+    exact: impl FnOnce() -> Result<R, Overflow>,
+) -> R {
+    match fast() {
+        Ok(r) => r,
+        Err(Overflow) => {
+            exact().unwrap_or_else(|_| unreachable!("BigInt arithmetic cannot overflow"))
+        }
+    }
+}
+
+/// All extreme Nash equilibria of a two-player game, exactly, in a canonical order.
+///
+/// In a nondegenerate game these are all its equilibria; in a degenerate game every equilibrium is a
+/// convex combination of extreme equilibria within a maximal Nash subset.
+pub fn enumerate(game: &Game) -> Result<Vec<MixedEquilibrium>, EquilibriumError> {
+    let (a, b) = positive_integer_bimatrix(game)?;
+    let (m, n) = (a.len(), a[0].len());
+    let verts = with_bigint_fallback(
+        || vertex_enum::best_response_vertices::<i128>(&a, &b),
+        || vertex_enum::best_response_vertices::<BigInt>(&a, &b),
+    );
+    let Some((p, q)) = verts else {
+        return Err(EquilibriumError::TooLarge);
+    };
+    let full: u128 = if m + n == 128 {
+        u128::MAX
+    } else {
+        (1u128 << (m + n)) - 1
+    };
+    let origin_p: u128 = (1u128 << m) - 1; // x = 0 carries exactly player 1's labels
+    let mut out = Vec::new();
+    for vp in p.iter().filter(|v| v.coords.iter().any(|c| !c.is_zero())) {
+        let need = full & !vp.labels;
+        for vq in &q {
+            if vq.labels & need == need && vq.labels != full & !origin_p {
+                if vq.coords.iter().all(Zero::is_zero) {
+                    continue;
+                }
+                let strategies = vec![normalise(&vp.coords), normalise(&vq.coords)];
+                let payoffs = expected_payoffs(game, &strategies);
+                out.push(MixedEquilibrium {
+                    strategies,
+                    payoffs,
+                });
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    debug_assert!(out.iter().all(|e| verify(game, &e.strategies).is_ok()));
+    Ok(out)
+}
+
+/// One Nash equilibrium of a two-player game by exact Lemke–Howson, dropping `label` (0..m are player
+/// 1's actions, m..m+n player 2's). Returns the equilibrium and the number of pivots.
+pub fn lemke_howson(
+    game: &Game,
+    label: usize,
+) -> Result<(MixedEquilibrium, usize), EquilibriumError> {
+    let (a, b) = positive_integer_bimatrix(game)?;
+    let total = a.len() + a[0].len();
+    if label >= total {
+        return Err(EquilibriumError::BadLabel { label, total });
+    }
+    let r = with_bigint_fallback(
+        || lemke_howson::lemke_howson_path::<i128>(&a, &b, label),
+        || lemke_howson::lemke_howson_path::<BigInt>(&a, &b, label),
+    );
+    let strategies = vec![normalise(&r.x), normalise(&r.y)];
+    let payoffs = expected_payoffs(game, &strategies);
+    Ok((
+        MixedEquilibrium {
+            strategies,
+            payoffs,
+        },
+        r.pivots,
+    ))
+}
+
+/// The pure equilibria as mixed profiles (point masses), for uniform output.
+pub fn pure_as_mixed(game: &Game) -> Vec<MixedEquilibrium> {
+    pure_nash(game)
+        .into_iter()
+        .map(|p| {
+            let strategies = (0..game.num_players())
+                .map(|i| {
+                    (0..game.num_actions(i))
+                        .map(|a| {
+                            if a == p[i] {
+                                Rational::ONE
+                            } else {
+                                Rational::ZERO
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            MixedEquilibrium {
+                strategies,
+                payoffs: game.payoffs(&p).to_vec(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::examples;
+
+    fn probs(e: &MixedEquilibrium) -> Vec<Vec<String>> {
+        e.strategies
+            .iter()
+            .map(|s| s.iter().map(|x| x.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn oc2022_demand_game_reduced_mixed_equilibrium() {
+        let g = examples::demand_game();
+        let r = crate::dominance::iesds(&g).reduced_game(&g);
+        let eqs = enumerate(&r).unwrap();
+        let sym: Vec<_> = eqs
+            .iter()
+            .filter(|e| e.strategies[0] == e.strategies[1])
+            .collect();
+        assert_eq!(sym.len(), 1);
+        assert_eq!(probs(sym[0]), vec![vec!["1/4", "3/4"], vec!["1/4", "3/4"]]);
+        assert_eq!(sym[0].payoffs, vec![Rational::new(3, 4).unwrap(); 2]);
+        assert_eq!(
+            eqs.len(),
+            3,
+            "two pure asymmetric equilibria and the mixed one"
+        );
+    }
+
+    #[test]
+    fn degenerate_game_reports_extreme_points() {
+        // Row 2 ties against column 1: the equilibria form a segment with two extreme points.
+        let g = crate::game::bimatrix_game(
+            "d",
+            &["T", "B"],
+            &["L", "R"],
+            &[&[(1, 1), (0, 0)], &[(1, 1), (1, 0)]],
+        );
+        let eqs = enumerate(&g).unwrap();
+        for e in &eqs {
+            verify(&g, &e.strategies).unwrap();
+        }
+        let got: Vec<_> = eqs.iter().map(probs).collect();
+        assert!(got.contains(&vec![
+            vec!["1".into(), "0".into()],
+            vec!["1".into(), "0".into()]
+        ]));
+        assert!(got.contains(&vec![
+            vec!["0".into(), "1".into()],
+            vec!["1".into(), "0".into()]
+        ]));
+    }
+
+    #[test]
+    fn lemke_howson_finds_the_unique_equilibrium_of_matching_pennies() {
+        let g = examples::matching_pennies();
+        for label in 0..4 {
+            let (e, _) = lemke_howson(&g, label).unwrap();
+            assert_eq!(probs(&e), vec![vec!["1/2", "1/2"], vec!["1/2", "1/2"]]);
+        }
+    }
+}

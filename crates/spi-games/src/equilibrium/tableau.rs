@@ -1,0 +1,247 @@
+//! An integer tableau with fraction-free pivoting and the lexicographic minimum-ratio test.
+//!
+//! Integer (Edmonds/Bareiss) pivoting keeps every entry an integer: after each pivot the entries
+//! are minors of the original matrix and the common denominator is the last pivot, so division is
+//! exact. This is the same arithmetic lrs uses. Entries are generic over [`Int`]: the kernels first run
+//! on `i128` with checked operations and, when a product overflows, start again on `BigInt`. Small
+//! payoffs (the common case) never leave machine integers.
+//!
+//! The lexicographic ratio test breaks ties by the rows of the current basis inverse (the columns
+//! of the initial slack basis), which simulates the perturbation b + (ε, ε², …): the leaving row is
+//! always unique, so degenerate games neither cycle nor need special cases.
+
+use std::cmp::Ordering;
+
+use num_bigint::BigInt;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+/// A checked integer ring element for the pivoting kernels.
+pub trait Int: Clone + std::fmt::Debug {
+    /// From an arbitrary-precision integer, or `None` if it does not fit.
+    fn from_big(b: &BigInt) -> Option<Self>;
+    /// To an arbitrary-precision integer.
+    fn to_big(&self) -> BigInt;
+    /// `a*b - c*d`, or `None` on overflow.
+    fn mul_sub(a: &Self, b: &Self, c: &Self, d: &Self) -> Option<Self>;
+    /// `a*b`, or `None` on overflow.
+    fn mul(a: &Self, b: &Self) -> Option<Self>;
+    /// Exact division (the kernels only divide when the quotient is an integer).
+    fn div_exact(a: &Self, b: &Self) -> Self;
+    /// Sign: -1, 0, 1.
+    fn sign(&self) -> i32;
+    /// Zero.
+    fn zero() -> Self;
+    /// One.
+    fn one() -> Self;
+}
+
+impl Int for i128 {
+    fn from_big(b: &BigInt) -> Option<Self> {
+        b.to_i128()
+    }
+    fn to_big(&self) -> BigInt {
+        BigInt::from(*self)
+    }
+    #[inline]
+    fn mul_sub(a: &Self, b: &Self, c: &Self, d: &Self) -> Option<Self> {
+        a.checked_mul(*b)?.checked_sub(c.checked_mul(*d)?)
+    }
+    #[inline]
+    fn mul(a: &Self, b: &Self) -> Option<Self> {
+        a.checked_mul(*b)
+    }
+    #[inline]
+    fn div_exact(a: &Self, b: &Self) -> Self {
+        a / b
+    }
+    #[inline]
+    fn sign(&self) -> i32 {
+        self.signum() as i32
+    }
+    fn zero() -> Self {
+        0
+    }
+    fn one() -> Self {
+        1
+    }
+}
+
+impl Int for BigInt {
+    fn from_big(b: &BigInt) -> Option<Self> {
+        Some(b.clone())
+    }
+    fn to_big(&self) -> BigInt {
+        self.clone()
+    }
+    fn mul_sub(a: &Self, b: &Self, c: &Self, d: &Self) -> Option<Self> {
+        Some(a * b - c * d)
+    }
+    fn mul(a: &Self, b: &Self) -> Option<Self> {
+        Some(a * b)
+    }
+    fn div_exact(a: &Self, b: &Self) -> Self {
+        a / b
+    }
+    fn sign(&self) -> i32 {
+        if self.is_positive() {
+            1
+        } else if self.is_zero() {
+            0
+        } else {
+            -1
+        }
+    }
+    fn zero() -> Self {
+        <BigInt as Zero>::zero()
+    }
+    fn one() -> Self {
+        BigInt::from(1)
+    }
+}
+
+/// An arithmetic overflow of the machine-integer fast path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+/// A dictionary `M z = rhs` in integer form: `rows` equations over `vars` variables plus one RHS
+/// column; `basis[r]` is the variable basic in row r. The value of basic variable `basis[r]` is
+/// `rhs[r] / det`.
+#[derive(Clone, Debug)]
+pub struct Tableau<T> {
+    /// Number of rows (equations).
+    pub rows: usize,
+    /// Number of variables (columns, excluding the RHS).
+    pub vars: usize,
+    /// Row-major entries, `vars + 1` per row, the RHS last.
+    pub a: Vec<T>,
+    /// The common denominator: the last pivot element (1 initially).
+    pub det: T,
+    /// The basic variable of each row.
+    pub basis: Vec<usize>,
+    /// The row of each basic variable, `usize::MAX` for non-basic ones.
+    pub row_of: Vec<usize>,
+    /// The columns of the initial (identity) basis, in the order used to break ratio ties.
+    pub lex_cols: Vec<usize>,
+}
+
+impl<T: Int> Tableau<T> {
+    /// Entry (r, c); `c == vars` is the RHS.
+    #[inline]
+    pub fn at(&self, r: usize, c: usize) -> &T {
+        &self.a[r * (self.vars + 1) + c]
+    }
+
+    /// RHS of row r.
+    #[inline]
+    pub fn rhs(&self, r: usize) -> &T {
+        self.at(r, self.vars)
+    }
+
+    /// Whether a variable is basic.
+    pub fn is_basic(&self, v: usize) -> bool {
+        self.row_of[v] != usize::MAX
+    }
+
+    /// Pivots variable `c` into the basis at row `r` (the pivot entry must be positive).
+    pub fn pivot(&mut self, r: usize, c: usize) -> Result<(), Overflow> {
+        let w = self.vars + 1;
+        let p = self.at(r, c).clone();
+        debug_assert!(p.sign() > 0);
+        let (before, rest) = self.a.split_at_mut(r * w);
+        let (prow, after) = rest.split_at_mut(w);
+        for row in before.chunks_mut(w).chain(after.chunks_mut(w)) {
+            let f = row[c].clone();
+            if f.sign() == 0 {
+                // Entries of rows with a zero in the pivot column scale by p/det.
+                for x in row.iter_mut() {
+                    if x.sign() != 0 {
+                        *x = T::div_exact(&T::mul(x, &p).ok_or(Overflow)?, &self.det);
+                    }
+                }
+                continue;
+            }
+            for j in 0..w {
+                row[j] = T::div_exact(
+                    &T::mul_sub(&row[j], &p, &f, &prow[j]).ok_or(Overflow)?,
+                    &self.det,
+                );
+            }
+        }
+        self.det = p;
+        let leaving = self.basis[r];
+        self.row_of[leaving] = usize::MAX;
+        self.basis[r] = c;
+        self.row_of[c] = r;
+        Ok(())
+    }
+
+    /// The row that leaves when `c` enters, by the lexicographic minimum-ratio test, or `None` if
+    /// no entry of column c is positive (an unbounded direction).
+    pub fn lex_min_ratio_row(&self, c: usize) -> Result<Option<usize>, Overflow> {
+        let mut best: Option<usize> = None;
+        for r in 0..self.rows {
+            if self.at(r, c).sign() <= 0 {
+                continue;
+            }
+            best = match best {
+                None => Some(r),
+                Some(b) => {
+                    if self.lex_less(r, b, c)? == Ordering::Less {
+                        Some(r)
+                    } else {
+                        Some(b)
+                    }
+                }
+            };
+        }
+        Ok(best)
+    }
+
+    /// Compares row r's and row s's ratios (rhs, lex columns…) / column c.
+    fn lex_less(&self, r: usize, s: usize, c: usize) -> Result<Ordering, Overflow> {
+        let (pr, ps) = (self.at(r, c), self.at(s, c));
+        let cols = std::iter::once(self.vars).chain(self.lex_cols.iter().copied());
+        for col in cols {
+            let left = T::mul(self.at(r, col), ps).ok_or(Overflow)?;
+            let right = T::mul(self.at(s, col), pr).ok_or(Overflow)?;
+            let d = T::mul_sub(&left, &T::one(), &right, &T::one()).ok_or(Overflow)?;
+            match d.sign() {
+                -1 => return Ok(Ordering::Less),
+                1 => return Ok(Ordering::Greater),
+                _ => {}
+            }
+        }
+        Ok(Ordering::Equal)
+    }
+}
+
+/// Builds the tableau `[M | I] z = rhs` with slack variables `m_cols..m_cols+rows` basic.
+pub fn with_slacks<T: Int>(matrix: &[Vec<BigInt>], rhs: &[BigInt]) -> Option<Tableau<T>> {
+    let rows = matrix.len();
+    let mcols = matrix.first().map_or(0, Vec::len);
+    let vars = mcols + rows;
+    let mut a = Vec::with_capacity(rows * (vars + 1));
+    for (r, row) in matrix.iter().enumerate() {
+        for x in row {
+            a.push(T::from_big(x)?);
+        }
+        for s in 0..rows {
+            a.push(if s == r { T::one() } else { T::zero() });
+        }
+        a.push(T::from_big(&rhs[r])?);
+    }
+    let basis: Vec<usize> = (mcols..vars).collect();
+    let mut row_of = vec![usize::MAX; vars];
+    for (r, &v) in basis.iter().enumerate() {
+        row_of[v] = r;
+    }
+    Some(Tableau {
+        rows,
+        vars,
+        a,
+        det: T::one(),
+        basis,
+        row_of,
+        lex_cols: (mcols..vars).collect(),
+    })
+}
