@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Map, Value, json};
 use spi_games::format::{self, GameFormat};
-use spi_games::{Game, Rational, dominance, examples};
+use spi_games::{Game, Rational, bargaining, dominance, equilibrium, examples, pareto, threat};
 
 /// The `spi game` subcommands.
 #[derive(Subcommand)]
@@ -30,6 +30,50 @@ pub enum GameCommand {
         #[command(flatten)]
         game: GameArg,
         /// Print JSON (`reduced/1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Nash equilibria: all extreme ones exactly (two players), pure ones (any), or one by Lemke–Howson.
+    Equilibria {
+        #[command(flatten)]
+        game: GameArg,
+        /// Algorithm; default: enumerate for two players, pure otherwise.
+        #[arg(long, value_enum)]
+        method: Option<Method>,
+        /// Lemke–Howson: the label to drop (an action name as PLAYER:ACTION, or a 0-based index).
+        #[arg(long)]
+        label: Option<String>,
+        /// Print JSON (`equilibria/1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Threat point (minimax value of each player) and the punishment that enforces it.
+    Threat {
+        #[command(flatten)]
+        game: GameArg,
+        /// Print JSON (`threat/1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pareto meet minimum, the Pareto-efficient outcomes and, optionally, PMP sets from a profile.
+    Pmm {
+        #[command(flatten)]
+        game: GameArg,
+        /// Also print PMP_1 and PMP_2 from this default profile (action names, comma-separated).
+        #[arg(long, value_name = "PROFILE")]
+        from: Option<String>,
+        /// Print JSON (`pmm/1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Nash and Kalai–Smorodinsky bargaining solutions over the feasible set C(Γ).
+    Bargain {
+        #[command(flatten)]
+        game: GameArg,
+        /// The disagreement point: `threat` (default) or comma-separated payoffs like "0,1/2".
+        #[arg(long, default_value = "threat")]
+        disagreement: String,
+        /// Print JSON (`bargain/1`).
         #[arg(long)]
         json: bool,
     },
@@ -57,9 +101,13 @@ pub fn load_game(spec: &str) -> Result<Game> {
             return Ok(g);
         }
         let names: Vec<&str> = examples::EXAMPLES.iter().map(|e| e.key).collect();
-        bail!("{spec}: no such file, and not a built-in example (one of: {})", names.join(", "));
+        bail!(
+            "{spec}: no such file, and not a built-in example (one of: {})",
+            names.join(", ")
+        );
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("{spec}: cannot read the file"))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("{spec}: cannot read the file"))?;
     format::read_game(&text, GameFormat::from_path(spec)).with_context(|| spec.to_string())
 }
 
@@ -92,8 +140,288 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                 print!("{}", render_reduction(&g, &r));
             }
         }
+        GameCommand::Equilibria {
+            game,
+            method,
+            label,
+            json,
+        } => {
+            let g = game.load()?;
+            let method = method.unwrap_or(if g.num_players() == 2 {
+                Method::Enumerate
+            } else {
+                Method::Pure
+            });
+            let eqs = match method {
+                Method::Pure => equilibrium::pure_as_mixed(&g),
+                Method::Enumerate => {
+                    equilibrium::enumerate(&g).with_context(|| game.game.clone())?
+                }
+                Method::LemkeHowson => {
+                    let k = match &label {
+                        None => 0,
+                        Some(l) => parse_label(&g, l)?,
+                    };
+                    vec![
+                        equilibrium::lemke_howson(&g, k)
+                            .with_context(|| game.game.clone())?
+                            .0,
+                    ]
+                }
+            };
+            if json {
+                let list: Vec<Value> = eqs.iter().map(|e| equilibrium_json(&g, e)).collect();
+                print_json(&json!({"schema": "equilibria/1", "equilibria": list}));
+            } else {
+                if eqs.is_empty() {
+                    println!(
+                        "No pure-strategy equilibrium (try --method enumerate for mixed ones)."
+                    );
+                }
+                for (k, e) in eqs.iter().enumerate() {
+                    println!("equilibrium {}: payoffs ({})", k + 1, join(&e.payoffs));
+                    for (i, s) in e.strategies.iter().enumerate() {
+                        let parts: Vec<String> = s
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, p)| !p.is_zero())
+                            .map(|(a, p)| format!("{} {}", g.actions(i)[a], p))
+                            .collect();
+                        println!("  {}: {}", g.players()[i], parts.join(", "));
+                    }
+                }
+            }
+        }
+        GameCommand::Threat { game, json } => {
+            let g = game.load()?;
+            let t = threat::threat_point(&g);
+            let punish: Vec<Value> = t
+                .punishments
+                .iter()
+                .map(|p| {
+                    let dist: Vec<Value> = p
+                        .distribution
+                        .iter()
+                        .map(|(sub, prob)| {
+                            let names: Vec<&str> = (0..g.num_players())
+                                .filter(|&j| j != p.target)
+                                .zip(sub)
+                                .map(|(j, &a)| g.actions(j)[a].as_str())
+                                .collect();
+                            json!({"profile": names, "probability": q(prob)})
+                        })
+                        .collect();
+                    json!({"target": g.players()[p.target], "punishment": dist, "best_response": g.actions(p.target)[p.best_response]})
+                })
+                .collect();
+            if json {
+                print_json(
+                    &json!({"schema": "threat/1", "threat_point": t.values.iter().map(q).collect::<Vec<_>>(),
+                    "correlated_punishment": t.correlated, "punishments": punish}),
+                );
+            } else {
+                println!("threat point: ({})", join(&t.values));
+                for p in &punish {
+                    let parts: Vec<String> = p["punishment"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|d| {
+                            format!(
+                                "{} {}",
+                                d["profile"]
+                                    .as_array()
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(Value::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join("+"),
+                                d["probability"].as_str().unwrap_or("")
+                            )
+                        })
+                        .collect();
+                    println!(
+                        "  {} is held down by: {}",
+                        p["target"].as_str().unwrap_or(""),
+                        parts.join(", ")
+                    );
+                }
+                if t.correlated {
+                    println!(
+                        "(three or more players: punishers may correlate; independent punishers can only do worse)"
+                    );
+                }
+            }
+        }
+        GameCommand::Pmm { game, from, json } => {
+            let g = game.load()?;
+            let m = pareto::pmm(&g);
+            let eff = pareto::efficient_outcomes(&g);
+            let pmp = match &from {
+                None => None,
+                Some(spec) => {
+                    let p = parse_profile(&g, spec)?;
+                    let u = g.payoffs(&p).to_vec();
+                    let sets: Vec<Option<pareto::PmpSegment>> = (0..g.num_players())
+                        .map(|i| pareto::pmp(&g, i, &u))
+                        .collect();
+                    if g.num_players() != 2 {
+                        bail!(
+                            "PMP sets are computed for two-player games; this one has {} players",
+                            g.num_players()
+                        );
+                    }
+                    Some((p, sets))
+                }
+            };
+            if json {
+                let mut v = json!({"schema": "pmm/1", "pmm": m.iter().map(q).collect::<Vec<_>>(),
+                    "efficient_outcomes": eff.iter().map(|p| json!({"profile": profile_names(&g, p), "payoffs": g.payoffs(p).iter().map(q).collect::<Vec<_>>()})).collect::<Vec<_>>()});
+                if let Some((p, sets)) = &pmp {
+                    v["pmp"] = json!({"from": profile_names(&g, p), "sets": sets.iter().map(|s| match s {
+                        None => Value::Null,
+                        Some(s) => json!({"player": g.players()[s.player], "fixed_other": q(&s.fixed), "lo": q(&s.lo), "hi": q(&s.hi)}),
+                    }).collect::<Vec<_>>()});
+                }
+                print_json(&v);
+            } else {
+                println!("PMM: ({})", join(&m));
+                println!("Pareto-efficient outcomes:");
+                for p in &eff {
+                    println!("  {} -> ({})", g.profile_label(p), join(g.payoffs(p)));
+                }
+                if let Some((p, sets)) = &pmp {
+                    for (i, s) in sets.iter().enumerate() {
+                        let name = &g.players()[i];
+                        match s {
+                            None => println!("PMP_{name} from {}: empty", g.profile_label(p)),
+                            Some(s) => println!(
+                                "PMP_{name} from {}: u_{} = {}, {} <= u_{name} <= {}",
+                                g.profile_label(p),
+                                g.players()[1 - i],
+                                s.fixed,
+                                s.lo,
+                                s.hi
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+        GameCommand::Bargain {
+            game,
+            disagreement,
+            json,
+        } => {
+            let g = game.load()?;
+            let d: Vec<Rational> = if disagreement == "threat" {
+                threat::threat_point(&g).values
+            } else {
+                disagreement
+                    .split(',')
+                    .map(|x| {
+                        x.trim()
+                            .parse::<Rational>()
+                            .with_context(|| format!("--disagreement {disagreement:?}"))
+                    })
+                    .collect::<Result<_>>()?
+            };
+            let nash = bargaining::nash_bargaining(&g, &d);
+            let ks = bargaining::kalai_smorodinsky(&g, &d).with_context(|| game.game.clone())?;
+            if json {
+                let nash_v = match &nash {
+                    Ok(p) => Value::from(p.iter().map(q).collect::<Vec<_>>()),
+                    Err(_) => Value::Null,
+                };
+                print_json(
+                    &json!({"schema": "bargain/1", "disagreement": d.iter().map(q).collect::<Vec<_>>(),
+                    "nash": nash_v, "kalai_smorodinsky": ks.iter().map(q).collect::<Vec<_>>()}),
+                );
+            } else {
+                println!("disagreement point: ({})", join(&d));
+                match &nash {
+                    Ok(p) => println!("Nash bargaining solution: ({})", join(p)),
+                    Err(e) => println!("Nash bargaining solution: not computed ({e})"),
+                }
+                println!("Kalai-Smorodinsky solution: ({})", join(&ks));
+            }
+        }
     }
     Ok(())
+}
+
+fn join(xs: &[Rational]) -> String {
+    xs.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn profile_names(g: &Game, p: &[usize]) -> Vec<String> {
+    p.iter()
+        .enumerate()
+        .map(|(i, &a)| g.actions(i)[a].clone())
+        .collect()
+}
+
+/// Parses "A1,B2" (one action name per player) into a profile.
+pub fn parse_profile(g: &Game, spec: &str) -> Result<Vec<usize>> {
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    if parts.len() != g.num_players() {
+        bail!(
+            "profile {spec:?}: expected {} comma-separated action names, found {}",
+            g.num_players(),
+            parts.len()
+        );
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            g.action_index(i, name).with_context(|| {
+                format!(
+                    "profile {spec:?}: player {} has no action {name:?} (actions: {})",
+                    g.players()[i],
+                    g.actions(i).join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+fn parse_label(g: &Game, l: &str) -> Result<usize> {
+    let m = g.num_actions(0);
+    if let Ok(k) = l.parse::<usize>() {
+        return Ok(k);
+    }
+    let (player, action) = l
+        .split_once(':')
+        .with_context(|| format!("--label {l:?}: expected PLAYER:ACTION or an index"))?;
+    let i = g
+        .player_index(player)
+        .with_context(|| format!("--label {l:?}: no player {player:?}"))?;
+    let a = g
+        .action_index(i, action)
+        .with_context(|| format!("--label {l:?}: player {player} has no action {action:?}"))?;
+    Ok(if i == 0 { a } else { m + a })
+}
+
+fn equilibrium_json(g: &Game, e: &equilibrium::MixedEquilibrium) -> Value {
+    let strategies: Vec<Value> = e
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut m = Map::new();
+            for (a, p) in s.iter().enumerate() {
+                if !p.is_zero() {
+                    m.insert(g.actions(i)[a].clone(), q(p));
+                }
+            }
+            Value::Object(m)
+        })
+        .collect();
+    json!({"strategies": strategies, "payoffs": e.payoffs.iter().map(q).collect::<Vec<_>>()})
 }
 
 /// Prints a JSON value with two-space indentation.
@@ -111,7 +439,13 @@ fn reduced_json(g: &Game, r: &dominance::Reduction) -> Value {
         .surviving
         .iter()
         .enumerate()
-        .map(|(i, acts)| Value::from(acts.iter().map(|&a| g.actions(i)[a].clone()).collect::<Vec<_>>()))
+        .map(|(i, acts)| {
+            Value::from(
+                acts.iter()
+                    .map(|&a| g.actions(i)[a].clone())
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
     let trace: Vec<Value> = r
         .trace
@@ -159,7 +493,14 @@ fn render_reduction(g: &Game, r: &dominance::Reduction) -> String {
 pub fn render_table(g: &Game) -> String {
     let mut out = String::new();
     let shape: Vec<String> = g.shape().iter().map(|k| k.to_string()).collect();
-    let _ = writeln!(out, "{} ({} players: {}; {} actions)", g.name(), g.num_players(), g.players().join(", "), shape.join("x"));
+    let _ = writeln!(
+        out,
+        "{} ({} players: {}; {} actions)",
+        g.name(),
+        g.num_players(),
+        g.players().join(", "),
+        shape.join("x")
+    );
     if g.num_players() == 2 {
         let (m, n) = (g.num_actions(0), g.num_actions(1));
         let cell = |i: usize, j: usize| {
