@@ -1,0 +1,351 @@
+//! Reports of a stored run: Markdown and a self-contained HTML page (inline CSS and SVG, no
+//! scripts, no external files), plus the paired comparison of two runs.
+
+use std::fmt::Write;
+
+use crate::stats::{
+    Estimate, PairedComparison, Reducer, by_category, estimate, paired, reduced_scores,
+    scorer_names,
+};
+use crate::store::{RunInfo, SampleRecord, SampleStatus};
+
+/// One scorer's overall estimate and its per-category estimates.
+pub type ScorerSummary = (String, Estimate, Vec<(String, Estimate)>);
+
+/// Everything a report shows, computed once.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunReport {
+    /// The run.
+    pub run: RunInfo,
+    /// Sample-epochs recorded.
+    pub records: usize,
+    /// Of which errors.
+    pub errors: usize,
+    /// Epoch reducer used.
+    pub reducer: Reducer,
+    /// Per scorer: overall estimate and per-category estimates.
+    pub scorers: Vec<ScorerSummary>,
+    /// Mean judge agreement over rubric-scored samples (when there are several judges).
+    pub judge_agreement: Option<f64>,
+    /// Tokens.
+    pub prompt_tokens: u64,
+    /// Tokens.
+    pub completion_tokens: u64,
+    /// USD.
+    pub cost: f64,
+    /// Retries.
+    pub retries: u64,
+    /// Latency percentiles (ms): p50, p90, p99.
+    pub latency_ms: (f64, f64, f64),
+    /// Up to 20 errors: key, epoch, cause.
+    pub error_samples: Vec<(String, u32, String)>,
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+impl RunReport {
+    /// Computes the report.
+    pub fn new(run: &RunInfo, records: &[SampleRecord], reducer: Reducer) -> RunReport {
+        let scorers = scorer_names(records)
+            .into_iter()
+            .map(|name| {
+                let values: Vec<f64> = reduced_scores(records, &name, reducer)
+                    .into_values()
+                    .collect();
+                let cats = by_category(records, &name, reducer).into_iter().collect();
+                (name, estimate(&values), cats)
+            })
+            .collect();
+        let agreements: Vec<f64> = records
+            .iter()
+            .flat_map(|r| r.scores.values())
+            .filter_map(|s| s.metadata.as_ref()?.get("agreement")?.as_f64())
+            .collect();
+        let mut lat: Vec<f64> = records.iter().map(|r| r.latency_ms).collect();
+        lat.sort_by(f64::total_cmp);
+        RunReport {
+            run: run.clone(),
+            records: records.len(),
+            errors: records
+                .iter()
+                .filter(|r| r.status == SampleStatus::Error)
+                .count(),
+            reducer,
+            scorers,
+            judge_agreement: (!agreements.is_empty())
+                .then(|| agreements.iter().sum::<f64>() / agreements.len() as f64),
+            prompt_tokens: records.iter().map(|r| r.calls.prompt_tokens).sum(),
+            completion_tokens: records.iter().map(|r| r.calls.completion_tokens).sum(),
+            cost: records.iter().map(|r| r.calls.cost).sum(),
+            retries: records.iter().map(|r| r.calls.retries as u64).sum(),
+            latency_ms: (
+                percentile(&lat, 0.5),
+                percentile(&lat, 0.9),
+                percentile(&lat, 0.99),
+            ),
+            error_samples: records
+                .iter()
+                .filter(|r| r.status == SampleStatus::Error)
+                .take(20)
+                .map(|r| (r.key.clone(), r.epoch, r.error.clone().unwrap_or_default()))
+                .collect(),
+        }
+    }
+
+    /// Markdown.
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        let r = &self.run;
+        let _ = writeln!(s, "# Eval report: {} on {}\n", r.suite_name, r.model);
+        let _ = writeln!(
+            s,
+            "| run | status | created | finished |\n|---|---|---|---|\n| `{}` | {} | {} | {} |\n",
+            r.run_id,
+            r.status,
+            r.created_at,
+            r.finished_at.as_deref().unwrap_or("-")
+        );
+        let _ = writeln!(
+            s,
+            "Samples recorded: {} ({} errors). Tokens: {} prompt, {} completion. Cost: ${:.4}. Retries: {}. Latency p50/p90/p99: {:.0}/{:.0}/{:.0} ms. Epoch reducer: {:?}.\n",
+            self.records,
+            self.errors,
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.cost,
+            self.retries,
+            self.latency_ms.0,
+            self.latency_ms.1,
+            self.latency_ms.2,
+            self.reducer
+        );
+        for (name, est, cats) in &self.scorers {
+            let _ = writeln!(s, "## Scorer `{name}`\n");
+            let _ = writeln!(
+                s,
+                "Accuracy **{:.3}** (95% CI {:.3}–{:.3}, {}, n = {})\n",
+                est.mean, est.ci_low, est.ci_high, est.method, est.n
+            );
+            let _ = writeln!(
+                s,
+                "| category | n | accuracy | 95% CI |\n|---|---:|---:|---|"
+            );
+            for (c, e) in cats {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {:.3} | {:.3}–{:.3} |",
+                    md_escape(c),
+                    e.n,
+                    e.mean,
+                    e.ci_low,
+                    e.ci_high
+                );
+            }
+            s.push('\n');
+        }
+        if let Some(a) = self.judge_agreement {
+            let _ = writeln!(
+                s,
+                "Mean judge agreement (share of rubric items scored identically by each pair of judges): {a:.3}\n"
+            );
+        }
+        if !self.error_samples.is_empty() {
+            let _ = writeln!(
+                s,
+                "## Errors (first {})\n\n| sample | epoch | cause |\n|---|---:|---|",
+                self.error_samples.len()
+            );
+            for (k, e, c) in &self.error_samples {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} |",
+                    md_escape(k),
+                    e,
+                    md_escape(&c.chars().take(200).collect::<String>())
+                );
+            }
+        }
+        s
+    }
+
+    /// Self-contained HTML with an SVG chart per scorer.
+    pub fn html(&self) -> String {
+        let mut s = String::from(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>",
+        );
+        s.push_str(&html_escape(&format!(
+            "{} on {}",
+            self.run.suite_name, self.run.model
+        )));
+        s.push_str("</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}.num{text-align:right}code{background:#f3f3f3;padding:0 .2rem}</style></head><body>\n");
+        let r = &self.run;
+        let _ = writeln!(
+            s,
+            "<h1>{}</h1>",
+            html_escape(&format!("Eval report: {} on {}", r.suite_name, r.model))
+        );
+        let _ = writeln!(
+            s,
+            "<p>Run <code>{}</code>, status {}, created {}. Samples recorded: {} ({} errors). Tokens: {} prompt, {} completion. Cost: ${:.4}. Retries: {}. Latency p50/p90/p99: {:.0}/{:.0}/{:.0} ms.</p>",
+            html_escape(&r.run_id),
+            html_escape(&r.status),
+            html_escape(&r.created_at),
+            self.records,
+            self.errors,
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.cost,
+            self.retries,
+            self.latency_ms.0,
+            self.latency_ms.1,
+            self.latency_ms.2
+        );
+        for (name, est, cats) in &self.scorers {
+            let _ = writeln!(s, "<h2>Scorer <code>{}</code></h2>", html_escape(name));
+            let _ = writeln!(
+                s,
+                "<p>Accuracy <b>{:.3}</b> (95% CI {:.3}–{:.3}, {}, n = {})</p>",
+                est.mean, est.ci_low, est.ci_high, est.method, est.n
+            );
+            let mut rows = vec![("all".to_string(), est.clone())];
+            rows.extend(cats.iter().cloned());
+            s.push_str(&bar_chart_svg(&rows));
+            s.push_str(
+                "<table><tr><th>category</th><th>n</th><th>accuracy</th><th>95% CI</th></tr>\n",
+            );
+            for (c, e) in cats {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td class=num>{}</td><td class=num>{:.3}</td><td>{:.3}–{:.3}</td></tr>",
+                    html_escape(c),
+                    e.n,
+                    e.mean,
+                    e.ci_low,
+                    e.ci_high
+                );
+            }
+            s.push_str("</table>\n");
+        }
+        if let Some(a) = self.judge_agreement {
+            let _ = writeln!(s, "<p>Mean judge agreement: {a:.3}</p>");
+        }
+        if !self.error_samples.is_empty() {
+            s.push_str(
+                "<h2>Errors</h2><table><tr><th>sample</th><th>epoch</th><th>cause</th></tr>\n",
+            );
+            for (k, e, c) in &self.error_samples {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td class=num>{}</td><td>{}</td></tr>",
+                    html_escape(k),
+                    e,
+                    html_escape(&c.chars().take(300).collect::<String>())
+                );
+            }
+            s.push_str("</table>\n");
+        }
+        s.push_str("</body></html>\n");
+        s
+    }
+}
+
+/// Horizontal bars with 95% CI whiskers, one row per category.
+pub fn bar_chart_svg(rows: &[(String, Estimate)]) -> String {
+    let (label_w, bar_w, row_h) = (180.0, 400.0, 24.0);
+    let h = row_h * rows.len() as f64 + 30.0;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{h}\" role=\"img\" aria-label=\"accuracy by category with 95% intervals\">\n",
+        label_w + bar_w + 70.0
+    );
+    for i in 0..=4 {
+        let x = label_w + bar_w * i as f64 / 4.0;
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x}\" y1=\"0\" x2=\"{x}\" y2=\"{}\" stroke=\"#ddd\"/><text x=\"{x}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{:.2}</text>",
+            h - 20.0,
+            h - 6.0,
+            i as f64 / 4.0
+        );
+    }
+    for (i, (label, e)) in rows.iter().enumerate() {
+        let y = row_h * i as f64 + 4.0;
+        let w = bar_w * e.mean;
+        let (lo, hi) = (label_w + bar_w * e.ci_low, label_w + bar_w * e.ci_high);
+        let mid = y + (row_h - 8.0) / 2.0;
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"#4c78a8\"/><line x1=\"{lo:.1}\" y1=\"{mid}\" x2=\"{hi:.1}\" y2=\"{mid}\" stroke=\"#222\"/><line x1=\"{lo:.1}\" y1=\"{}\" x2=\"{lo:.1}\" y2=\"{}\" stroke=\"#222\"/><line x1=\"{hi:.1}\" y1=\"{}\" x2=\"{hi:.1}\" y2=\"{}\" stroke=\"#222\"/><text x=\"{}\" y=\"{}\" font-size=\"11\">{:.2} (n={})</text>",
+            label_w - 6.0,
+            mid + 4.0,
+            html_escape(label),
+            row_h - 8.0,
+            mid - 4.0,
+            mid + 4.0,
+            mid - 4.0,
+            mid + 4.0,
+            label_w + bar_w + 4.0,
+            mid + 4.0,
+            e.mean,
+            e.n
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Compares run B with run A on a scorer; Markdown.
+pub fn comparison_markdown(
+    a: &RunInfo,
+    ra: &[SampleRecord],
+    b: &RunInfo,
+    rb: &[SampleRecord],
+    scorer: &str,
+    reducer: Reducer,
+) -> (PairedComparison, String) {
+    let va = reduced_scores(ra, scorer, reducer);
+    let vb = reduced_scores(rb, scorer, reducer);
+    let c = paired(&va, &vb, 0x5eed);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Paired comparison on `{scorer}`\n\nA = `{}` ({}), B = `{}` ({})\n",
+        a.run_id, a.model, b.run_id, b.model
+    );
+    let _ = writeln!(
+        s,
+        "| shared samples | mean A | mean B | B − A | 95% CI (paired bootstrap) | test | p | A better | B better |\n|---:|---:|---:|---:|---|---|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        s,
+        "| {} | {:.3} | {:.3} | {:+.3} | {:+.3} to {:+.3} | {} | {:.4} | {} | {} |",
+        c.n,
+        c.mean_a,
+        c.mean_b,
+        c.diff,
+        c.diff_ci.0,
+        c.diff_ci.1,
+        c.test,
+        c.p_value,
+        c.a_better,
+        c.b_better
+    );
+    (c, s)
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Escapes text for HTML element content and attributes.
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

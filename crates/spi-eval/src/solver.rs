@@ -1,0 +1,324 @@
+//! Solvers: how a sample becomes model calls. Single-turn prompts (with an optional system prompt
+//! and chain of thought), multiple choice with seeded choice shuffling, scripted multi-turn
+//! dialogue, and an agent loop with tools.
+//!
+//! The agent speaks a plain-text tool protocol (`CALL name {json}` lines, results fed back as user
+//! turns) rather than a vendor's function-calling API, so every provider, including a small local
+//! model behind `spi serve`, can run the same agent suites.
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::client::{CallError, CallLog, ModelClient};
+use crate::dataset::{Input, Sample, target_choice_index};
+use crate::error::EvalError;
+use crate::provider::{ChatMessage, ChatRequest, Role};
+use crate::suite::{DatasetConfig, SolverConfig};
+use crate::tools::ToolRegistry;
+
+const MC_TEMPLATE: &str = "Answer the following multiple choice question. The entire content of your response should be of the following format: 'ANSWER: $LETTER' (without quotes) where LETTER is one of {{ letters }}.\n\n{{ input }}\n\n{% for c in choices %}{{ c.letter }}) {{ c.text }}\n{% endfor %}";
+const MC_COT_TEMPLATE: &str = "Answer the following multiple choice question. The last line of your response should be of the following format: 'ANSWER: $LETTER' (without quotes) where LETTER is one of {{ letters }}. Think step by step before answering.\n\n{{ input }}\n\n{% for c in choices %}{{ c.letter }}) {{ c.text }}\n{% endfor %}";
+const COT_SUFFIX: &str = "\n\nThink step by step, then give your final answer on the last line in the form 'ANSWER: <answer>'.";
+
+/// A dataset's solver with its templates compiled.
+pub struct PreparedSolver {
+    config: DatasetConfig,
+    env: minijinja::Environment<'static>,
+}
+
+/// What solving a sample produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskState {
+    /// The whole conversation, model turns included.
+    pub messages: Vec<ChatMessage>,
+    /// The final model output scorers read.
+    pub output: String,
+    /// Options as shown, after any shuffle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<String>>,
+    /// For each shown option, its index in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice_order: Option<Vec<usize>>,
+    /// Tool calls made by an agent.
+    #[serde(default)]
+    pub tool_calls: u32,
+    /// A limit that ended solving early (`max_turns`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+}
+
+impl TaskState {
+    /// The letters of the target options as shown (multiple choice).
+    pub fn target_letters(&self, sample: &Sample) -> Vec<char> {
+        let (Some(order), Some(orig)) = (&self.choice_order, &sample.choices) else {
+            return Vec::new();
+        };
+        sample
+            .target
+            .iter()
+            .filter_map(|t| target_choice_index(t, orig))
+            .filter_map(|orig_idx| order.iter().position(|&o| o == orig_idx))
+            .map(|pos| (b'A' + pos as u8) as char)
+            .collect()
+    }
+}
+
+/// A deterministic 64-bit seed from the suite seed, the sample key and the epoch.
+pub fn derive_seed(seed: u64, key: &str, epoch: u32) -> u64 {
+    let mut h = Sha256::new();
+    h.update(seed.to_le_bytes());
+    h.update(key.as_bytes());
+    h.update(epoch.to_le_bytes());
+    let d = h.finalize();
+    u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
+/// Everything a solve needs besides the sample.
+pub struct SolveContext<'a> {
+    /// The model under evaluation.
+    pub model: &'a ModelClient,
+    /// Registered tools.
+    pub tools: &'a ToolRegistry,
+    /// Suite seed.
+    pub seed: u64,
+    /// Epoch (1-based).
+    pub epoch: u32,
+    /// `dataset/id`.
+    pub key: &'a str,
+}
+
+impl PreparedSolver {
+    /// Compiles the dataset's templates.
+    pub fn new(config: &DatasetConfig) -> Result<Self, EvalError> {
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        let default = match &config.solver {
+            SolverConfig::MultipleChoice { cot: true, .. } => MC_COT_TEMPLATE,
+            SolverConfig::MultipleChoice { cot: false, .. } => MC_TEMPLATE,
+            _ => "{{ input }}",
+        };
+        let template = config
+            .prompt_template
+            .clone()
+            .unwrap_or_else(|| default.to_string());
+        env.add_template_owned("prompt", template)
+            .map_err(|e| EvalError::Template {
+                dataset: config.name.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(PreparedSolver {
+            config: config.clone(),
+            env,
+        })
+    }
+
+    fn render(&self, sample: &Sample, choices: Option<&[String]>) -> Result<String, CallError> {
+        let letters: Vec<String> = choices
+            .map(|c| {
+                (0..c.len())
+                    .map(|i| ((b'A' + i as u8) as char).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let choice_objs: Vec<serde_json::Value> = choices
+            .map(|c| {
+                c.iter()
+                    .zip(&letters)
+                    .map(|(t, l)| serde_json::json!({"letter": l, "text": t}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ctx = minijinja::context! {
+            input => sample.input.as_text(),
+            choices => minijinja::Value::from(minijinja::value::Serde(&choice_objs)),
+            letters => letters.join(","),
+            metadata => minijinja::Value::from(minijinja::value::Serde(&sample.metadata)),
+            id => sample.id.clone(),
+        };
+        self.env
+            .get_template("prompt")
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| CallError::Provider {
+                error: crate::error::ProviderError::Rejected(format!("prompt template: {e}")),
+                attempts: 0,
+            })
+    }
+
+    fn request(&self, messages: &[ChatMessage], ctx: &SolveContext<'_>) -> ChatRequest {
+        let g = self.config.generate;
+        ChatRequest {
+            messages: messages.to_vec(),
+            max_tokens: g.max_tokens,
+            temperature: g.temperature,
+            seed: (g.temperature > 0.0).then(|| derive_seed(ctx.seed, ctx.key, ctx.epoch)),
+            stop: Vec::new(),
+        }
+    }
+
+    /// Runs the solver on one sample for one epoch.
+    pub async fn solve(
+        &self,
+        sample: &Sample,
+        ctx: &SolveContext<'_>,
+        log: &mut CallLog,
+    ) -> Result<TaskState, CallError> {
+        let salt = format!("epoch={}", ctx.epoch);
+        let mut state = TaskState::default();
+        if let Some(sys) = &self.config.system_prompt {
+            state.messages.push(ChatMessage::system(sys.clone()));
+        }
+        match &self.config.solver {
+            SolverConfig::Generate { cot } => {
+                let mut prompt = self.render(sample, None)?;
+                if *cot {
+                    prompt.push_str(COT_SUFFIX);
+                }
+                self.push_input(&mut state, sample, prompt);
+                let r = ctx
+                    .model
+                    .generate(&self.request(&state.messages, ctx), &salt, log)
+                    .await?;
+                state.messages.push(ChatMessage::assistant(r.text.clone()));
+                state.output = r.text;
+            }
+            SolverConfig::MultipleChoice {
+                shuffle_choices, ..
+            } => {
+                let orig = sample.choices.clone().unwrap_or_default();
+                let mut order: Vec<usize> = (0..orig.len()).collect();
+                if *shuffle_choices {
+                    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(derive_seed(
+                        ctx.seed, ctx.key, ctx.epoch,
+                    ));
+                    order.shuffle(&mut rng);
+                }
+                let shown: Vec<String> = order.iter().map(|&i| orig[i].clone()).collect();
+                let prompt = self.render(sample, Some(&shown))?;
+                state.messages.push(ChatMessage::user(prompt));
+                let r = ctx
+                    .model
+                    .generate(&self.request(&state.messages, ctx), &salt, log)
+                    .await?;
+                state.messages.push(ChatMessage::assistant(r.text.clone()));
+                state.output = r.text;
+                state.choices = Some(shown);
+                state.choice_order = Some(order);
+            }
+            SolverConfig::Dialogue => {
+                let turns = match &sample.input {
+                    Input::Messages(ms) => ms.clone(),
+                    Input::Text(_) => vec![ChatMessage::user(self.render(sample, None)?)],
+                };
+                for (i, m) in turns.iter().enumerate() {
+                    state.messages.push(m.clone());
+                    let answered = turns.get(i + 1).is_some_and(|n| n.role == Role::Assistant);
+                    if m.role == Role::User && !answered {
+                        let r = ctx
+                            .model
+                            .generate(&self.request(&state.messages, ctx), &salt, log)
+                            .await?;
+                        state.messages.push(ChatMessage::assistant(r.text.clone()));
+                        state.output = r.text;
+                    }
+                }
+            }
+            SolverConfig::Agent { tools, max_turns } => {
+                let mut protocol = String::from(
+                    "You can use tools. To call one, reply with a single line `CALL <tool> <JSON arguments>` and nothing after it; the result comes in the next message. When you are done, give your final answer on a line starting with `ANSWER:`.\n\nTools:",
+                );
+                for name in tools {
+                    match ctx.tools.get(name) {
+                        Some(t) => protocol.push_str(&format!(
+                            "\n- {}: {} Arguments: {}",
+                            t.name(),
+                            t.description(),
+                            t.parameters()
+                        )),
+                        None => {
+                            return Err(CallError::Provider {
+                                error: crate::error::ProviderError::Rejected(format!(
+                                    "agent tool `{name}` is not registered"
+                                )),
+                                attempts: 0,
+                            });
+                        }
+                    }
+                }
+                match state.messages.first_mut() {
+                    Some(sys) if sys.role == Role::System => {
+                        sys.content = format!("{}\n\n{protocol}", sys.content)
+                    }
+                    _ => state.messages.insert(0, ChatMessage::system(protocol)),
+                }
+                let prompt = self.render(sample, None)?;
+                self.push_input(&mut state, sample, prompt);
+                let mut turn = 0;
+                loop {
+                    let r = ctx
+                        .model
+                        .generate(&self.request(&state.messages, ctx), &salt, log)
+                        .await?;
+                    state.messages.push(ChatMessage::assistant(r.text.clone()));
+                    state.output = r.text.clone();
+                    turn += 1;
+                    let Some((name, args)) = parse_call(&r.text) else {
+                        break;
+                    };
+                    if turn >= *max_turns {
+                        state.limit = Some("max_turns".into());
+                        break;
+                    }
+                    state.tool_calls += 1;
+                    let reply = if !tools.contains(&name) {
+                        format!(
+                            "TOOL ERROR: no tool named `{name}`; available: {}",
+                            tools.join(", ")
+                        )
+                    } else {
+                        match (args, ctx.tools.get(&name)) {
+                            (Err(e), _) => format!("TOOL ERROR: arguments are not JSON: {e}"),
+                            (Ok(a), Some(t)) => match t.call(a).await {
+                                Ok(out) => format!("TOOL RESULT ({name}): {out}"),
+                                Err(e) => format!("TOOL ERROR ({name}): {e}"),
+                            },
+                            (Ok(_), None) => format!("TOOL ERROR: no tool named `{name}`"),
+                        }
+                    };
+                    state.messages.push(ChatMessage::user(reply));
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    fn push_input(&self, state: &mut TaskState, sample: &Sample, prompt: String) {
+        match &sample.input {
+            // A conversation input keeps its turns; the template only shapes plain-text inputs.
+            Input::Messages(ms) if self.config.prompt_template.is_none() => {
+                state.messages.extend(ms.iter().cloned())
+            }
+            _ => state.messages.push(ChatMessage::user(prompt)),
+        }
+    }
+}
+
+/// Finds the first `CALL name {json}` line.
+pub fn parse_call(text: &str) -> Option<(String, Result<serde_json::Value, String>)> {
+    for line in text.lines() {
+        let line = line.trim().trim_matches('`');
+        if let Some(rest) = line.strip_prefix("CALL ") {
+            let rest = rest.trim();
+            let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            let args = args.trim();
+            let parsed = if args.is_empty() {
+                Ok(serde_json::json!({}))
+            } else {
+                serde_json::from_str(args).map_err(|e| e.to_string())
+            };
+            return Some((name.to_string(), parsed));
+        }
+    }
+    None
+}
