@@ -1,0 +1,248 @@
+//! Property tests: invariants that must hold for every game, checked on random ones.
+//!
+//! - every equilibrium returned is verified exactly, and Lemke–Howson's lies among the enumerated;
+//! - on generic (nondegenerate) games, vertex enumeration agrees with a naive support enumeration;
+//! - IESDS is independent of the elimination order;
+//! - the JSON and `.nfg` writers round-trip through the readers.
+
+use proptest::prelude::*;
+use spi_games::{Game, Rational, dominance, equilibrium, format};
+
+fn game_strategy(
+    max_players: usize,
+    max_actions: usize,
+    payoff: std::ops::Range<i64>,
+) -> impl Strategy<Value = Game> {
+    (2..=max_players)
+        .prop_flat_map(move |n| proptest::collection::vec(1..=max_actions, n))
+        .prop_flat_map(move |shape| {
+            let cells: usize = shape.iter().product::<usize>() * shape.len();
+            (
+                Just(shape),
+                proptest::collection::vec(payoff.clone(), cells),
+            )
+        })
+        .prop_map(|(shape, pays)| {
+            let (players, actions) = Game::default_names(&shape);
+            Game::new(
+                "random",
+                players,
+                actions,
+                pays.into_iter().map(Rational::from_int).collect(),
+            )
+            .unwrap()
+        })
+}
+
+fn bimatrix(max_actions: usize, payoff: std::ops::Range<i64>) -> impl Strategy<Value = Game> {
+    (1..=max_actions, 1..=max_actions)
+        .prop_flat_map(move |(m, n)| {
+            (
+                Just((m, n)),
+                proptest::collection::vec(payoff.clone(), m * n * 2),
+            )
+        })
+        .prop_map(|((m, n), pays)| {
+            let (players, actions) = Game::default_names(&[m, n]);
+            Game::new(
+                "random",
+                players,
+                actions,
+                pays.into_iter().map(Rational::from_int).collect(),
+            )
+            .unwrap()
+        })
+}
+
+/// Solves the square system M z = b exactly; `None` if singular.
+fn solve(mut m: Vec<Vec<Rational>>, mut b: Vec<Rational>) -> Option<Vec<Rational>> {
+    let k = b.len();
+    for c in 0..k {
+        let p = (c..k).find(|&r| !m[r][c].is_zero())?;
+        m.swap(c, p);
+        b.swap(c, p);
+        let inv = m[c][c].recip()?;
+        for r in 0..k {
+            if r != c && !m[r][c].is_zero() {
+                let f = &m[r][c] * &inv;
+                for j in c..k {
+                    let v = &m[c][j] * &f;
+                    m[r][j] = &m[r][j] - &v;
+                }
+                let v = &b[c] * &f;
+                b[r] = &b[r] - &v;
+            }
+        }
+    }
+    Some((0..k).map(|i| &b[i] / &m[i][i]).collect())
+}
+
+/// The naive reference: for every pair of equal-size supports, solve the indifference equations.
+/// Correct for nondegenerate games, where every equilibrium has equal-size supports.
+fn support_enumeration(g: &Game) -> Vec<Vec<Vec<Rational>>> {
+    let (a, b) = g.bimatrix().unwrap();
+    let (m, n) = (a.len(), a[0].len());
+    let mut out = Vec::new();
+    for sx in 1u32..(1 << m) {
+        for sy in 1u32..(1 << n) {
+            if sx.count_ones() != sy.count_ones() {
+                continue;
+            }
+            let ix: Vec<usize> = (0..m).filter(|i| sx >> i & 1 == 1).collect();
+            let iy: Vec<usize> = (0..n).filter(|j| sy >> j & 1 == 1).collect();
+            let k = ix.len();
+            // y on iy and value v: A[i]·y = v for i in ix, Σy = 1. Unknowns: y (k) and v.
+            let mut my = Vec::new();
+            let mut by = Vec::new();
+            for &i in &ix {
+                let mut row: Vec<Rational> = iy.iter().map(|&j| a[i][j].clone()).collect();
+                row.push(-Rational::ONE);
+                my.push(row);
+                by.push(Rational::ZERO);
+            }
+            let mut row = vec![Rational::ONE; k];
+            row.push(Rational::ZERO);
+            my.push(row);
+            by.push(Rational::ONE);
+            let mut mx = Vec::new();
+            let mut bx = Vec::new();
+            for &j in &iy {
+                let mut row: Vec<Rational> = ix.iter().map(|&i| b[i][j].clone()).collect();
+                row.push(-Rational::ONE);
+                mx.push(row);
+                bx.push(Rational::ZERO);
+            }
+            let mut row = vec![Rational::ONE; k];
+            row.push(Rational::ZERO);
+            mx.push(row);
+            bx.push(Rational::ONE);
+            let (Some(y), Some(x)) = (solve(my, by), solve(mx, bx)) else {
+                continue;
+            };
+            if y[..k].iter().chain(&x[..k]).any(|p| !p.is_positive()) {
+                continue;
+            }
+            let mut xs = vec![Rational::ZERO; m];
+            let mut ys = vec![Rational::ZERO; n];
+            for (t, &i) in ix.iter().enumerate() {
+                xs[i] = x[t].clone();
+            }
+            for (t, &j) in iy.iter().enumerate() {
+                ys[j] = y[t].clone();
+            }
+            let s = vec![xs, ys];
+            if equilibrium::verify(g, &s).is_ok() {
+                out.push(s);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn every_enumerated_equilibrium_verifies_and_contains_lemke_howson(g in bimatrix(5, 0..5)) {
+        let eqs = equilibrium::enumerate(&g).unwrap();
+        prop_assert!(!eqs.is_empty(), "every finite game has an equilibrium");
+        for e in &eqs {
+            prop_assert!(equilibrium::verify(&g, &e.strategies).is_ok());
+        }
+        let total = g.num_actions(0) + g.num_actions(1);
+        for label in 0..total {
+            let (lh, _) = equilibrium::lemke_howson(&g, label).unwrap();
+            prop_assert!(equilibrium::verify(&g, &lh.strategies).is_ok());
+            prop_assert!(eqs.iter().any(|e| e.strategies == lh.strategies), "LH equilibrium {:?} not among the extreme ones", lh.strategies);
+        }
+        for p in equilibrium::pure_nash(&g) {
+            prop_assert!(eqs.iter().any(|e| (0..2).all(|i| e.strategies[i][p[i]] == Rational::ONE)));
+        }
+    }
+
+    #[test]
+    fn generic_games_match_naive_support_enumeration(g in bimatrix(4, -1000..1000)) {
+        let naive = support_enumeration(&g);
+        let mut ours: Vec<Vec<Vec<Rational>>> = equilibrium::enumerate(&g).unwrap().into_iter().map(|e| e.strategies).collect();
+        ours.sort();
+        // Random payoffs from a wide range are nondegenerate with overwhelming probability; a
+        // degenerate draw can only make the naive method miss equilibria, never invent them.
+        for s in &naive {
+            prop_assert!(ours.contains(s), "naive found {:?} that vertex enumeration missed", s);
+        }
+        if ours.len() == naive.len() {
+            prop_assert_eq!(ours, naive);
+        }
+    }
+
+    #[test]
+    fn iesds_is_order_independent(g in game_strategy(3, 4, 0..4), picks in proptest::collection::vec(0usize..1000, 64)) {
+        let simultaneous = dominance::iesds(&g).surviving;
+        let mut it = picks.into_iter().cycle();
+        let sequential = dominance::iesds_one_at_a_time(&g, |_| it.next().unwrap_or(0));
+        prop_assert_eq!(simultaneous, sequential);
+    }
+
+    #[test]
+    fn json_round_trips(g in game_strategy(3, 3, -50..50)) {
+        let back = format::read_json(&format::write_json(&g)).unwrap();
+        prop_assert_eq!(back, g);
+    }
+
+    #[test]
+    fn nfg_round_trips_both_variants(g in game_strategy(3, 3, -50..50)) {
+        let g = g.renamed("round trip");
+        prop_assert_eq!(&format::read_nfg(&format::write_nfg(&g)).unwrap(), &g);
+        prop_assert_eq!(&format::read_nfg(&format::write_nfg_outcomes(&g)).unwrap(), &g);
+    }
+}
+
+#[test]
+fn fractional_payoffs_round_trip_and_solve() {
+    let text = r#"{"name":"f","players":["A","B"],"actions":[["u","d"],["l","r"]],
+      "payoffs":[[["1/2","0.25"],[0,1]],[[0,1],["3/8",0]]]}"#;
+    let g = format::read_json(text).unwrap();
+    assert_eq!(format::read_json(&format::write_json(&g)).unwrap(), g);
+    assert_eq!(format::read_nfg(&format::write_nfg(&g)).unwrap(), g);
+    for e in equilibrium::enumerate(&g).unwrap() {
+        equilibrium::verify(&g, &e.strategies).unwrap();
+    }
+}
+
+#[test]
+fn large_payoffs_take_the_bigint_path_and_stay_exact() {
+    // Payoffs near 10^15 overflow i128 products in the pivots: the BigInt restart must give the same
+    // equilibria as the same game scaled down.
+    let small = spi_games::game::bimatrix_game(
+        "s",
+        &["a", "b", "c"],
+        &["x", "y", "z"],
+        &[
+            &[(3, 1), (0, 2), (1, 0)],
+            &[(0, 3), (2, 0), (1, 1)],
+            &[(1, 0), (1, 2), (0, 3)],
+        ],
+    );
+    let scale = Rational::from_int(1_000_000_000_000_000);
+    let (players, actions) = (small.players().to_vec(), small.action_names().to_vec());
+    let big = Game::new(
+        "b",
+        players,
+        actions,
+        small.payoff_table().iter().map(|x| x * &scale).collect(),
+    )
+    .unwrap();
+    let s: Vec<_> = equilibrium::enumerate(&small)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.strategies)
+        .collect();
+    let b: Vec<_> = equilibrium::enumerate(&big)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.strategies)
+        .collect();
+    assert_eq!(s, b);
+    assert!(!s.is_empty());
+}
