@@ -1,0 +1,309 @@
+//! Programs (parsed and checked source), the [`Limits`] that bound running them, and the static checker.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use spi_games::Game;
+
+use crate::error::ProgramError;
+use crate::region::PayoffGeometry;
+use crate::syntax::{self, Block, Expr, ExprKind, ProgramAst, Span, Stmt, StmtKind};
+
+/// Bounds on parsing and running untrusted programs; every one is enforced, none is advisory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Steps one player's evaluation may take (one per statement, expression and call, including
+    /// everything done inside simulations it runs).
+    pub fuel: u64,
+    /// Nested calls, simulations and const evaluations at once.
+    pub max_depth: u32,
+    /// Cells one evaluation may allocate (a list of n items costs n + 1; a string of b bytes b/8 + 1).
+    pub max_memory: u64,
+    /// Syntactic nesting the parser accepts.
+    pub max_nesting: u32,
+    /// Longest accepted source text.
+    pub max_source_bytes: usize,
+    /// Stack given to the thread that runs a match; with `max_depth` × `max_nesting` it bounds recursion.
+    pub stack_bytes: usize,
+}
+
+impl Default for Limits {
+    /// Generous enough for every library agent (ε-grounded FairBot with ε = 1/10 reaches depth 200 with
+    /// probability below 10⁻⁹), small enough that a hostile program stops in well under a second.
+    fn default() -> Limits {
+        Limits {
+            fuel: 1_000_000,
+            max_depth: 400,
+            max_memory: 1_000_000,
+            max_nesting: 64,
+            max_source_bytes: 256 * 1024,
+            stack_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// A parsed, checked program. Two programs are equal when their source texts are equal.
+#[derive(Debug)]
+pub struct Program {
+    pub(crate) ast: Arc<ProgramAst>,
+}
+
+impl PartialEq for Program {
+    fn eq(&self, other: &Program) -> bool {
+        self.source() == other.source()
+    }
+}
+
+impl Program {
+    /// Parses and checks source text under `limits`.
+    pub fn parse(src: &str, limits: &Limits) -> Result<Program, ProgramError> {
+        if src.len() > limits.max_source_bytes {
+            return Err(ProgramError::TooLong { len: src.len(), limit: limits.max_source_bytes });
+        }
+        let ast = syntax::parse(src, limits.max_nesting)?;
+        check(&ast)?;
+        Ok(Program { ast: Arc::new(ast) })
+    }
+
+    pub(crate) fn from_ast(ast: Arc<ProgramAst>) -> Program {
+        Program { ast }
+    }
+
+    /// The declared name, or `anonymous`.
+    pub fn name(&self) -> &str {
+        self.ast.name.as_deref().unwrap_or("anonymous")
+    }
+
+    /// The exact source text (for a nested program, the text between its braces).
+    pub fn source(&self) -> &str {
+        &self.ast.source
+    }
+
+    /// The declared tags.
+    pub fn tags(&self) -> &[String] {
+        &self.ast.tags
+    }
+
+    /// The nested program called `name`, if any.
+    pub fn subprogram(&self, name: &str) -> Option<Program> {
+        self.ast.programs.iter().find(|(n, _)| &**n == name).map(|(_, a)| Program::from_ast(a.clone()))
+    }
+}
+
+/// A two-player game prepared for program matches: the game and its payoff geometry.
+#[derive(Debug, Clone)]
+pub struct ProgramGame {
+    /// The base game.
+    pub game: Game,
+    /// C(Γ), PMM and pure payoff vectors, computed once.
+    pub geometry: PayoffGeometry,
+}
+
+impl ProgramGame {
+    /// Prepares a game; program games need exactly two players.
+    pub fn new(game: Game) -> Result<ProgramGame, ProgramError> {
+        match PayoffGeometry::new(&game) {
+            Some(geometry) => Ok(ProgramGame { game, geometry }),
+            None => Err(ProgramError::Game {
+                game: game.name().to_string(),
+                message: format!("program games need 2 players, this game has {}", game.num_players()),
+            }),
+        }
+    }
+}
+
+/// Names every evaluation can read.
+pub const CONTEXT_NAMES: &[&str] = &["me", "them", "player", "other"];
+
+/// Built-in functions with their arities (min, max).
+pub const BUILTINS: &[(&str, usize, usize)] = &[
+    ("len", 1, 1),
+    ("range", 1, 1),
+    ("append", 2, 2),
+    ("contains", 2, 2),
+    ("min", 2, 2),
+    ("max", 2, 2),
+    ("abs", 1, 1),
+    ("actions", 1, 1),
+    ("payoff", 2, 2),
+    ("utility", 1, 1),
+    ("profiles", 0, 0),
+    ("sim", 2, 2),
+    ("outcome", 2, 2),
+    ("act", 2, 2),
+    ("punish", 1, 1),
+    ("bernoulli", 1, 1),
+    ("mix", 1, 1),
+    ("joint", 1, 1),
+    ("agent", 1, 1),
+    ("name", 1, 1),
+    ("source", 1, 1),
+    ("tagged", 2, 2),
+    ("has", 2, 2),
+    ("feasible", 0, 0),
+    ("improvements", 1, 1),
+    ("at_least", 2, 2),
+    ("pmp", 2, 2),
+    ("pmm", 0, 0),
+    ("meet", 2, 2),
+    ("join", 2, 2),
+    ("is_empty", 1, 1),
+    ("select", 2, 2),
+    ("renegotiated", 1, 1),
+];
+
+fn check_err(span: Span, message: String) -> ProgramError {
+    ProgramError::Check { span, message }
+}
+
+/// The static checker: unique item names, every name bound before use, arities of calls, no
+/// assignment to undeclared locals. Nested programs are checked in their own namespace.
+pub fn check(ast: &ProgramAst) -> Result<(), ProgramError> {
+    let mut globals: HashSet<&str> = HashSet::new();
+    let item = |name: &str, span: Span| -> Result<(), ProgramError> {
+        if CONTEXT_NAMES.contains(&name) || BUILTINS.iter().any(|b| b.0 == name) {
+            return Err(check_err(span, format!("`{name}` is a built-in name and cannot be redefined")));
+        }
+        Ok(())
+    };
+    for c in &ast.consts {
+        item(&c.name, c.span)?;
+        if !globals.insert(&c.name) {
+            return Err(check_err(c.span, format!("`{}` is defined twice", c.name)));
+        }
+    }
+    for f in &ast.fns {
+        item(&f.name, f.span)?;
+        if !globals.insert(&f.name) {
+            return Err(check_err(f.span, format!("`{}` is defined twice", f.name)));
+        }
+        let mut seen = HashSet::new();
+        for p in &f.params {
+            if !seen.insert(p) {
+                return Err(check_err(f.span, format!("parameter `{p}` of `{}` appears twice", f.name)));
+            }
+        }
+    }
+    for (n, _) in &ast.programs {
+        if !globals.insert(n) {
+            return Err(check_err(Span::default(), format!("`{n}` is defined twice")));
+        }
+    }
+    let cx = Checker { ast };
+    for c in &ast.consts {
+        cx.expr(&c.value, &mut Vec::new())?;
+    }
+    for f in &ast.fns {
+        let mut scope: Vec<&str> = f.params.iter().map(|p| &**p).collect();
+        cx.block(&f.body, &mut scope)?;
+    }
+    cx.block(&ast.main, &mut Vec::new())?;
+    for (_, p) in &ast.programs {
+        check(p)?;
+    }
+    Ok(())
+}
+
+struct Checker<'a> {
+    ast: &'a ProgramAst,
+}
+
+impl<'a> Checker<'a> {
+    fn is_global(&self, name: &str) -> bool {
+        CONTEXT_NAMES.contains(&name)
+            || self.ast.consts.iter().any(|c| &*c.name == name)
+            || self.ast.programs.iter().any(|(n, _)| &**n == name)
+    }
+
+    fn block(&self, b: &'a Block, scope: &mut Vec<&'a str>) -> Result<(), ProgramError> {
+        let mark = scope.len();
+        for s in b {
+            self.stmt(s, scope)?;
+        }
+        scope.truncate(mark);
+        Ok(())
+    }
+
+    fn stmt(&self, s: &'a Stmt, scope: &mut Vec<&'a str>) -> Result<(), ProgramError> {
+        match &s.kind {
+            StmtKind::Let(n, e) => {
+                self.expr(e, scope)?;
+                scope.push(n);
+            }
+            StmtKind::Assign(n, e) => {
+                self.expr(e, scope)?;
+                if !scope.contains(&&**n) {
+                    return Err(check_err(s.span, format!("assignment to `{n}`, which is not a local (use `let`)")));
+                }
+            }
+            StmtKind::If(c, t, e) => {
+                self.expr(c, scope)?;
+                self.block(t, scope)?;
+                if let Some(e) = e {
+                    self.block(e, scope)?;
+                }
+            }
+            StmtKind::For(n, e, body) => {
+                self.expr(e, scope)?;
+                scope.push(n);
+                self.block(body, scope)?;
+                scope.pop();
+            }
+            StmtKind::Return(e) | StmtKind::Expr(e) => self.expr(e, scope)?,
+        }
+        Ok(())
+    }
+
+    fn expr(&self, e: &'a Expr, scope: &mut Vec<&'a str>) -> Result<(), ProgramError> {
+        match &e.kind {
+            ExprKind::Num(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
+            ExprKind::Var(n) => {
+                if !scope.contains(&&**n) && !self.is_global(n) {
+                    let hint = if self.ast.fns.iter().any(|f| f.name == *n) || BUILTINS.iter().any(|b| b.0 == &**n) {
+                        " (it is a function; call it with parentheses)"
+                    } else {
+                        ""
+                    };
+                    return Err(check_err(e.span, format!("unknown name `{n}`{hint}")));
+                }
+            }
+            ExprKind::List(xs) => {
+                for x in xs {
+                    self.expr(x, scope)?;
+                }
+            }
+            ExprKind::Call(f, args) => {
+                for x in args {
+                    self.expr(x, scope)?;
+                }
+                if let Some(def) = self.ast.fns.iter().find(|d| d.name == *f) {
+                    if def.params.len() != args.len() {
+                        return Err(check_err(
+                            e.span,
+                            format!("`{f}` takes {} arguments, given {}", def.params.len(), args.len()),
+                        ));
+                    }
+                } else if let Some(&(_, lo, hi)) = BUILTINS.iter().find(|b| b.0 == &**f) {
+                    if args.len() < lo || args.len() > hi {
+                        return Err(check_err(e.span, format!("built-in `{f}` takes {lo} arguments, given {}", args.len())));
+                    }
+                } else {
+                    return Err(check_err(e.span, format!("unknown function `{f}`")));
+                }
+            }
+            ExprKind::Method(p, _, args) => {
+                self.expr(p, scope)?;
+                for x in args {
+                    self.expr(x, scope)?;
+                }
+            }
+            ExprKind::Field(p, _) => self.expr(p, scope)?,
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                self.expr(a, scope)?;
+                self.expr(b, scope)?;
+            }
+            ExprKind::Neg(a) | ExprKind::Not(a) => self.expr(a, scope)?,
+        }
+        Ok(())
+    }
+}
