@@ -35,6 +35,7 @@ pub mod error;
 pub mod interp;
 pub mod library;
 pub mod matches;
+pub mod modal;
 pub mod program;
 pub mod region;
 pub mod syntax;

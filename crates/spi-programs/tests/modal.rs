@@ -1,0 +1,74 @@
+//! Modal agents evaluated on the GL chain: the public results of formal.md §4.
+
+use spi_programs::modal::ModalSystem;
+
+fn coop(s: &ModalSystem, a: &str, b: &str) -> (bool, bool) {
+    let o = s.play(a, b).expect("known agents");
+    (o.first_cooperates, o.second_cooperates)
+}
+
+#[test]
+fn formal2019_modal_results() {
+    let s = ModalSystem::library();
+    let mut table = String::new();
+    let names = ["CooperateBot", "DefectBot", "FairBot", "PrudentBot"];
+    for a in names {
+        for b in names {
+            let o = s.play(a, b).unwrap();
+            let c = |x: bool| if x { "C" } else { "D" };
+            table.push_str(&format!(
+                "{a:>12} vs {b:<12} {} {}  (worlds {}, variables {})\n",
+                c(o.first_cooperates),
+                c(o.second_cooperates),
+                o.worlds,
+                o.variables
+            ));
+        }
+    }
+    insta::assert_snapshot!(table);
+    assert_eq!(coop(&s, "FairBot", "FairBot"), (true, true));
+    assert_eq!(coop(&s, "PrudentBot", "PrudentBot"), (true, true));
+    assert_eq!(coop(&s, "FairBot", "PrudentBot"), (true, true));
+    assert_eq!(coop(&s, "PrudentBot", "CooperateBot"), (false, true));
+    assert_eq!(coop(&s, "FairBot", "CooperateBot"), (true, true));
+    // "Everyone" in formal.md §4 means every agent that conditions on its counterpart.
+    for a in ["DefectBot", "FairBot", "PrudentBot"] {
+        assert!(!coop(&s, a, "DefectBot").0, "{a} must defect against DefectBot");
+    }
+}
+
+#[test]
+fn fairbot_vs_defectbot_box_bottom_flips_after_world_zero() {
+    // □⊥ is true at world 0 and false from world 1: FairBot's □C(me) against DefectBot fails at world 1.
+    let s = ModalSystem::library();
+    let o = s.play("FairBot", "DefectBot").unwrap();
+    assert!(!o.first_cooperates);
+    assert_eq!(o.worlds, 2);
+}
+
+#[test]
+fn user_defined_agents_with_references_and_pa_k() {
+    let mut s = ModalSystem::library();
+    s.add_source(
+        "// cooperates iff PA+2 proves the counterpart cooperates with FairBot\n\
+         agent FairFriend = box[2] C(FairBot);\n\
+         agent Paranoid = box C(me) and box not C(CooperateBot, them);\n",
+    )
+    .unwrap();
+    assert_eq!(coop(&s, "FairFriend", "FairBot"), (true, true));
+    assert_eq!(coop(&s, "FairFriend", "DefectBot"), (false, false));
+    // Paranoid needs a proof that CooperateBot does not cooperate with the counterpart: never.
+    assert_eq!(coop(&s, "Paranoid", "FairBot").0, false);
+}
+
+#[test]
+fn rejects_unmodalised_and_unknown() {
+    let mut s = ModalSystem::library();
+    let e = s.add_source("agent Naive = C(me);").unwrap_err();
+    assert!(e.to_string().contains("fully modalised"), "{e}");
+    let e = s.add_source("agent X = box C(Nobody);").unwrap_err();
+    assert!(e.to_string().contains("unknown agent `Nobody`"), "{e}");
+    let deep = format!("agent D = {}true{};", "(".repeat(500), ")".repeat(500));
+    let e = s.add_source(&deep).unwrap_err();
+    assert!(e.to_string().contains("nesting deeper"), "{e}");
+}
