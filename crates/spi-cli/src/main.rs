@@ -21,12 +21,19 @@ enum Command {
     /// Analyse a normal-form game: show, reduce (IESDS), equilibria, PMM, bargaining.
     #[command(subcommand)]
     Game(cmd::game::GameCommand),
+    /// Run evaluation suites against models; report, export, compare and merge runs.
+    #[command(subcommand)]
+    Eval(cmd::eval::EvalCommand),
+    /// Serve a model (mock, local, remote) as an OpenAI-compatible endpoint.
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Game(c) => cmd::game::run(c),
+        Command::Eval(c) => cmd::eval::run(c),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     if let Err(err) = result {
         // One line per cause, outermost first: the file and JSON path come from the context chain.

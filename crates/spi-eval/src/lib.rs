@@ -44,6 +44,7 @@ pub mod provider;
 pub mod report;
 pub mod runner;
 pub mod scorer;
+pub mod serve;
 pub mod solver;
 pub mod stats;
 pub mod store;

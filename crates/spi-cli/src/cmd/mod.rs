@@ -1,6 +1,8 @@
 //! One module per command group; each exposes a clap subcommand type and a `run` function.
 
+pub mod eval;
 pub mod game;
+pub mod serve;
 
 /// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no".
 pub fn exit_code(err: &anyhow::Error) -> i32 {
