@@ -1,0 +1,197 @@
+//! `spi game …` end to end: JSON output of every analysis command on the paper examples, and the
+//! one-line error for every malformed file in `test_data/games/bad/`. Snapshots in `snapshots/`;
+//! regenerate with `cargo insta test -p spi-cli --accept` and review the diff.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `spi` from the workspace root; returns (exit code, stdout, stderr).
+fn spi(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("spi runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok_json(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = spi(args);
+    assert_eq!(code, 0, "spi {args:?} failed: {err}");
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("spi {args:?} printed invalid JSON ({e}): {out}"))
+}
+
+#[test]
+fn oc2022_demand_game_cli_json() {
+    insta::assert_json_snapshot!(
+        "demand_game_reduce",
+        ok_json(&["game", "reduce", "demand-game", "--json"])
+    );
+    insta::assert_json_snapshot!(
+        "demand_game_equilibria",
+        ok_json(&["game", "equilibria", "demand-game", "--json"])
+    );
+    insta::assert_json_snapshot!(
+        "demand_game_pmm",
+        ok_json(&["game", "pmm", "demand-game", "--json"])
+    );
+    insta::assert_json_snapshot!(
+        "demand_game_threat",
+        ok_json(&["game", "threat", "demand-game", "--json"])
+    );
+}
+
+#[test]
+fn dcm2024_scheduling_cli_json() {
+    insta::assert_json_snapshot!(
+        "scheduling_pmm_pmp",
+        ok_json(&[
+            "game",
+            "pmm",
+            "scheduling",
+            "--from",
+            "Slot1,Slot2",
+            "--json"
+        ])
+    );
+    insta::assert_json_snapshot!(
+        "scheduling_bargain",
+        ok_json(&["game", "bargain", "scheduling", "--json"])
+    );
+}
+
+#[test]
+fn prisoners_dilemma_and_chicken_cli_json() {
+    let pd = ok_json(&["game", "pmm", "prisoners-dilemma", "--json"]);
+    assert_eq!(pd["pmm"], serde_json::json!(["1", "1"]));
+    let ch = ok_json(&["game", "pmm", "chicken", "--json"]);
+    assert_eq!(ch["pmm"], serde_json::json!(["1", "1"]));
+    insta::assert_json_snapshot!(
+        "chicken_equilibria",
+        ok_json(&["game", "equilibria", "chicken", "--json"])
+    );
+}
+
+#[test]
+fn methods_agree_on_matching_pennies() {
+    let all = ok_json(&["game", "equilibria", "matching-pennies", "--json"]);
+    let lh = ok_json(&[
+        "game",
+        "equilibria",
+        "matching-pennies",
+        "--method",
+        "lemke-howson",
+        "--label",
+        "B:T",
+        "--json",
+    ]);
+    assert_eq!(all["equilibria"], lh["equilibria"]);
+    let pure = ok_json(&[
+        "game",
+        "equilibria",
+        "matching-pennies",
+        "--method",
+        "pure",
+        "--json",
+    ]);
+    assert_eq!(pure["equilibria"], serde_json::json!([]));
+}
+
+#[test]
+fn files_in_both_formats_are_read() {
+    let from_json = ok_json(&[
+        "game",
+        "equilibria",
+        "test_data/games/demand-game.json",
+        "--json",
+    ]);
+    let builtin = ok_json(&["game", "equilibria", "demand-game", "--json"]);
+    assert_eq!(from_json, builtin);
+    insta::assert_json_snapshot!(
+        "matching_pennies_nfg",
+        ok_json(&[
+            "game",
+            "equilibria",
+            "test_data/games/matching-pennies-outcomes.nfg",
+            "--json"
+        ])
+    );
+    insta::assert_json_snapshot!(
+        "three_player_pure",
+        ok_json(&[
+            "game",
+            "equilibria",
+            "test_data/games/three-player.json",
+            "--json"
+        ])
+    );
+    let (code, out, _) = spi(&["game", "show", "test_data/games/coordination-payoffs.nfg"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("coordination_table", out);
+}
+
+#[test]
+fn show_converts_between_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, nfg, _) = spi(&["game", "show", "demand-game", "--nfg"]);
+    let path = dir.path().join("dg.nfg");
+    std::fs::write(&path, nfg).unwrap();
+    let (_, via_nfg, _) = spi(&["game", "show", path.to_str().unwrap(), "--json"]);
+    let (_, direct, _) = spi(&["game", "show", "demand-game", "--json"]);
+    assert_eq!(via_nfg, direct);
+}
+
+#[test]
+fn every_bad_file_gives_one_clear_line() {
+    let mut report = String::new();
+    let mut files: Vec<_> = std::fs::read_dir(root().join("test_data/games/bad"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let rel = format!(
+            "test_data/games/bad/{}",
+            f.file_name().unwrap().to_string_lossy()
+        );
+        let (code, out, err) = spi(&["game", "show", &rel]);
+        assert_eq!(code, 2, "{rel}: expected exit code 2");
+        assert!(out.is_empty(), "{rel}: nothing on stdout");
+        assert_eq!(err.lines().count(), 1, "{rel}: one line, got {err:?}");
+        assert!(err.contains(&rel), "{rel}: the error names the file: {err}");
+        assert!(!err.contains("panicked"), "{rel}: {err}");
+        report.push_str(&err);
+    }
+    insta::assert_snapshot!("bad_files", report);
+}
+
+#[test]
+fn unknown_game_and_bad_options_are_clear() {
+    let (code, _, err) = spi(&["game", "show", "no-such-game"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no-such-game: no such file, and not a built-in example"),
+        "{err}"
+    );
+    let (code, _, err) = spi(&["game", "pmm", "scheduling", "--from", "Slot1,Slot9"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("player B has no action \"Slot9\""), "{err}");
+    let (code, _, err) = spi(&[
+        "game",
+        "equilibria",
+        "test_data/games/three-player.json",
+        "--method",
+        "enumerate",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs a two-player game"), "{err}");
+}
