@@ -40,6 +40,7 @@ pub mod client;
 pub mod dataset;
 pub mod error;
 pub mod export;
+pub mod fake;
 pub mod provider;
 pub mod report;
 pub mod runner;
