@@ -1,6 +1,10 @@
 //! Criterion bench of the SPI search on seeded padded games (planted SPI and nothing planted),
 //! sizes in the names. The growth curve against the naive search is `bench/spi-search/run.sh`.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented public function"
+)]
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use spi_theory::generate::padded_game;
 use spi_theory::{SpiQuery, search};

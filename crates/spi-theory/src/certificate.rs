@@ -451,6 +451,10 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 }
 
 /// Re-checks a claim against Γ from scratch. See the module docs for the steps.
+#[allow(
+    clippy::result_large_err,
+    reason = "a rejection is built at most once per verification; boxing it would only burden callers"
+)]
 pub fn verify(game: &Game, claim: &SpiClaim) -> Result<SpiCertificate, Rejection> {
     let n = game.num_players();
     let sub = &claim.substitute;
@@ -731,6 +735,7 @@ fn affine_fit(
     Ok((lambda, c))
 }
 
+#[allow(clippy::result_large_err, reason = "as for verify")]
 fn check_listed(listed: &[Improvement], actual: &[Improvement]) -> Result<(), Rejection> {
     for (index, m) in listed.iter().enumerate() {
         let Some(a) = actual.iter().find(|a| a.from == m.from) else {

@@ -339,11 +339,7 @@ impl Solver<'_> {
             }
             let px: usize = xc.iter().zip(&self.xs).map(|(a, s)| a * s).sum();
             match (free_count, free) {
-                (0, _) => {
-                    if !p.ok(px, py) {
-                        return false;
-                    }
-                }
+                (0, _) if !p.ok(px, py) => return false,
                 (1, Some(j)) => {
                     let vj = self.offset[j] + xc[j];
                     let used = self.used_of(j);

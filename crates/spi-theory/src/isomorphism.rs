@@ -106,6 +106,10 @@ fn joint_ranks(g: &Game, h: &Game, scale: &[Rational], shift: &[Rational]) -> (V
     (gv, hv)
 }
 
+/// The refinement signature of an action: (payoff ranks, opponents' colours) of every profile
+/// through it, sorted.
+type Signature = Vec<(Vec<u32>, Vec<u32>)>;
+
 /// Colour refinement over both games at once: `colours[game][player][action]`.
 fn refine_colours(g: &Game, h: &Game, gv: &[u32], hv: &[u32]) -> [Vec<Vec<u32>>; 2] {
     let n = g.num_players();
@@ -116,10 +120,10 @@ fn refine_colours(g: &Game, h: &Game, gv: &[u32], hv: &[u32]) -> [Vec<Vec<u32>>;
     ];
     let mut distinct = 1usize;
     loop {
-        let mut ids: HashMap<(usize, u32, Vec<(Vec<u32>, Vec<u32>)>), u32> = HashMap::new();
+        let mut ids: HashMap<(usize, u32, Signature), u32> = HashMap::new();
         let mut next: [Vec<Vec<u32>>; 2] = [colours[0].clone(), colours[1].clone()];
         for (gi, (game, vals)) in games.iter().enumerate() {
-            let mut sigs: Vec<Vec<Vec<(Vec<u32>, Vec<u32>)>>> =
+            let mut sigs: Vec<Vec<Signature>> =
                 game.shape().iter().map(|&k| vec![Vec::new(); k]).collect();
             for (k, prof) in game.profiles().enumerate() {
                 let pay = vals[k * n..k * n + n].to_vec();

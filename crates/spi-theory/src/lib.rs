@@ -32,13 +32,18 @@
 #![deny(missing_docs)]
 
 pub mod certificate;
+pub mod coordination;
 pub mod correspondence;
 mod csp;
+pub mod documents;
 pub mod error;
+pub mod full_strategy;
 pub mod generate;
 pub mod isomorphism;
 pub mod json;
+pub mod program_space;
 pub mod search;
+pub mod surrogate;
 
 pub use certificate::{Improvement, Rejection, SpiCertificate, SpiClaim, verify};
 pub use correspondence::OutcomeCorrespondence;

@@ -105,8 +105,8 @@ pub struct SpiSearch {
     pub reduction: Reduction,
     /// Non-trivial witnesses found (one unless `all`; up to relabelling when `all`).
     pub witnesses: Vec<ActionMap>,
-    /// Raw witnesses before removing relabellings (equals `witnesses.len()` without `all`).
-    pub raw_witnesses: usize,
+    /// Every witness the solver accepted, before removing relabellings (in search order).
+    pub raw: Vec<ActionMap>,
     /// Assignments tried by the solver.
     pub nodes: u64,
     /// Whether the search stopped at `limit`.
@@ -295,16 +295,15 @@ pub fn search(game: &Game, query: &SpiQuery) -> Result<SpiSearch, TheoryError> {
         }
         ControlFlow::Continue(())
     });
-    let raw = found.len();
     let witnesses = if query.all {
-        up_to_relabelling(game, &reduction, found)
+        up_to_relabelling(game, &reduction, found.clone())
     } else {
-        found
+        found.clone()
     };
     Ok(SpiSearch {
         reduction,
         witnesses,
-        raw_witnesses: raw,
+        raw: found,
         nodes: stats.nodes,
         truncated,
     })
@@ -409,7 +408,7 @@ pub fn naive_search(
     };
     for choice in ProfileIter::new(&choice_shape) {
         out.candidates += 1;
-        if out.candidates % 4096 == 0 && stop(out.candidates) {
+        if out.candidates.is_multiple_of(4096) && stop(out.candidates) {
             out.stopped = true;
             break;
         }
