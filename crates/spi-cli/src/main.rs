@@ -21,6 +21,9 @@ enum Command {
     /// Analyse a normal-form game: show, reduce (IESDS), equilibria, PMM, bargaining.
     #[command(subcommand)]
     Game(cmd::game::GameCommand),
+    /// Program games: run matches, tournaments, commitment races and SPI checks on program spaces.
+    #[command(subcommand)]
+    Program(cmd::program::ProgramCommand),
     /// Run evaluation suites against models; report, export, compare and merge runs.
     #[command(subcommand)]
     Eval(cmd::eval::EvalCommand),
@@ -32,6 +35,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Game(c) => cmd::game::run(c),
+        Command::Program(c) => cmd::program::run(c),
         Command::Eval(c) => cmd::eval::run(c),
         Command::Serve(a) => cmd::serve::run(a),
     };

@@ -682,6 +682,18 @@ impl<'a> Machine<'a> {
                 let b = Self::num_arg(ctx, &args[1], span, f)?;
                 Ok(Value::Num(if f == "min" { Rational::min_of(&a, &b) } else { Rational::max_of(&a, &b) }))
             }
+            "replace" => {
+                let s = Self::str_arg(ctx, &args[0], span, f)?;
+                let from = Self::str_arg(ctx, &args[1], span, f)?;
+                let to = Self::str_arg(ctx, &args[2], span, f)?;
+                if from.is_empty() {
+                    return Err(Self::fault(ctx, span, "`replace`: empty pattern"));
+                }
+                // Bound the result before building it: each match can grow the string by `to`.
+                let grow = s.matches(from).count() * to.len();
+                self.alloc((s.len() + grow) as u64 / 8 + 1)?;
+                Ok(Value::Str(Arc::from(s.replace(from, to).as_str())))
+            }
             "abs" => Ok(Value::Num(Self::num_arg(ctx, &args[0], span, f)?.abs())),
             "actions" => {
                 let seat = self.seat_arg(ctx, &args[0], span)?;

@@ -7,7 +7,7 @@
 //! [`ProgramGame`] (a two-player game prepared for matches), [`MatchReport`] and [`Outcome`] (what a
 //! match did, including running out of budget as a value), [`modal::ModalSystem`] (fully modalised
 //! agents evaluated exactly on the GL chain), [`tournament::Tournament`], [`race::RaceConfig`],
-//! [`spi_check::check_transformation`].
+//! [`spi_check::check_transformation_on_space`].
 //!
 //! Key design decision: programs are untrusted text, possibly written by a model under evaluation.
 //! Syntax is separate from evaluation ([`syntax`] vs [`interp`]); the parser bounds nesting so hostile
@@ -32,13 +32,17 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod examples;
 pub mod interp;
 pub mod library;
 pub mod matches;
 pub mod modal;
 pub mod program;
+pub mod race;
 pub mod region;
+pub mod spi_check;
 pub mod syntax;
+pub mod tournament;
 pub mod value;
 
 pub use error::ProgramError;

@@ -33,18 +33,26 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
 }
 
-/// The source of the renegotiation program wrapping `default` that proposes `proposal` (a profile,
-/// as action names) whenever it weakly Pareto-improves on the defaults' projected outcome.
-pub fn renegotiation_source(default: &Program, proposal: [&str; 2]) -> String {
+/// The source of the renegotiation program wrapping `default`, whose proposal function is
+/// `propose` (the text of `fn propose(a) { ... }`, mapping the projected outcome to a profile).
+pub fn renegotiation_source(default: &Program, propose: &str) -> String {
     format!(
-        "name {};\ntag \"renegotiation\";\nprogram default {{\n{}\n}}\nconst proposal = [{}, {}];\n\n{}",
+        "name {};\ntag \"renegotiation\";\nprogram default {{\n{}\n}}\n{}\n\n{}",
         quote(&format!("Renegotiation({})", default.name())),
         default.source(),
-        quote(proposal[0]),
-        quote(proposal[1]),
+        propose.trim(),
         RENEGOTIATION_BODY
     )
 }
+
+/// A proposal function that always proposes the same profile (DCM's Scheduling example proposes
+/// (Slot3, Slot3) for any miscoordination).
+pub fn propose_fixed(profile: [&str; 2]) -> String {
+    format!("fn propose(a) {{\n  return [{}, {}];\n}}", quote(profile[0]), quote(profile[1]))
+}
+
+/// Agenda B.4's proposal: keep both demands, attempt takeover instead of triggering doomsday devices.
+pub const PROPOSE_DISARM: &str = include_str!("../agents/propose_disarm.spl");
 
 /// The source of the CSR program wrapping `default`.
 pub fn csr_source(default: &Program, opts: &CsrOptions) -> String {
@@ -129,12 +137,12 @@ pub const AGENTS: &[LibraryAgent] = &[
     LibraryAgent {
         key: "renegotiation-slot1",
         about: "DCM Algorithm 1 around always-Slot1, proposing (Slot3, Slot3)",
-        source: || renegotiation_source(&parse_lib(&fixed("AlwaysSlot1", "Slot1")), ["Slot3", "Slot3"]),
+        source: || renegotiation_source(&parse_lib(&fixed("AlwaysSlot1", "Slot1")), &propose_fixed(["Slot3", "Slot3"])),
     },
     LibraryAgent {
         key: "renegotiation-slot2",
         about: "DCM Algorithm 1 around always-Slot2, proposing (Slot3, Slot3)",
-        source: || renegotiation_source(&parse_lib(&fixed("AlwaysSlot2", "Slot2")), ["Slot3", "Slot3"]),
+        source: || renegotiation_source(&parse_lib(&fixed("AlwaysSlot2", "Slot2")), &propose_fixed(["Slot3", "Slot3"])),
     },
     LibraryAgent {
         key: "csr-slot1",
@@ -176,16 +184,23 @@ pub const AGENTS: &[LibraryAgent] = &[
         key: "renegotiation-demand50",
         about: "agenda B.4: A's renegotiation program, proposing both attempt takeover",
         source: || {
-            renegotiation_source(&parse_lib(include_str!("../agents/demand50.spl")), ["Demand50", "Demand80+Takeover"])
+            renegotiation_source(&parse_lib(include_str!("../agents/demand50.spl")), PROPOSE_DISARM)
         },
     },
     LibraryAgent {
         key: "renegotiation-demand80",
         about: "agenda B.4: B's renegotiation program, proposing both attempt takeover",
         source: || {
+            renegotiation_source(&parse_lib(include_str!("../agents/demand80_doomsday.spl")), PROPOSE_DISARM)
+        },
+    },
+    LibraryAgent {
+        key: "renegotiation-demand80-split",
+        about: "agenda B.4 variant: B proposes both demand 50 instead (mismatched proposals)",
+        source: || {
             renegotiation_source(
                 &parse_lib(include_str!("../agents/demand80_doomsday.spl")),
-                ["Demand50", "Demand80+Takeover"],
+                &propose_fixed(["Demand50+Takeover", "Demand50+Takeover"]),
             )
         },
     },

@@ -124,6 +124,7 @@ pub const BUILTINS: &[(&str, usize, usize)] = &[
     ("min", 2, 2),
     ("max", 2, 2),
     ("abs", 1, 1),
+    ("replace", 3, 3),
     ("actions", 1, 1),
     ("payoff", 2, 2),
     ("utility", 1, 1),

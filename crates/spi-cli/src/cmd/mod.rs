@@ -2,6 +2,7 @@
 
 pub mod eval;
 pub mod game;
+pub mod program;
 pub mod serve;
 
 /// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no".

@@ -1,0 +1,410 @@
+//! `spi program …`: run matches between bargaining programs, tournaments, commitment races and SPI
+//! checks on program spaces.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+use spi_games::{Game, Rational};
+use spi_programs::modal::ModalSystem;
+use spi_programs::tournament::{self, Tournament};
+use spi_programs::{Limits, MatchReport, Outcome, Program, ProgramGame, library};
+
+use crate::cmd::game::{load_game, print_json, q};
+
+/// The `spi program` subcommands.
+#[derive(Subcommand)]
+pub enum ProgramCommand {
+    /// List the built-in agents (programs and modal agents).
+    List,
+    /// Parse and check a program file; errors name the file, line and column.
+    Check {
+        /// A `.spl` program file or a `.modal` agent file.
+        file: String,
+    },
+    /// Play A (player 1) against B (player 2).
+    Run {
+        /// A program file (.spl), a modal file (.modal, optionally FILE.modal:AGENT) or a built-in agent.
+        a: String,
+        /// The counterpart, in the same forms.
+        b: String,
+        #[command(flatten)]
+        opts: MatchOpts,
+        /// Print JSON (`match/1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play every ordered pair of agents; print the payoff matrix and the program game's pure equilibria.
+    Tournament {
+        /// A directory of .spl/.modal files, or a comma-separated list of agents.
+        agents: String,
+        #[command(flatten)]
+        opts: MatchOpts,
+        /// Write the induced program game to this file (our JSON game format).
+        #[arg(long)]
+        export: Option<String>,
+        /// Print JSON (`tournament/1`).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options every match shares.
+#[derive(Args, Clone)]
+pub struct MatchOpts {
+    /// The base game: a file or a built-in example name.
+    #[arg(long)]
+    pub game: String,
+    /// The seed of the match's random stream (runs replay exactly).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Steps each player's evaluation may take.
+    #[arg(long, default_value_t = Limits::default().fuel)]
+    pub fuel: u64,
+    /// Nested calls and simulations allowed.
+    #[arg(long, default_value_t = Limits::default().max_depth)]
+    pub depth: u32,
+    /// Cells each evaluation may allocate.
+    #[arg(long, default_value_t = Limits::default().max_memory)]
+    pub memory: u64,
+}
+
+impl MatchOpts {
+    fn limits(&self) -> Limits {
+        Limits { fuel: self.fuel, max_depth: self.depth, max_memory: self.memory, ..Limits::default() }
+    }
+}
+
+/// An agent argument, resolved.
+enum Agent {
+    Program(String, Arc<Program>),
+    /// A modal agent: its name in the system, which holds the library plus the agent's file.
+    Modal(String),
+    /// A built-in that exists both as a program and as a modal formula (CooperateBot, DefectBot).
+    Both(String, Arc<Program>),
+}
+
+fn read(path: &str) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("{path}: cannot read the file"))
+}
+
+fn resolve(spec: &str, system: &mut ModalSystem, limits: &Limits) -> Result<Agent> {
+    let (file, pick) = match spec.rsplit_once(':') {
+        Some((f, a)) if f.ends_with(".modal") => (f, Some(a)),
+        _ => (spec, None),
+    };
+    if Path::new(file).is_file() {
+        let text = read(file)?;
+        if file.ends_with(".modal") {
+            let added = system.add_source(&text).with_context(|| file.to_string())?;
+            let name = match pick {
+                Some(a) => a.to_string(),
+                None => match added.last() {
+                    Some(a) => a.clone(),
+                    None => bail!("{file}: defines no agent"),
+                },
+            };
+            if system.find(&name).is_none() {
+                bail!("{file}: no agent named {name}");
+            }
+            return Ok(Agent::Modal(name));
+        }
+        let p = Program::parse(&text, limits).with_context(|| file.to_string())?;
+        let label = Path::new(file).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok(Agent::Program(label, Arc::new(p)));
+    }
+    let program = library::agent(spec);
+    // Built-ins keep the name the user typed; modal look-up is case-insensitive.
+    let modal = system.find(spec).map(|_| spec.to_string());
+    match (program, modal) {
+        (Some(p), Some(m)) => Ok(Agent::Both(m, p)),
+        (Some(p), None) => Ok(Agent::Program(spec.to_string(), p)),
+        (None, Some(m)) => Ok(Agent::Modal(m)),
+        (None, None) => {
+            let mut known: Vec<String> = library::AGENTS.iter().map(|a| a.key.to_string()).collect();
+            for n in system.names() {
+                let n = n.to_lowercase();
+                if !known.contains(&n) {
+                    known.push(n);
+                }
+            }
+            bail!("{spec}: no such file, and not a built-in agent (one of: {})", known.join(", "))
+        }
+    }
+}
+
+/// Runs a `spi program` subcommand.
+pub fn run(cmd: ProgramCommand) -> Result<()> {
+    match cmd {
+        ProgramCommand::List => {
+            for a in library::AGENTS {
+                println!("{:<24} program  {}", a.key, a.about);
+            }
+            let sys = ModalSystem::library();
+            for n in sys.names() {
+                println!("{:<24} modal    {}", n.to_lowercase(), "standard modal agent (formal.md §4)");
+            }
+            Ok(())
+        }
+        ProgramCommand::Check { file } => {
+            let text = read(&file)?;
+            if file.ends_with(".modal") {
+                let mut sys = ModalSystem::library();
+                let added = sys.add_source(&text).with_context(|| file.clone())?;
+                println!("{file}: ok, modal agents {}", added.join(", "));
+            } else {
+                let p = Program::parse(&text, &Limits::default()).with_context(|| file.clone())?;
+                println!("{file}: ok, program {} ({} bytes)", p.name(), p.source().len());
+            }
+            Ok(())
+        }
+        ProgramCommand::Run { a, b, opts, json } => run_match(&a, &b, &opts, json),
+        ProgramCommand::Tournament { agents, opts, export, json } => run_tournament(&agents, &opts, export, json),
+    }
+}
+
+fn prepared_game(spec: &str) -> Result<ProgramGame> {
+    let g = load_game(spec)?;
+    ProgramGame::new(g).with_context(|| spec.to_string())
+}
+
+fn names(g: &Game, p: &[usize]) -> Vec<Value> {
+    p.iter().enumerate().map(|(i, &a)| Value::String(g.actions(i)[a].clone())).collect()
+}
+
+fn run_match(a: &str, b: &str, opts: &MatchOpts, as_json: bool) -> Result<()> {
+    let pg = prepared_game(&opts.game)?;
+    let limits = opts.limits();
+    let mut system = ModalSystem::library();
+    let ra = resolve(a, &mut system, &limits)?;
+    let rb = resolve(b, &mut system, &limits)?;
+    let g = &pg.game;
+    match (ra, rb) {
+        (Agent::Program(na, pa) | Agent::Both(na, pa), Agent::Program(nb, pb))
+        | (Agent::Program(na, pa), Agent::Both(nb, pb)) => {
+            let report = spi_programs::play(&pg, &pa, &pb, &limits, opts.seed);
+            print_match(&pg, [&na, &nb], &report, opts, as_json);
+        }
+        (Agent::Both(na, pa), Agent::Both(nb, pb)) => {
+            let report = spi_programs::play(&pg, &pa, &pb, &limits, opts.seed);
+            print_match(&pg, [&na, &nb], &report, opts, as_json);
+        }
+        (Agent::Modal(na) | Agent::Both(na, _), Agent::Modal(nb) | Agent::Both(nb, _)) => {
+            let o = system.play(&na, &nb)?;
+            let (c0, d0) = tournament::cooperate_defect(g, 0)?;
+            let (c1, d1) = tournament::cooperate_defect(g, 1)?;
+            let p = vec![if o.first_cooperates { c0 } else { d0 }, if o.second_cooperates { c1 } else { d1 }];
+            let u = g.payoffs(&p);
+            if as_json {
+                print_json(&json!({
+                    "schema": "match/1",
+                    "method": "modal",
+                    "game": g.name(),
+                    "agents": [na, nb],
+                    "outcome": "played",
+                    "actions": names(g, &p),
+                    "payoffs": [q(&u[0]), q(&u[1])],
+                    "steps": Value::Null,
+                    "worlds": o.worlds,
+                    "variables": o.variables,
+                    "renegotiated": Value::Null,
+                }));
+            } else {
+                println!("{na} (player 1) vs {nb} (player 2) on {}: modal agents, GL chain", g.name());
+                println!("actions:  {}", g.profile_label(&p));
+                println!("payoffs:  {}, {}", u[0], u[1]);
+                println!("worlds until stable: {} ({} variables)", o.worlds, o.variables);
+            }
+        }
+        (Agent::Modal(m), Agent::Program(p, _)) | (Agent::Program(p, _), Agent::Modal(m)) => {
+            bail!("{m} is a modal agent and {p} is a program: a modal agent can only play modal agents")
+        }
+    }
+    Ok(())
+}
+
+fn print_match(pg: &ProgramGame, labels: [&str; 2], r: &MatchReport, opts: &MatchOpts, as_json: bool) {
+    let g = &pg.game;
+    let scored = r.scored_payoffs(pg);
+    let renegotiated: Value = if r.players.iter().any(|p| p.renegotiated.is_some()) {
+        Value::Array(r.players.iter().map(|p| p.renegotiated.clone().map_or(Value::Null, Value::String)).collect())
+    } else {
+        Value::Null
+    };
+    if as_json {
+        let mut v = json!({
+            "schema": "match/1",
+            "method": "program",
+            "game": g.name(),
+            "agents": labels,
+            "programs": [r.players[0].program, r.players[1].program],
+            "seed": opts.seed,
+            "outcome": match &r.outcome { Outcome::Played { .. } => "played", Outcome::Exhausted { .. } => "exhausted", Outcome::Faulted { .. } => "fault" },
+            "actions": Value::Null,
+            "distribution": Value::Null,
+            "payoffs": [q(&scored[0]), q(&scored[1])],
+            "steps": [r.players[0].steps, r.players[1].steps],
+            "simulation_depth": [r.players[0].sim_depth, r.players[1].sim_depth],
+            "renegotiated": renegotiated,
+        });
+        match &r.outcome {
+            Outcome::Played { distribution, realized, .. } => {
+                v["actions"] = Value::Array(names(g, realized));
+                v["distribution"] = Value::Array(
+                    distribution.iter().map(|(p, w)| json!({"profile": names(g, p), "probability": q(w)})).collect(),
+                );
+            }
+            Outcome::Exhausted { player, resource } => {
+                v["exhausted"] = json!({"player": g.players()[*player], "resource": resource.as_str()});
+            }
+            Outcome::Faulted { player, fault } => {
+                v["fault"] = json!({"player": g.players()[*player], "program": fault.program, "at": fault.span.to_string(), "message": fault.message});
+            }
+        }
+        print_json(&v);
+        return;
+    }
+    println!("{} (player 1) vs {} (player 2) on {}, seed {}", labels[0], labels[1], g.name(), opts.seed);
+    match &r.outcome {
+        Outcome::Played { distribution, realized, expected } => {
+            println!("actions:  {}", g.profile_label(realized));
+            if distribution.len() > 1 {
+                let parts: Vec<String> =
+                    distribution.iter().map(|(p, w)| format!("{w} {}", g.profile_label(p))).collect();
+                println!("distribution: {}", parts.join(" + "));
+            }
+            println!("payoffs:  {}, {} (expected)", expected[0], expected[1]);
+        }
+        Outcome::Exhausted { player, resource } => {
+            println!("player {} ran out of {}; scored as breakdown: {}, {}", player + 1, resource.as_str(), scored[0], scored[1]);
+        }
+        Outcome::Faulted { player, fault } => {
+            println!("player {} faulted: {fault}; scored as breakdown: {}, {}", player + 1, scored[0], scored[1]);
+        }
+    }
+    println!("steps:    {}, {} (simulation depth {}, {})", r.players[0].steps, r.players[1].steps, r.players[0].sim_depth, r.players[1].sim_depth);
+    for (i, p) in r.players.iter().enumerate() {
+        if let Some(to) = &p.renegotiated {
+            println!("renegotiated: player {} to {to}", i + 1);
+        }
+    }
+}
+
+/// Draws `done/total` on stderr for runs long enough to need it.
+fn progress_printer(total_hint: usize) -> impl Fn(usize, usize) + Sync {
+    let show = total_hint >= 400 && std::io::stderr().is_terminal();
+    move |done, total| {
+        if show && (done % (total / 100).max(1) == 0 || done == total) {
+            eprint!("\r{done}/{total} matches");
+            if done == total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json: bool) -> Result<()> {
+    let pg = prepared_game(&opts.game)?;
+    let limits = opts.limits();
+    let mut system = ModalSystem::library();
+    let mut specs: Vec<String> = Vec::new();
+    if Path::new(spec).is_dir() {
+        let mut files: Vec<String> = std::fs::read_dir(spec)
+            .with_context(|| format!("{spec}: cannot list the directory"))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "spl" || x == "modal"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        specs = files;
+    } else {
+        specs.extend(spec.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
+    }
+    if specs.is_empty() {
+        bail!("{spec}: no agents (give a directory of .spl/.modal files or a comma-separated list)");
+    }
+    let agents: Vec<Agent> = specs.iter().map(|s| resolve(s, &mut system, &limits)).collect::<Result<_>>()?;
+    let n = agents.len();
+    let progress = progress_printer(n * n);
+    let all_programs = agents.iter().all(|a| !matches!(a, Agent::Modal(_)));
+    let all_modal = agents.iter().all(|a| !matches!(a, Agent::Program(..)));
+    let t: Tournament = if all_programs {
+        let entrants: Vec<(String, Arc<Program>)> = agents
+            .into_iter()
+            .filter_map(|a| match a {
+                Agent::Program(n, p) | Agent::Both(n, p) => Some((n, p)),
+                Agent::Modal(_) => None,
+            })
+            .collect();
+        tournament::run_programs(&pg, &entrants, &limits, opts.seed, &progress)
+    } else if all_modal {
+        let names: Vec<String> = agents
+            .into_iter()
+            .map(|a| match a {
+                Agent::Modal(n) | Agent::Both(n, _) => n,
+                Agent::Program(n, _) => n,
+            })
+            .collect();
+        tournament::run_modal(&pg, &system, &names, &progress)?
+    } else {
+        bail!("a tournament is either all programs or all modal agents; this list mixes them");
+    };
+    let induced = t.induced_game(&pg.game)?;
+    let eq = spi_games::equilibrium::pure_nash(&induced);
+    if let Some(path) = &export {
+        std::fs::write(path, spi_games::format::write_json(&induced)).with_context(|| format!("{path}: cannot write"))?;
+    }
+    if as_json {
+        let cell = |u: &[Rational; 2]| json!([q(&u[0]), q(&u[1])]);
+        print_json(&json!({
+            "schema": "tournament/1",
+            "game": pg.game.name(),
+            "agents": t.names,
+            "payoffs": t.payoffs.iter().map(|row| row.iter().map(cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "outcomes": t.outcomes,
+            "pure_equilibria": eq.iter().map(|p| json!([t.names[p[0]], t.names[p[1]]])).collect::<Vec<_>>(),
+            "matches": n * n,
+            "steps": t.total_steps,
+            "exported": export,
+        }));
+        return Ok(());
+    }
+    println!("tournament on {}: {} agents, {} matches, seed {}", pg.game.name(), n, n * n, opts.seed);
+    let w = t.names.iter().map(|s| s.len()).max().unwrap_or(4).max(8);
+    print!("{:w$} ", "");
+    for name in &t.names {
+        print!(" {name:>w$}");
+    }
+    println!();
+    for (i, row) in t.payoffs.iter().enumerate() {
+        print!("{:w$} ", t.names[i]);
+        for u in row {
+            print!(" {:>w$}", format!("{},{}", u[0], u[1]));
+        }
+        println!();
+    }
+    let broken: usize = t.outcomes.iter().flatten().filter(|o| *o != "played").count();
+    if broken > 0 {
+        println!("{broken} matches did not finish (scored as breakdown, each player's minimum payoff):");
+        for (i, row) in t.outcomes.iter().enumerate() {
+            for (j, o) in row.iter().enumerate() {
+                if o != "played" {
+                    println!("  {} vs {}: {o}", t.names[i], t.names[j]);
+                }
+            }
+        }
+    }
+    if eq.is_empty() {
+        println!("pure equilibria of the program game: none");
+    } else {
+        let s: Vec<String> = eq.iter().map(|p| format!("({}, {})", t.names[p[0]], t.names[p[1]])).collect();
+        println!("pure equilibria of the program game: {}", s.join(", "));
+    }
+    if let Some(path) = export {
+        println!("wrote the program game to {path}");
+    }
+    Ok(())
+}
