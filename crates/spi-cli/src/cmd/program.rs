@@ -37,6 +37,11 @@ pub enum ProgramCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Commitment races: lock-in times, verification delay, with and without renegotiation clauses.
+    Race(RaceArgs),
+    /// Check that a program transformation is an SPI on a finite space of default programs
+    /// (spi-theory's verifier), and whether it preserves demands.
+    SpiCheck(SpiCheckArgs),
     /// Play every ordered pair of agents; print the payoff matrix and the program game's pure equilibria.
     Tournament {
         /// A directory of .spl/.modal files, or a comma-separated list of agents.
@@ -50,6 +55,54 @@ pub enum ProgramCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `spi program race` arguments.
+#[derive(Args)]
+pub struct RaceArgs {
+    /// Verification delay (commitment times are uniform on [0, 1]); exact, e.g. 1/10.
+    #[arg(long, default_value = "1/10")]
+    pub delay: String,
+    /// Blind (hawkish) demands of the two agents, as shares of 1: "3/5,3/5".
+    #[arg(long, default_value = "3/5,3/5")]
+    pub demands: String,
+    /// Payoffs in conflict.
+    #[arg(long, default_value = "-1,-1")]
+    pub conflict: String,
+    /// Payoffs when both renegotiation clauses replace conflict (the SPI fallback).
+    #[arg(long, default_value = "0,0")]
+    pub fallback: String,
+    /// Runs per configuration (seeds seed, seed+1, …).
+    #[arg(long, default_value_t = 10_000)]
+    pub runs: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print JSON (`race/1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `spi program spi-check` arguments.
+#[derive(Args)]
+pub struct SpiCheckArgs {
+    /// Default programs (files or built-ins), comma-separated: the space is every pair of them.
+    #[arg(long)]
+    pub defaults: String,
+    /// The transformed programs, in the same order (f(p) for each default p).
+    #[arg(long, conflicts_with_all = ["wrap_proposal", "wrap_disarm"])]
+    pub transformed: Option<String>,
+    /// Transform by wrapping each default in a renegotiation program proposing this profile ("A,B").
+    #[arg(long)]
+    pub wrap_proposal: Option<String>,
+    /// Transform by wrapping each default in agenda B.4's renegotiation program (disarm doomsday devices).
+    #[arg(long)]
+    pub wrap_disarm: bool,
+    #[command(flatten)]
+    pub opts: MatchOpts,
+    /// Print JSON (`program-spi-check/1`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options every match shares.
@@ -163,6 +216,8 @@ pub fn run(cmd: ProgramCommand) -> Result<()> {
         }
         ProgramCommand::Run { a, b, opts, json } => run_match(&a, &b, &opts, json),
         ProgramCommand::Tournament { agents, opts, export, json } => run_tournament(&agents, &opts, export, json),
+        ProgramCommand::Race(args) => run_race(&args),
+        ProgramCommand::SpiCheck(args) => run_spi_check(&args),
     }
 }
 
@@ -405,6 +460,176 @@ fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json:
     }
     if let Some(path) = export {
         println!("wrote the program game to {path}");
+    }
+    Ok(())
+}
+
+fn rational(text: &str, what: &str) -> Result<Rational> {
+    text.trim().parse().map_err(|_| anyhow::anyhow!("--{what}: {text:?} is not an exact number (e.g. 3/5 or 0.6)"))
+}
+
+fn pair(text: &str, what: &str) -> Result<[Rational; 2]> {
+    let parts: Vec<&str> = text.split(',').collect();
+    if parts.len() != 2 {
+        bail!("--{what}: expected two comma-separated numbers, got {text:?}");
+    }
+    Ok([rational(parts[0], what)?, rational(parts[1], what)?])
+}
+
+fn run_race(args: &RaceArgs) -> Result<()> {
+    use spi_programs::race::{RaceConfig, Racer, simulate};
+    let delay = rational(&args.delay, "delay")?;
+    let demands = pair(&args.demands, "demands")?;
+    let conflict = pair(&args.conflict, "conflict")?;
+    let fallback = pair(&args.fallback, "fallback")?;
+    let configs = [("no renegotiation", [false, false]), ("player 1 only", [true, false]), ("both renegotiate", [true, true])];
+    let mut rows = Vec::new();
+    for (label, clauses) in configs {
+        let cfg = RaceConfig {
+            racers: [
+                Racer { hawk_demand: demands[0].clone(), renegotiates: clauses[0] },
+                Racer { hawk_demand: demands[1].clone(), renegotiates: clauses[1] },
+            ],
+            delay: delay.clone(),
+            conflict: conflict.clone(),
+            fallback: fallback.clone(),
+            runs: args.runs,
+            seed: args.seed,
+        };
+        rows.push((label, simulate(&cfg)));
+    }
+    if args.json {
+        print_json(&json!({
+            "schema": "race/1",
+            "delay": q(&delay),
+            "demands": [q(&demands[0]), q(&demands[1])],
+            "conflict": [q(&conflict[0]), q(&conflict[1])],
+            "fallback": [q(&fallback[0]), q(&fallback[1])],
+            "runs": args.runs,
+            "seed": args.seed,
+            "configurations": rows.iter().map(|(label, s)| json!({
+                "renegotiation": label,
+                "conflicts": s.conflicts,
+                "renegotiated": s.renegotiated,
+                "conflict_rate_ci95": [s.conflict_ci.0, s.conflict_ci.1],
+                "mean_payoffs": [q(&s.mean_payoffs[0]), q(&s.mean_payoffs[1])],
+                "mean_payoffs_ci95": [[s.payoff_ci[0].0, s.payoff_ci[0].1], [s.payoff_ci[1].0, s.payoff_ci[1].1]],
+            })).collect::<Vec<_>>(),
+        }));
+        return Ok(());
+    }
+    println!(
+        "commitment race: delay {delay}, blind demands {}, {}; conflict {}, {}; fallback {}, {}; {} runs from seed {}",
+        demands[0], demands[1], conflict[0], conflict[1], fallback[0], fallback[1], args.runs, args.seed
+    );
+    println!("{:<18} {:>9} {:>17} {:>13} {:>13} {:>21}", "renegotiation", "conflicts", "rate (95% CI)", "renegotiated", "mean u1", "mean u2 (95% CI)");
+    for (label, s) in &rows {
+        println!(
+            "{:<18} {:>9} {:>17} {:>13} {:>13} {:>21}",
+            label,
+            s.conflicts,
+            format!("[{:.4}, {:.4}]", s.conflict_ci.0, s.conflict_ci.1),
+            s.renegotiated,
+            format!("{:.4}", s.mean_payoffs[0].to_f64()),
+            format!("{:.4} [{:.4}, {:.4}]", s.mean_payoffs[1].to_f64(), s.payoff_ci[1].0, s.payoff_ci[1].1),
+        );
+    }
+    Ok(())
+}
+
+fn program_list(spec: &str, limits: &Limits) -> Result<Vec<(String, Arc<Program>)>> {
+    let mut system = ModalSystem::default();
+    spec.split(',')
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| match resolve(s, &mut system, limits)? {
+            Agent::Program(n, p) | Agent::Both(n, p) => Ok((n, p)),
+            Agent::Modal(n) => bail!("{n} is a modal agent; SPI checks run on programs"),
+        })
+        .collect()
+}
+
+fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
+    let pg = prepared_game(&args.opts.game)?;
+    let limits = args.opts.limits();
+    let defaults = program_list(&args.defaults, &limits)?;
+    let transformed: Vec<(String, Arc<Program>)> = if let Some(t) = &args.transformed {
+        program_list(t, &limits)?
+    } else {
+        let propose = if args.wrap_disarm {
+            library::PROPOSE_DISARM.to_string()
+        } else if let Some(p) = &args.wrap_proposal {
+            let parts: Vec<&str> = p.split(',').map(str::trim).collect();
+            if parts.len() != 2 {
+                bail!("--wrap-proposal: expected a profile \"A,B\", got {p:?}");
+            }
+            library::propose_fixed([parts[0], parts[1]])
+        } else {
+            bail!("give --transformed, --wrap-proposal or --wrap-disarm");
+        };
+        defaults
+            .iter()
+            .map(|(n, p)| {
+                let src = library::renegotiation_source(p, &propose);
+                let prog = Program::parse(&src, &limits).with_context(|| format!("wrapping {n}"))?;
+                Ok((format!("renegotiation({n})"), Arc::new(prog)))
+            })
+            .collect::<Result<_>>()?
+    };
+    let c = spi_programs::spi_check::check_transformation_on_space(&pg, &defaults, &transformed, &limits, args.opts.seed)?;
+    let k = defaults.len();
+    let label = |p: &[usize]| format!("({}, {})", c.names[p[0]], c.names[p[1]]);
+    if args.json {
+        print_json(&json!({
+            "schema": "program-spi-check/1",
+            "game": pg.game.name(),
+            "space": k * k,
+            "is_spi": c.verdict.is_spi(),
+            "is_strict_spi": c.verdict.is_strict_spi(),
+            "strict_gains": c.verdict.strict_gains.iter().map(|p| label(p)).collect::<Vec<_>>(),
+            "counterexamples": c.verdict.counterexamples.iter().map(|ce| json!({
+                "profile": label(&ce.from), "transformed": label(&ce.to), "player": pg.game.players()[ce.player],
+                "payoff": q(&ce.payoff_from), "transformed_payoff": q(&ce.payoff_to),
+            })).collect::<Vec<_>>(),
+            "demand_preserving": c.demand_preserving(),
+            "demand_changes": c.demand_changes.iter().map(|d| json!({
+                "profile": d.profile, "player": pg.game.players()[d.player],
+                "before": d.before.iter().map(|(a, w)| json!([a, q(w)])).collect::<Vec<_>>(),
+                "after": d.after.iter().map(|(a, w)| json!([a, q(w)])).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        }));
+        return Ok(());
+    }
+    println!("space: {} default profiles on {}", k * k, pg.game.name());
+    for i in 0..k {
+        for j in 0..k {
+            let (u, v) = (c.program_game.payoffs(&[i, j]), c.program_game.payoffs(&[k + i, k + j]));
+            println!("  {:<40} {}, {}  ->  {}, {}", label(&[i, j]), u[0], u[1], v[0], v[1]);
+        }
+    }
+    if c.verdict.is_spi() {
+        let strict = if c.verdict.is_strict_spi() { "a strict SPI" } else { "an SPI (no strict gain anywhere)" };
+        println!("verdict: {strict} on this space");
+    } else {
+        let ce = &c.verdict.counterexamples[0];
+        println!(
+            "verdict: NOT an SPI: at {} player {} gets {} instead of {}",
+            label(&ce.from),
+            pg.game.players()[ce.player],
+            ce.payoff_to,
+            ce.payoff_from
+        );
+    }
+    if c.demand_preserving() {
+        println!("demands: preserved on every profile");
+    } else {
+        for d in &c.demand_changes {
+            let show = |v: &[(String, Rational)]| v.iter().map(|(a, w)| format!("{w} {a}")).collect::<Vec<_>>().join(" + ");
+            println!(
+                "demands: changed at ({}, {}) for player {}: {} -> {}",
+                d.profile[0], d.profile[1], pg.game.players()[d.player], show(&d.before), show(&d.after)
+            );
+        }
     }
     Ok(())
 }
