@@ -177,8 +177,13 @@ impl<'a> Machine<'a> {
     }
 
     fn alloc(&mut self, cells: u64) -> R<()> {
-        self.memory = self.memory.saturating_add(cells);
-        if self.memory > self.limits.max_memory { Err(Stop::Exhausted(Exhaustion::Memory)) } else { Ok(()) }
+        // Refuse before committing, so the reported use never exceeds the bound.
+        let next = self.memory.saturating_add(cells);
+        if next > self.limits.max_memory {
+            return Err(Stop::Exhausted(Exhaustion::Memory));
+        }
+        self.memory = next;
+        Ok(())
     }
 
     fn enter(&mut self) -> R<()> {
