@@ -496,3 +496,43 @@ impl ModalSystem {
         })
     }
 }
+
+/// The naive reference: instantiates the same variables, then evaluates `worlds` worlds of the GL
+/// chain directly from the definition (□φ at n iff φ at every m < n), keeping every world's values.
+/// Used by the differential tests; [`ModalSystem::play`] is the fast path.
+///
+/// # Complexity
+/// O(worlds² · formula size).
+pub fn naive_play(system: &ModalSystem, a: &str, b: &str, worlds: usize) -> Result<(bool, bool), ProgramError> {
+    let unknown = |n: &str| ProgramError::UnknownAgent { name: n.to_string(), known: system.names().join(", ") };
+    let ia = system.find(a).ok_or_else(|| unknown(a))?;
+    let ib = system.find(b).ok_or_else(|| unknown(b))?;
+    let mut index: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut order = vec![(ia, ib)];
+    index.insert((ia, ib), 0);
+    index.entry((ib, ia)).or_insert_with(|| {
+        order.push((ib, ia));
+        1
+    });
+    let mut formulas = Vec::new();
+    let mut box_args = Vec::new();
+    let mut done = 0;
+    while done < order.len() {
+        let (x, y) = order[done];
+        done += 1;
+        let f = system.agents[x].1.clone();
+        formulas.push(system.instantiate(&f, x, y, &mut index, &mut order, &mut box_args, &unknown)?);
+    }
+    // history[n][v]: value of variable v at world n; box b at world n is "arg holds at all m < n".
+    let mut history: Vec<Vec<bool>> = Vec::new();
+    let mut arg_history: Vec<Vec<bool>> = Vec::new();
+    for n in 0..worlds {
+        let boxes: Vec<bool> = (0..box_args.len()).map(|b| (0..n).all(|m| arg_history[m][b])).collect();
+        let vars: Vec<bool> = formulas.iter().map(|f| eval(f, &[], &boxes)).collect();
+        let args: Vec<bool> = box_args.iter().map(|(k, arg)| (n as u64) < u64::from(*k) || eval(arg, &vars, &boxes)).collect();
+        history.push(vars);
+        arg_history.push(args);
+    }
+    let last = history.last().cloned().unwrap_or_default();
+    Ok((last.first().copied().unwrap_or(false), last.get(index[&(ib, ia)]).copied().unwrap_or(false)))
+}
