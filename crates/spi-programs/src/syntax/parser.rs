@@ -12,7 +12,7 @@ use super::lexer::{Tok, Token, lex};
 use crate::error::ProgramError;
 
 const KEYWORDS: &[&str] = &[
-    "name", "tag", "const", "fn", "program", "main", "let", "if", "else", "for", "in", "return", "true", "false",
+    "tag", "const", "fn", "program", "main", "let", "if", "else", "for", "in", "return", "true", "false",
     "none", "and", "or", "not",
 ];
 
