@@ -1,0 +1,182 @@
+//! Tests against the real SmolLM2-135M-Instruct GGUF, gated behind `SPI_LIVE_LOCAL_MODEL=1`
+//! because they need the 98 MB file (`spi model fetch smollm2` puts it in the cache; CI fetches
+//! it first). The file is found at `$SPI_LOCAL_MODEL_PATH`, else in the cache directory the CLI
+//! uses (`$SPI_CACHE_DIR`, `$XDG_CACHE_HOME/safepareto`, `~/.cache/safepareto`).
+//! With the variable unset each test says it was skipped on stderr and passes.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use spi_local::{
+    ChatMessage, GenerationParams, GgufTokenizer, LocalError, LocalModel, candle_threads,
+    resolve_model,
+};
+
+fn live_model_path(test: &str) -> Option<PathBuf> {
+    if std::env::var("SPI_LIVE_LOCAL_MODEL").as_deref() != Ok("1") {
+        eprintln!("{test}: skipped (set SPI_LIVE_LOCAL_MODEL=1 after `spi model fetch smollm2`)");
+        return None;
+    }
+    if let Some(p) = std::env::var_os("SPI_LOCAL_MODEL_PATH") {
+        return Some(PathBuf::from(p));
+    }
+    let cache = std::env::var_os("SPI_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("safepareto")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/safepareto")))
+        .expect("no cache directory: set SPI_CACHE_DIR or SPI_LOCAL_MODEL_PATH");
+    Some(
+        resolve_model("smollm2", &cache)
+            .expect("SPI_LIVE_LOCAL_MODEL=1 but the model is not cached"),
+    )
+}
+
+fn user(text: &str) -> Vec<ChatMessage> {
+    vec![ChatMessage {
+        role: "user".to_owned(),
+        content: text.to_owned(),
+    }]
+}
+
+fn greedy(max_tokens: u32) -> GenerationParams {
+    GenerationParams {
+        max_tokens,
+        temperature: 0.0,
+        seed: 0,
+        stop: vec![],
+    }
+}
+
+#[derive(Deserialize)]
+struct Golden {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    text: String,
+    ids: Vec<u32>,
+}
+
+/// Golden ids from llama.cpp (`test_data/smollm2_token_ids.json` names the command that wrote
+/// them): the GGUF-built tokenizer must agree exactly, including no leading space on the first
+/// word (`add_space_prefix = false`) and control tokens parsed as single ids.
+#[test]
+fn smollm2_token_ids_match_llama_cpp() {
+    let Some(path) = live_model_path("smollm2_token_ids_match_llama_cpp") else {
+        return;
+    };
+    let tok = GgufTokenizer::from_file(&path).unwrap();
+    let golden: Golden =
+        serde_json::from_str(include_str!("../test_data/smollm2_token_ids.json")).unwrap();
+    assert!(golden.cases.len() >= 5);
+    for case in &golden.cases {
+        let ids = tok.encode(&case.text).unwrap();
+        assert_eq!(
+            ids, case.ids,
+            "token ids differ from llama.cpp for {:?}",
+            case.text
+        );
+        if !case.text.contains("<|") {
+            assert_eq!(
+                tok.decode(&ids).unwrap(),
+                case.text,
+                "round trip of {:?}",
+                case.text
+            );
+        }
+    }
+}
+
+#[test]
+fn smollm2_greedy_chat_is_deterministic_and_answers() {
+    let Some(path) = live_model_path("smollm2_greedy_chat_is_deterministic_and_answers") else {
+        return;
+    };
+    let mut model = LocalModel::load(&path, None).unwrap();
+    let msgs = user("What is the capital of France?");
+    let a = model.chat(&msgs, &greedy(16)).unwrap();
+    let b = model.chat(&msgs, &greedy(16)).unwrap();
+    assert_eq!(
+        a, b,
+        "greedy decoding must not depend on earlier calls (KV cache reset)"
+    );
+    assert!(a.text.contains("Paris"), "{:?}", a.text);
+    assert!(a.completion_tokens >= 1 && a.completion_tokens <= 16);
+    // The default system prompt of the template plus the user turn.
+    assert!(a.prompt_tokens > 20, "{}", a.prompt_tokens);
+}
+
+#[test]
+fn smollm2_max_tokens_and_stop_strings() {
+    let Some(path) = live_model_path("smollm2_max_tokens_and_stop_strings") else {
+        return;
+    };
+    let mut model = LocalModel::load(&path, None).unwrap();
+    let msgs = user("Write a short poem about the sea.");
+    let short = model.chat(&msgs, &greedy(3)).unwrap();
+    assert_eq!(short.completion_tokens, 3);
+    assert_eq!(short.finish_reason, "length");
+
+    let long = model.chat(&msgs, &greedy(24)).unwrap();
+    // Stop at the third word of the greedy reply: the stopped text is exactly the prefix before it.
+    let word = long
+        .text
+        .split_whitespace()
+        .nth(2)
+        .expect("at least three words");
+    let cut = long.text.find(word).unwrap();
+    let mut params = greedy(24);
+    params.stop = vec![word.to_owned()];
+    let stopped = model.chat(&msgs, &params).unwrap();
+    assert_eq!(stopped.finish_reason, "stop");
+    assert_eq!(stopped.text, long.text[..cut]);
+}
+
+#[test]
+fn smollm2_seeded_sampling_repeats_per_seed() {
+    let Some(path) = live_model_path("smollm2_seeded_sampling_repeats_per_seed") else {
+        return;
+    };
+    let mut model = LocalModel::load(&path, None).unwrap();
+    let msgs = user("Tell me a fact about cats.");
+    let sample = |model: &mut LocalModel, seed| {
+        let params = GenerationParams {
+            max_tokens: 12,
+            temperature: 1.0,
+            seed,
+            stop: vec![],
+        };
+        model.chat(&msgs, &params).unwrap().text
+    };
+    let first: Vec<String> = (0..4).map(|s| sample(&mut model, s)).collect();
+    let again: Vec<String> = (0..4).map(|s| sample(&mut model, s)).collect();
+    assert_eq!(first, again);
+    let distinct: std::collections::BTreeSet<_> = first.iter().collect();
+    assert!(
+        distinct.len() >= 2,
+        "four seeds at temperature 1 gave {distinct:?}"
+    );
+}
+
+#[test]
+fn smollm2_rejects_a_thread_count_the_pool_cannot_give() {
+    let Some(path) = live_model_path("smollm2_rejects_a_thread_count_the_pool_cannot_give") else {
+        return;
+    };
+    let active = candle_threads();
+    match LocalModel::load(&path, Some(active + 1)) {
+        Err(LocalError::Threads {
+            requested,
+            active: a,
+        }) => {
+            assert_eq!((requested, a), (active + 1, active));
+        }
+        Err(other) => panic!("expected a Threads error, got {other}"),
+        Ok(_) => panic!("expected a Threads error, the load succeeded"),
+    }
+    assert_eq!(
+        LocalModel::load(&path, Some(active)).unwrap().threads(),
+        active
+    );
+}
