@@ -246,3 +246,28 @@ fn large_payoffs_take_the_bigint_path_and_stay_exact() {
     assert_eq!(s, b);
     assert!(!s.is_empty());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Large games take the floating-point-guided path; its answer must be an exact equilibrium and,
+    /// on generic games, the same one the exact path reaches.
+    #[test]
+    fn float_guided_lemke_howson_matches_the_exact_path(
+        wide in proptest::bool::ANY,
+        pays in proptest::collection::vec(0i64..1_000_000, 2 * 22 * 22),
+        label in 0usize..44,
+    ) {
+        let pays: Vec<Rational> = pays.into_iter().map(|x| Rational::from_int(if wide { x } else { x % 5 })).collect();
+        let (players, actions) = Game::default_names(&[22, 22]);
+        let g = Game::new("big", players, actions, pays).unwrap();
+        prop_assert!(22 * 22 >= equilibrium::FLOAT_GUIDED_MIN_CELLS);
+        let (guided, _) = equilibrium::lemke_howson(&g, label).unwrap();
+        prop_assert!(equilibrium::verify(&g, &guided.strategies).is_ok());
+        let (exact, _) = equilibrium::lemke_howson_exact(&g, label).unwrap();
+        prop_assert!(equilibrium::verify(&g, &exact.strategies).is_ok());
+        if wide {
+            prop_assert_eq!(guided, exact);
+        }
+    }
+}

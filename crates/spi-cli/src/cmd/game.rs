@@ -277,6 +277,16 @@ pub fn run(cmd: GameCommand) -> Result<()> {
             if json {
                 let mut v = json!({"schema": "pmm/1", "pmm": m.iter().map(q).collect::<Vec<_>>(),
                     "efficient_outcomes": eff.iter().map(|p| json!({"profile": profile_names(&g, p), "payoffs": g.payoffs(p).iter().map(q).collect::<Vec<_>>()})).collect::<Vec<_>>()});
+                if let (Some(hull), Some(frontier)) = (pareto::hull_2d(&g), pareto::frontier_2d(&g))
+                {
+                    let pts = |ps: &[Vec<Rational>]| {
+                        ps.iter()
+                            .map(|p| p.iter().map(q).collect::<Vec<_>>())
+                            .collect::<Vec<_>>()
+                    };
+                    v["feasible_set"] = json!(pts(&hull));
+                    v["pareto_frontier"] = json!(pts(&frontier));
+                }
                 if let Some((p, sets)) = &pmp {
                     v["pmp"] = json!({"from": profile_names(&g, p), "sets": sets.iter().map(|s| match s {
                         None => Value::Null,
@@ -289,6 +299,20 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                 println!("Pareto-efficient outcomes:");
                 for p in &eff {
                     println!("  {} -> ({})", g.profile_label(p), join(g.payoffs(p)));
+                }
+                if let (Some(hull), Some(frontier)) = (pareto::hull_2d(&g), pareto::frontier_2d(&g))
+                {
+                    let pts = |ps: &[Vec<Rational>]| {
+                        ps.iter()
+                            .map(|p| format!("({})", join(p)))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    println!(
+                        "feasible set C(Γ), vertices counter-clockwise: {}",
+                        pts(&hull)
+                    );
+                    println!("Pareto frontier: {}", pts(&frontier));
                 }
                 if let Some((p, sets)) = &pmp {
                     for (i, s) in sets.iter().enumerate() {

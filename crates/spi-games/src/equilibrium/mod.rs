@@ -9,7 +9,7 @@ pub mod vertex_enum;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
-use num_traits::{One, Zero};
+use num_traits::{One, Signed, ToPrimitive, Zero};
 
 use crate::game::{Game, Profile, ProfileIter};
 use crate::number::Rational;
@@ -270,9 +270,54 @@ pub fn lemke_howson(
     if label >= total {
         return Err(EquilibriumError::BadLabel { label, total });
     }
+    if a.len() * a[0].len() >= FLOAT_GUIDED_MIN_CELLS {
+        let to_f64 = |mat: &[Vec<BigInt>]| -> Vec<Vec<f64>> {
+            let max = mat
+                .iter()
+                .flatten()
+                .max()
+                .and_then(|x| x.to_f64())
+                .unwrap_or(1.0);
+            mat.iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|x| x.to_f64().unwrap_or(f64::MAX) / max)
+                        .collect()
+                })
+                .collect()
+        };
+        if let Some(fb) =
+            lemke_howson::float_path(&to_f64(&a), &to_f64(&b), label, FLOAT_GUIDED_MAX_PIVOTS)
+            && let Some(e) = equilibrium_from_bases(game, &a, &b, &fb)
+        {
+            return Ok((e, fb.pivots));
+        }
+    }
+    exact_path(game, &a, &b, label)
+}
+
+/// Lemke–Howson with exact pivoting all the way (no floating-point guide), for cross-checks.
+pub fn lemke_howson_exact(
+    game: &Game,
+    label: usize,
+) -> Result<(MixedEquilibrium, usize), EquilibriumError> {
+    let (a, b) = positive_integer_bimatrix(game)?;
+    let total = a.len() + a[0].len();
+    if label >= total {
+        return Err(EquilibriumError::BadLabel { label, total });
+    }
+    exact_path(game, &a, &b, label)
+}
+
+fn exact_path(
+    game: &Game,
+    a: &[Vec<BigInt>],
+    b: &[Vec<BigInt>],
+    label: usize,
+) -> Result<(MixedEquilibrium, usize), EquilibriumError> {
     let r = with_bigint_fallback(
-        || lemke_howson::lemke_howson_path::<i128>(&a, &b, label),
-        || lemke_howson::lemke_howson_path::<BigInt>(&a, &b, label),
+        || lemke_howson::lemke_howson_path::<i128>(a, b, label),
+        || lemke_howson::lemke_howson_path::<BigInt>(a, b, label),
     );
     let strategies = vec![normalise(&r.x), normalise(&r.y)];
     let payoffs = expected_payoffs(game, &strategies);
@@ -283,6 +328,146 @@ pub fn lemke_howson(
         },
         r.pivots,
     ))
+}
+
+/// From this many payoff cells on, Lemke–Howson first follows its path in floating point (dense exact
+/// pivots on a 200×200 tableau cost seconds once entries leave `i128`) and then re-derives the
+/// equilibrium exactly from the final bases; if that exact check fails, the exact path runs instead.
+pub const FLOAT_GUIDED_MIN_CELLS: usize = 400;
+const FLOAT_GUIDED_MAX_PIVOTS: usize = 1_000_000;
+
+/// Solves `m z = 1` by fraction-free Gauss–Jordan elimination (Bareiss): returns the numerators and
+/// their common positive denominator, or `None` if `m` is singular. Integers only: no gcd per step,
+/// which is what makes re-deriving a 27-action support of a 10⁹-payoff game take milliseconds.
+fn solve_ones_int(mut m: Vec<Vec<BigInt>>) -> Option<(Vec<BigInt>, BigInt)> {
+    let k = m.len();
+    for row in &mut m {
+        row.push(BigInt::one());
+    }
+    let mut prev = BigInt::one();
+    for c in 0..k {
+        let p = (c..k).find(|&r| !m[r][c].is_zero())?;
+        m.swap(c, p);
+        let pivot_row = m[c].clone();
+        for (i, row) in m.iter_mut().enumerate() {
+            if i == c {
+                continue;
+            }
+            let f = row[c].clone();
+            for j in 0..=k {
+                row[j] = (&row[j] * &pivot_row[c] - &f * &pivot_row[j]) / &prev;
+            }
+        }
+        prev = pivot_row[c].clone();
+    }
+    // Every diagonal entry now equals the determinant (up to the row swaps' common sign).
+    let mut det = m[0][0].clone();
+    let mut z: Vec<BigInt> = m.iter().map(|row| row[k].clone()).collect();
+    if det.is_negative() {
+        det = -det;
+        z.iter_mut().for_each(|v| *v = -v.clone());
+    }
+    Some((z, det))
+}
+
+/// The basic solution of {z ≥ 0 : M z ≤ 1} whose basic structural variables are `support` and whose
+/// tight rows are `tight_rows`, as numerators over a common denominator, checked feasible.
+fn basic_solution(
+    mat: &[Vec<BigInt>],
+    support: &[usize],
+    tight_rows: &[usize],
+) -> Option<Vec<BigInt>> {
+    if support.len() != tight_rows.len() || support.is_empty() {
+        return None;
+    }
+    let sys: Vec<Vec<BigInt>> = tight_rows
+        .iter()
+        .map(|&r| support.iter().map(|&c| mat[r][c].clone()).collect())
+        .collect();
+    let (zs, det) = solve_ones_int(sys)?;
+    let mut z = vec![BigInt::zero(); mat[0].len()];
+    for (&c, v) in support.iter().zip(zs) {
+        if v.is_negative() {
+            return None;
+        }
+        z[c] = v;
+    }
+    for row in mat {
+        let lhs: BigInt = support.iter().map(|&c| &row[c] * &z[c]).sum();
+        if lhs > det {
+            return None;
+        }
+    }
+    Some(z)
+}
+
+/// Whether unnormalised (x, y) is a Nash equilibrium of the positive integer bimatrix (A, B): every
+/// action in a support attains the best value against the other's strategy. Integers only.
+fn is_equilibrium_int(a: &[Vec<BigInt>], b: &[Vec<BigInt>], x: &[BigInt], y: &[BigInt]) -> bool {
+    let (m, n) = (a.len(), a[0].len());
+    let sy: Vec<usize> = (0..n).filter(|&j| !y[j].is_zero()).collect();
+    let sx: Vec<usize> = (0..m).filter(|&i| !x[i].is_zero()).collect();
+    let v1: Vec<BigInt> = (0..m)
+        .map(|i| sy.iter().map(|&j| &a[i][j] * &y[j]).sum())
+        .collect();
+    let v2: Vec<BigInt> = (0..n)
+        .map(|j| sx.iter().map(|&i| &b[i][j] * &x[i]).sum())
+        .collect();
+    let (Some(best1), Some(best2)) = (v1.iter().max(), v2.iter().max()) else {
+        return false;
+    };
+    sx.iter().all(|&i| v1[i] == *best1) && sy.iter().all(|&j| v2[j] == *best2)
+}
+
+/// Re-derives the equilibrium exactly from the final bases of a floating-point path and verifies it.
+fn equilibrium_from_bases(
+    game: &Game,
+    a: &[Vec<BigInt>],
+    b: &[Vec<BigInt>],
+    fb: &lemke_howson::FinalBases,
+) -> Option<MixedEquilibrium> {
+    let (m, n) = (a.len(), a[0].len());
+    let bt: Vec<Vec<BigInt>> = (0..n)
+        .map(|j| (0..m).map(|i| b[i][j].clone()).collect())
+        .collect();
+    let mut sx: Vec<usize> = fb.p_basis.iter().copied().filter(|&v| v < m).collect();
+    sx.sort_unstable();
+    let tx: Vec<usize> = (0..n).filter(|j| !fb.p_basis.contains(&(m + j))).collect();
+    let mut sy: Vec<usize> = fb.q_basis.iter().copied().filter(|&v| v < n).collect();
+    sy.sort_unstable();
+    let ty: Vec<usize> = (0..m).filter(|i| !fb.q_basis.contains(&(n + i))).collect();
+    let x = basic_solution(&bt, &sx, &tx)?;
+    let y = basic_solution(a, &sy, &ty)?;
+    if !is_equilibrium_int(a, b, &x, &y) {
+        return None;
+    }
+    let strategies = vec![normalise(&x), normalise(&y)];
+    let payoffs = bimatrix_payoffs(game, &strategies);
+    Some(MixedEquilibrium {
+        strategies,
+        payoffs,
+    })
+}
+
+/// Expected payoffs of a two-player mixed profile, summing only over the supports.
+fn bimatrix_payoffs(game: &Game, s: &[Vec<Rational>]) -> Vec<Rational> {
+    let sx: Vec<usize> = (0..s[0].len()).filter(|&i| !s[0][i].is_zero()).collect();
+    let sy: Vec<usize> = (0..s[1].len()).filter(|&j| !s[1][j].is_zero()).collect();
+    (0..2)
+        .map(|p| {
+            let mut total = Rational::ZERO;
+            for &i in &sx {
+                let row = Rational::sum(
+                    sy.iter()
+                        .map(|&j| &s[1][j] * game.payoff(&[i, j], p))
+                        .collect::<Vec<_>>()
+                        .iter(),
+                );
+                total = &total + &(&s[0][i] * &row);
+            }
+            total
+        })
+        .collect()
 }
 
 /// The pure equilibria as mixed profiles (point masses), for uniform output.
