@@ -363,23 +363,28 @@ pub struct NaiveSearch {
     pub stopped: bool,
 }
 
-fn injections(k: usize, m: usize) -> Vec<Vec<usize>> {
-    fn go(k: usize, m: usize, cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-        if cur.len() == k {
-            out.push(cur.clone());
-            return;
+/// Advances `cur` to the lexicographically next injection into 0..m; false after the last one.
+/// (Enumerating lazily keeps the naive search's memory constant: the lists would not fit.)
+fn next_injection(cur: &mut [usize], m: usize) -> bool {
+    let k = cur.len();
+    for p in (0..k).rev() {
+        let mut v = cur[p] + 1;
+        while v < m && cur[..p].contains(&v) {
+            v += 1;
         }
-        for y in 0..m {
-            if !cur.contains(&y) {
-                cur.push(y);
-                go(k, m, cur, out);
-                cur.pop();
+        if v < m {
+            cur[p] = v;
+            for q in p + 1..k {
+                let mut w = 0;
+                while cur[..q].contains(&w) {
+                    w += 1;
+                }
+                cur[q] = w;
             }
+            return true;
         }
     }
-    let mut out = Vec::new();
-    go(k, m, &mut Vec::new(), &mut out);
-    out
+    false
 }
 
 /// The deliberately naive reference: every tuple of injections A'_i → A_i, each tested with exact
@@ -395,26 +400,41 @@ pub fn naive_search(
     let reduction = iesds(game);
     let n = game.num_players();
     let shape = reduced_shape(&reduction);
-    let per_player: Vec<Vec<Vec<usize>>> = (0..n)
-        .map(|i| injections(shape[i], game.num_actions(i)))
-        .collect();
     let reduced_profiles: Vec<Vec<usize>> = ProfileIter::new(&shape).collect();
-    let choice_shape: Vec<usize> = per_player.iter().map(Vec::len).collect();
     let mut out = NaiveSearch {
         candidates: 0,
         pareto_improving: 0,
         witnesses: Vec::new(),
         stopped: false,
     };
-    for choice in ProfileIter::new(&choice_shape) {
+    if (0..n).any(|i| shape[i] > game.num_actions(i)) {
+        return Ok(out);
+    }
+    let mut map = ActionMap {
+        images: shape.iter().map(|&k| (0..k).collect()).collect(),
+    };
+    let mut first = true;
+    loop {
+        // The odometer over players: advance the last player's injection, carrying leftwards.
+        if !first {
+            let mut i = n;
+            loop {
+                if i == 0 {
+                    return Ok(out);
+                }
+                i -= 1;
+                if next_injection(&mut map.images[i], game.num_actions(i)) {
+                    break;
+                }
+                map.images[i] = (0..shape[i]).collect();
+            }
+        }
+        first = false;
         out.candidates += 1;
         if out.candidates.is_multiple_of(4096) && stop(out.candidates) {
             out.stopped = true;
-            break;
+            return Ok(out);
         }
-        let map = ActionMap {
-            images: (0..n).map(|i| per_player[i][choice[i]].clone()).collect(),
-        };
         let improving = reduced_profiles.iter().all(|k| {
             let (a, b) = (lift(&reduction, k), map.apply(k));
             game.payoffs(&b)
@@ -435,10 +455,9 @@ pub fn naive_search(
                 continue;
             }
         }
-        out.witnesses.push(map);
+        out.witnesses.push(map.clone());
         if !query.all {
-            break;
+            return Ok(out);
         }
     }
-    Ok(out)
 }
