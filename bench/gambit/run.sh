@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the Gambit cross-check or the peer speed bench on a fresh machine: makes a Python venv with
+# pygambit from PyPI (bench/.venv, reused when present), installs lrslib's lrsnash from Debian when it
+# is missing and we are root, builds `spi` in release, then runs the script.
+#
+#   bench/gambit/run.sh crosscheck [--count N] [--seed S]   # exact equilibria vs Gambit enummixed
+#   bench/gambit/run.sh speed [--games N] [--quick]         # the table of bench/gambit/RESULTS.md
+#
+# Environment: CARGO_TARGET_DIR (default target/), PYTHON (default python3),
+# PYGAMBIT_VERSION (default 16.7.0, the version the results were measured with).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+what="${1:-}"
+case "$what" in
+  crosscheck|speed) shift ;;
+  *) echo "usage: $0 crosscheck|speed [options]" >&2; exit 2 ;;
+esac
+
+venv="$root/bench/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  "${PYTHON:-python3}" -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c "import pygambit" 2>/dev/null; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pygambit==${PYGAMBIT_VERSION:-16.7.0}"
+fi
+
+if [ "$what" = speed ] && ! command -v lrsnash >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq lrslib >/dev/null
+  else
+    echo "lrsnash not found (Debian package lrslib); its rows will be skipped" >&2
+  fi
+fi
+
+target="${CARGO_TARGET_DIR:-$root/target}"
+cargo build --release --quiet -p spi-cli
+if [ "$what" = speed ]; then
+  # The in-library timer (crates/spi-games/benches/solve_files.rs), built with the bench profile.
+  cargo bench --quiet -p spi-games --bench solve_files --no-run
+fi
+
+exec "$venv/bin/python" "$here/$what.py" --spi "$target/release/spi" "$@"
