@@ -29,6 +29,15 @@ enum Command {
     Eval(cmd::eval::EvalCommand),
     /// Serve a model (mock, local, remote) as an OpenAI-compatible endpoint.
     Serve(cmd::serve::ServeArgs),
+    /// Safe Pareto improvements: search, verify, perfect coordination, OC Algorithm 2, isomorphism.
+    #[command(subcommand)]
+    Spi(cmd::spi::SpiCommand),
+    /// Full strategies and transformations over program spaces (agenda B.1, B.2).
+    #[command(subcommand)]
+    Strategy(cmd::strategy::StrategyCommand),
+    /// Threat games with surrogate goals (agenda B.3).
+    #[command(subcommand)]
+    Threat(cmd::threat::ThreatCommand),
     /// Local models: fetch the default offline model (SmolLM2), list the cache, chat.
     #[command(subcommand)]
     Model(cmd::model::ModelCommand),
@@ -41,6 +50,9 @@ fn main() {
         Command::Program(c) => cmd::program::run(c),
         Command::Eval(c) => cmd::eval::run(c),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Spi(c) => cmd::spi::run(c),
+        Command::Strategy(c) => cmd::strategy::run(c),
+        Command::Threat(c) => cmd::threat::run(c),
         Command::Model(c) => cmd::model::run(c),
     };
     if let Err(err) = result {

@@ -5,6 +5,9 @@ pub mod game;
 pub mod model;
 pub mod program;
 pub mod serve;
+pub mod spi;
+pub mod strategy;
+pub mod threat;
 
 /// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no".
 pub fn exit_code(err: &anyhow::Error) -> i32 {

@@ -1,0 +1,164 @@
+//! `spi threat analyze FILE`: agenda B.3, surrogate goals in a finite threat game: is A's policy
+//! concession-equivalent, is adopting the surrogate an SPI (at B's best responses and for every
+//! demand), how much each party gains and how B's demand moves.
+
+use std::fmt::Write as _;
+
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+use spi_games::Rational;
+use spi_theory::documents::ModelDocument;
+use spi_theory::surrogate::{SurrogateAnalysis, ThreatChoice, analyze};
+
+use crate::cmd::game::{print_json, q};
+use crate::cmd::strategy::load_model;
+
+/// The `spi threat` subcommands.
+#[derive(Subcommand)]
+pub enum ThreatCommand {
+    /// Analyse a `threat-game/1` file (format in test_data/theory/README.md).
+    Analyze(AnalyzeArgs),
+}
+
+/// Arguments of `spi threat analyze`.
+#[derive(Args)]
+pub struct AnalyzeArgs {
+    /// The threat-game file.
+    pub file: String,
+    /// Print JSON (`surrogate-analysis/1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs a `spi threat` subcommand.
+pub fn run(cmd: ThreatCommand) -> Result<()> {
+    let ThreatCommand::Analyze(a) = cmd;
+    let ModelDocument::ThreatGame(g) = load_model(&a.file)? else {
+        bail!(
+            "{}: not a threat-game/1 file; use `spi strategy check`",
+            a.file
+        );
+    };
+    let r = analyze(&g);
+    if a.json {
+        print_json(&analysis_json(&r));
+    } else {
+        print!("{}", render(&r));
+    }
+    Ok(())
+}
+
+fn pair(p: &[Rational; 2]) -> Value {
+    json!([q(&p[0]), q(&p[1])])
+}
+
+fn choice_json(c: &ThreatChoice) -> Value {
+    json!({
+        "demand": c.demand.as_ref().map(q),
+        "target": c.target,
+        "concession": q(&c.concession),
+        "payoffs": pair(&c.payoffs),
+    })
+}
+
+fn analysis_json(r: &SurrogateAnalysis) -> Value {
+    json!({
+        "schema": "surrogate-analysis/1",
+        "concession_equivalent": r.is_concession_equivalent(),
+        "breaches": r.breaches.iter().map(|b| json!({
+            "demand": q(&b.demand),
+            "targets": [b.targets.0, b.targets.1],
+            "probabilities": [q(&b.probabilities.0), q(&b.probabilities.1)],
+        })).collect::<Vec<_>>(),
+        "before": choice_json(&r.before),
+        "after": choice_json(&r.after),
+        "spi": r.is_spi(),
+        "spi_for_every_demand": r.is_spi_for_every_demand(),
+        "gains": pair(&r.gains()),
+        "demand_change": r.demand_change().as_ref().map(q),
+        "per_demand": r.per_demand.iter().map(|d| json!({
+            "demand": q(&d.demand),
+            "original": pair(&d.original),
+            "chosen_target": d.chosen.0,
+            "chosen": pair(&d.chosen.1),
+            "improves": d.improves,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn describe(c: &ThreatChoice) -> String {
+    match (&c.demand, &c.target) {
+        (Some(d), Some(t)) => format!(
+            "B demands {d} threatening the {t} target; A concedes with probability {}; expected payoffs (A, B) = ({}, {})",
+            c.concession, c.payoffs[0], c.payoffs[1]
+        ),
+        _ => format!(
+            "B makes no threat; payoffs (A, B) = ({}, {})",
+            c.payoffs[0], c.payoffs[1]
+        ),
+    }
+}
+
+fn render(r: &SurrogateAnalysis) -> String {
+    let mut out = String::new();
+    if r.is_concession_equivalent() {
+        let _ = writeln!(out, "A's policy is concession-equivalent.");
+    } else {
+        let _ = writeln!(out, "A's policy is NOT concession-equivalent:");
+        for b in &r.breaches {
+            let _ = writeln!(
+                out,
+                "  at demand {}, threats on {} and {} give B the same payoff when executed, but A concedes with probability {} vs {}",
+                b.demand, b.targets.0, b.targets.1, b.probabilities.0, b.probabilities.1
+            );
+        }
+    }
+    let _ = writeln!(out, "Without the surrogate: {}.", describe(&r.before));
+    let _ = writeln!(out, "With the surrogate:    {}.", describe(&r.after));
+    let g = r.gains();
+    let _ = writeln!(
+        out,
+        "Adopting it {} an SPI at B's best responses: A gains {}, B gains {}{}.",
+        if r.is_spi() { "is" } else { "is NOT" },
+        g[0],
+        g[1],
+        match r.demand_change() {
+            Some(d) if d.is_positive() => format!("; B's demand rises by {d}"),
+            Some(d) if d.is_negative() => format!("; B's demand falls by {}", -d),
+            Some(_) => "; B's demand is unchanged".into(),
+            None => String::new(),
+        }
+    );
+    let _ = writeln!(
+        out,
+        "Per demand (B's best target once the surrogate exists vs the original threat):"
+    );
+    for d in &r.per_demand {
+        let _ = writeln!(
+            out,
+            "  demand {}: {} ({}, {}) vs original ({}, {}){}",
+            d.demand,
+            d.chosen.0,
+            d.chosen.1[0],
+            d.chosen.1[1],
+            d.original[0],
+            d.original[1],
+            if d.improves {
+                ""
+            } else {
+                "  — worse for someone"
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if r.is_spi_for_every_demand() {
+            "An SPI for every demand B might make."
+        } else {
+            "Not an SPI for every demand."
+        }
+    );
+    out
+}

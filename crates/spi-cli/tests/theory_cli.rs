@@ -1,0 +1,191 @@
+//! `spi spi …`, `spi strategy check`, `spi threat analyze` end to end on the paper examples and
+//! the models in `test_data/theory/`. Snapshots in `snapshots/`; regenerate with
+//! `cargo insta test -p spi-cli --accept` and review the diff against formal.md.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `spi` from the workspace root; returns (exit code, stdout, stderr).
+fn spi(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("spi runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let (code, out, err) = spi(args);
+    assert_eq!(code, 0, "spi {args:?} failed: {err}");
+    out
+}
+
+fn ok_json(args: &[&str]) -> serde_json::Value {
+    let out = ok(args);
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("spi {args:?} printed invalid JSON ({e}): {out}"))
+}
+
+#[test]
+fn oc2022_demand_game_spi_search_cli() {
+    insta::assert_snapshot!(
+        "demand_game_search_human",
+        ok(&["spi", "search", "demand-game", "--all"])
+    );
+    let doc = ok_json(&["spi", "search", "demand-game", "--strict", "--json"]);
+    // The checked-in certificate is exactly what the search prints.
+    let file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("test_data/theory/demand-game-spi.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc, file);
+    insta::assert_json_snapshot!("demand_game_search_json", doc);
+}
+
+#[test]
+fn oc2022_prisoners_dilemma_and_unilateral_cli() {
+    insta::assert_snapshot!(
+        "pd_search_human",
+        ok(&["spi", "search", "prisoners-dilemma"])
+    );
+    insta::assert_snapshot!(
+        "demand_game_unilateral_human",
+        ok(&["spi", "search", "demand-game", "--unilateral", "A"])
+    );
+    let (code, _, err) = spi(&["spi", "search", "demand-game", "--unilateral", "Z"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!("unilateral_unknown_player", err);
+}
+
+#[test]
+fn oc2022_verify_cli_accepts_and_rejects() {
+    insta::assert_snapshot!(
+        "verify_ok",
+        ok(&[
+            "spi",
+            "verify",
+            "demand-game",
+            "--certificate",
+            "test_data/theory/demand-game-spi.json"
+        ])
+    );
+    let (code, out, err) = spi(&[
+        "spi",
+        "verify",
+        "demand-game",
+        "--certificate",
+        "test_data/theory/demand-game-spi-tampered.json",
+    ]);
+    assert_eq!(code, 1, "a rejected certificate exits with 1: {out}");
+    insta::assert_snapshot!("verify_tampered", err);
+    let (code, _, err) = spi(&[
+        "spi",
+        "verify",
+        "prisoners-dilemma",
+        "--certificate",
+        "test_data/theory/demand-game-spi.json",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("verify_wrong_game", err);
+    let (code, _, err) = spi(&[
+        "spi",
+        "verify",
+        "demand-game",
+        "--certificate",
+        "test_data/theory/b2-pi-not-fi.json",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!("verify_not_a_certificate", err);
+}
+
+#[test]
+fn oc2022_perfect_coordination_and_algorithm2_cli() {
+    insta::assert_snapshot!(
+        "pd_coordinate_human",
+        ok(&["spi", "coordinate", "prisoners-dilemma"])
+    );
+    insta::assert_json_snapshot!(
+        "demand_game_coordinate_json",
+        ok_json(&["spi", "coordinate", "demand-game", "--json"])
+    );
+    insta::assert_snapshot!(
+        "demand_game_program_equilibrium",
+        ok(&[
+            "spi",
+            "program-equilibrium",
+            "demand-game",
+            "--outcome",
+            "DL,DL"
+        ])
+    );
+    insta::assert_json_snapshot!(
+        "demand_game_program_equilibrium_json",
+        ok_json(&[
+            "spi",
+            "program-equilibrium",
+            "demand-game",
+            "--payoffs",
+            "-3,-3",
+            "--json"
+        ])
+    );
+}
+
+#[test]
+fn agenda_b_models_cli() {
+    insta::assert_snapshot!(
+        "b1_renegotiation",
+        ok(&[
+            "strategy",
+            "check",
+            "test_data/theory/b1-renegotiation.json"
+        ])
+    );
+    insta::assert_snapshot!(
+        "b1_renegotiation_not_spi",
+        ok(&[
+            "strategy",
+            "check",
+            "test_data/theory/b1-renegotiation-not-spi.json"
+        ])
+    );
+    insta::assert_snapshot!(
+        "b2_pi_not_fi",
+        ok(&["strategy", "check", "test_data/theory/b2-pi-not-fi.json"])
+    );
+    insta::assert_json_snapshot!(
+        "b2_pi_not_fi_json",
+        ok_json(&[
+            "strategy",
+            "check",
+            "test_data/theory/b2-pi-not-fi.json",
+            "--json"
+        ])
+    );
+    insta::assert_snapshot!(
+        "b3_surrogate_cheaper",
+        ok(&[
+            "threat",
+            "analyze",
+            "test_data/theory/b3-surrogate-cheaper.json"
+        ])
+    );
+    insta::assert_json_snapshot!(
+        "b3_not_ce_json",
+        ok_json(&[
+            "threat",
+            "analyze",
+            "test_data/theory/b3-not-concession-equivalent.json",
+            "--json"
+        ])
+    );
+}
