@@ -10,7 +10,11 @@ fn root() -> PathBuf {
 }
 
 fn spi(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_spi")).args(args).current_dir(root()).output().expect("spi runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("spi runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -21,12 +25,21 @@ fn spi(args: &[&str]) -> (i32, String, String) {
 fn ok_json(args: &[&str]) -> serde_json::Value {
     let (code, out, err) = spi(args);
     assert_eq!(code, 0, "spi {args:?} failed: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("spi {args:?} printed invalid JSON ({e}): {out}"))
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("spi {args:?} printed invalid JSON ({e}): {out}"))
 }
 
 #[test]
 fn program_run_json_cliquebot() {
-    let v = ok_json(&["program", "run", "cliquebot", "cliquebot", "--game", "program-pd", "--json"]);
+    let v = ok_json(&[
+        "program",
+        "run",
+        "cliquebot",
+        "cliquebot",
+        "--game",
+        "program-pd",
+        "--json",
+    ]);
     assert_eq!(v["schema"], "match/1");
     assert_eq!(v["actions"], serde_json::json!(["C", "C"]));
     insta::assert_json_snapshot!(v);
@@ -34,18 +47,45 @@ fn program_run_json_cliquebot() {
 
 #[test]
 fn program_run_json_dcm2024_scheduling_renegotiation() {
-    let v = ok_json(&["program", "run", "renegotiation-slot1", "renegotiation-slot2", "--game", "scheduling", "--json"]);
+    let v = ok_json(&[
+        "program",
+        "run",
+        "renegotiation-slot1",
+        "renegotiation-slot2",
+        "--game",
+        "scheduling",
+        "--json",
+    ]);
     assert_eq!(v["payoffs"], serde_json::json!(["1", "1"]));
-    assert_eq!(v["renegotiated"], serde_json::json!(["(Slot3, Slot3)", "(Slot3, Slot3)"]));
+    assert_eq!(
+        v["renegotiated"],
+        serde_json::json!(["(Slot3, Slot3)", "(Slot3, Slot3)"])
+    );
     insta::assert_json_snapshot!(v);
 }
 
 #[test]
 fn program_run_json_modal_fairbot_prudentbot() {
-    let v = ok_json(&["program", "run", "fairbot", "prudentbot", "--game", "program-pd", "--json"]);
+    let v = ok_json(&[
+        "program",
+        "run",
+        "fairbot",
+        "prudentbot",
+        "--game",
+        "program-pd",
+        "--json",
+    ]);
     assert_eq!(v["method"], "modal");
     assert_eq!(v["actions"], serde_json::json!(["C", "C"]));
-    let v = ok_json(&["program", "run", "prudentbot", "cooperatebot", "--game", "program-pd", "--json"]);
+    let v = ok_json(&[
+        "program",
+        "run",
+        "prudentbot",
+        "cooperatebot",
+        "--game",
+        "program-pd",
+        "--json",
+    ]);
     assert_eq!(v["actions"], serde_json::json!(["D", "C"]));
 }
 
@@ -54,7 +94,15 @@ fn program_run_hostile_file_is_a_defined_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("loop.spl");
     std::fs::write(&f, "fn f(x) { return f(x); }\nmain { return f(1); }\n").unwrap();
-    let v = ok_json(&["program", "run", f.to_str().unwrap(), "defectbot", "--game", "program-pd", "--json"]);
+    let v = ok_json(&[
+        "program",
+        "run",
+        f.to_str().unwrap(),
+        "defectbot",
+        "--game",
+        "program-pd",
+        "--json",
+    ]);
     assert_eq!(v["outcome"], "exhausted");
     assert_eq!(v["exhausted"]["resource"], "depth");
     // Scored as breakdown: each player's minimum payoff.
@@ -68,11 +116,31 @@ fn program_errors_name_file_line_and_column() {
     std::fs::write(&f, "main {\n  return \"C\"\n}\n").unwrap();
     let (code, _, err) = spi(&["program", "check", f.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("bad.spl") && err.contains("3:1: syntax error: expected `;`"), "{err}");
-    let (code, _, err) = spi(&["program", "run", "nobot", "defectbot", "--game", "program-pd"]);
+    assert!(
+        err.contains("bad.spl") && err.contains("3:1: syntax error: expected `;`"),
+        "{err}"
+    );
+    let (code, _, err) = spi(&[
+        "program",
+        "run",
+        "nobot",
+        "defectbot",
+        "--game",
+        "program-pd",
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains("nobot: no such file, and not a built-in agent"), "{err}");
-    let (code, _, err) = spi(&["program", "run", "fairbot", "cliquebot", "--game", "program-pd"]);
+    assert!(
+        err.contains("nobot: no such file, and not a built-in agent"),
+        "{err}"
+    );
+    let (code, _, err) = spi(&[
+        "program",
+        "run",
+        "fairbot",
+        "cliquebot",
+        "--game",
+        "program-pd",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("modal agent"), "{err}");
 }
@@ -91,24 +159,52 @@ fn program_tournament_exports_the_program_game() {
         out.to_str().unwrap(),
         "--json",
     ]);
-    assert_eq!(v["pure_equilibria"], serde_json::json!([["defectbot", "defectbot"], ["cliquebot", "cliquebot"]]));
+    assert_eq!(
+        v["pure_equilibria"],
+        serde_json::json!([["defectbot", "defectbot"], ["cliquebot", "cliquebot"]])
+    );
     let mut v = v;
     v["exported"] = serde_json::json!("[temporary file]");
     insta::assert_json_snapshot!(v);
     // The exported file is an ordinary game the game engine reads.
     let g = ok_json(&["game", "show", out.to_str().unwrap(), "--json"]);
-    assert_eq!(g["actions"][0], serde_json::json!(["cooperatebot", "defectbot", "cliquebot"]));
+    assert_eq!(
+        g["actions"][0],
+        serde_json::json!(["cooperatebot", "defectbot", "cliquebot"])
+    );
 }
 
 #[test]
 fn program_tournament_directory_of_files() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a_coop.spl"), "name \"Coop\";\nmain { return \"C\"; }\n").unwrap();
-    std::fs::write(dir.path().join("b_clique.spl"), "name \"Clique\";\nmain { if them == me { return \"C\"; } return \"D\"; }\n").unwrap();
-    let v = ok_json(&["program", "tournament", dir.path().to_str().unwrap(), "--game", "program-pd", "--json"]);
+    std::fs::write(
+        dir.path().join("a_coop.spl"),
+        "name \"Coop\";\nmain { return \"C\"; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b_clique.spl"),
+        "name \"Clique\";\nmain { if them == me { return \"C\"; } return \"D\"; }\n",
+    )
+    .unwrap();
+    let v = ok_json(&[
+        "program",
+        "tournament",
+        dir.path().to_str().unwrap(),
+        "--game",
+        "program-pd",
+        "--json",
+    ]);
     assert_eq!(v["agents"], serde_json::json!(["a_coop", "b_clique"]));
     assert_eq!(v["payoffs"][1][1], serde_json::json!(["2", "2"]));
-    let v = ok_json(&["program", "tournament", "fairbot,prudentbot,defectbot", "--game", "program-pd", "--json"]);
+    let v = ok_json(&[
+        "program",
+        "tournament",
+        "fairbot,prudentbot,defectbot",
+        "--game",
+        "program-pd",
+        "--json",
+    ]);
     assert_eq!(v["payoffs"][0][1], serde_json::json!(["2", "2"]));
 }
 

@@ -7,8 +7,14 @@ use spi_games::{Game, GameError, Rational};
 /// device). Compatible demands (sum ≤ 100) are granted; incompatible ones are conflict: doomsday if
 /// either player armed a device, else both attempt takeover.
 pub fn doomsday(doomsday: [Rational; 2], takeover: [Rational; 2]) -> Result<Game, GameError> {
-    let actions: Vec<String> =
-        ["Demand50+Takeover", "Demand50+Doomsday", "Demand80+Takeover", "Demand80+Doomsday"].map(String::from).to_vec();
+    let actions: Vec<String> = [
+        "Demand50+Takeover",
+        "Demand50+Doomsday",
+        "Demand80+Takeover",
+        "Demand80+Doomsday",
+    ]
+    .map(String::from)
+    .to_vec();
     let demand = |a: usize| -> i64 { if a < 2 { 50 } else { 80 } };
     let armed = |a: usize| a % 2 == 1;
     Game::from_fn(
@@ -29,5 +35,8 @@ pub fn doomsday(doomsday: [Rational; 2], takeover: [Rational; 2]) -> Result<Game
 
 /// [`doomsday`] with doomsday at −100 and takeover at 10 for both.
 pub fn doomsday_default() -> Result<Game, GameError> {
-    doomsday([Rational::from(-100), Rational::from(-100)], [Rational::from(10), Rational::from(10)])
+    doomsday(
+        [Rational::from(-100), Rational::from(-100)],
+        [Rational::from(10), Rational::from(10)],
+    )
 }

@@ -163,17 +163,35 @@ fn pick<T>(items: &[(T, Rational)], u: &Rational) -> usize {
 impl<'a> Machine<'a> {
     /// A fresh evaluation with zeroed counters.
     pub fn new(pg: &'a ProgramGame, limits: &'a Limits, rng: &'a mut ChaCha8Rng) -> Machine<'a> {
-        Machine { pg, limits, rng, steps: 0, memory: 0, depth: 0, sim_depth: 0, max_sim_depth: 0, renegotiated: None }
+        Machine {
+            pg,
+            limits,
+            rng,
+            steps: 0,
+            memory: 0,
+            depth: 0,
+            sim_depth: 0,
+            max_sim_depth: 0,
+            renegotiated: None,
+        }
     }
 
     fn tick(&mut self) -> R<()> {
         self.steps += 1;
-        if self.steps > self.limits.fuel { Err(Stop::Exhausted(Exhaustion::Fuel)) } else { Ok(()) }
+        if self.steps > self.limits.fuel {
+            Err(Stop::Exhausted(Exhaustion::Fuel))
+        } else {
+            Ok(())
+        }
     }
 
     fn charge(&mut self, steps: u64) -> R<()> {
         self.steps = self.steps.saturating_add(steps);
-        if self.steps > self.limits.fuel { Err(Stop::Exhausted(Exhaustion::Fuel)) } else { Ok(()) }
+        if self.steps > self.limits.fuel {
+            Err(Stop::Exhausted(Exhaustion::Fuel))
+        } else {
+            Ok(())
+        }
     }
 
     fn alloc(&mut self, cells: u64) -> R<()> {
@@ -188,7 +206,11 @@ impl<'a> Machine<'a> {
 
     fn enter(&mut self) -> R<()> {
         self.depth += 1;
-        if self.depth > self.limits.max_depth { Err(Stop::Exhausted(Exhaustion::Depth)) } else { Ok(()) }
+        if self.depth > self.limits.max_depth {
+            Err(Stop::Exhausted(Exhaustion::Depth))
+        } else {
+            Ok(())
+        }
     }
 
     fn leave(&mut self) {
@@ -196,7 +218,11 @@ impl<'a> Machine<'a> {
     }
 
     fn fault(ctx: &Ctx, span: Span, message: impl Into<String>) -> Stop {
-        Stop::Fault(Fault { program: ctx.me.name().to_string(), span, message: message.into() })
+        Stop::Fault(Fault {
+            program: ctx.me.name().to_string(),
+            span,
+            message: message.into(),
+        })
     }
 
     /// Uniform draw in [0, 1) on the grid 1/d, exactly.
@@ -207,7 +233,11 @@ impl<'a> Machine<'a> {
 
     /// Runs `me`'s `main` in `seat` against `them`.
     pub fn run_main(&mut self, me: &Arc<Program>, them: &Arc<Program>, seat: usize) -> R<Decision> {
-        let ctx = Ctx { me: me.clone(), them: them.clone(), seat };
+        let ctx = Ctx {
+            me: me.clone(),
+            them: them.clone(),
+            seat,
+        };
         self.enter()?;
         self.tick()?;
         let mut locals = Vec::new();
@@ -215,7 +245,11 @@ impl<'a> Machine<'a> {
         self.leave();
         match flow {
             Flow::Return(v) => self.decision(&ctx, v, Span { line: 1, col: 1 }),
-            Flow::Normal => Err(Self::fault(&ctx, Span { line: 1, col: 1 }, "`main` ended without `return`")),
+            Flow::Normal => Err(Self::fault(
+                &ctx,
+                Span { line: 1, col: 1 },
+                "`main` ended without `return`",
+            )),
         }
     }
 
@@ -224,7 +258,11 @@ impl<'a> Machine<'a> {
             Self::fault(
                 ctx,
                 span,
-                format!("{a:?} is not an action of player {} (actions: {})", seat + 1, self.pg.game.actions(seat).join(", ")),
+                format!(
+                    "{a:?} is not an action of player {} (actions: {})",
+                    seat + 1,
+                    self.pg.game.actions(seat).join(", ")
+                ),
             )
         })
     }
@@ -247,16 +285,27 @@ impl<'a> Machine<'a> {
             other => Err(Self::fault(
                 ctx,
                 span,
-                format!("`main` returned a {}; expected an action, a profile, a mix or a joint lottery", other.type_name()),
+                format!(
+                    "`main` returned a {}; expected an action, a profile, a mix or a joint lottery",
+                    other.type_name()
+                ),
             )),
         }
     }
 
     /// Draws the played profile for two decisions (in seat order) with one public device draw.
     pub fn sample_pair(&mut self, d: [&Decision; 2]) -> R<Profile> {
-        let joint_ws = d.iter().filter_map(|x| if let Decision::Joint(j) = x { Some(j) } else { None });
+        let joint_ws = d.iter().filter_map(|x| {
+            if let Decision::Joint(j) = x {
+                Some(j)
+            } else {
+                None
+            }
+        });
         let device_den = common_denominator(joint_ws.flat_map(|j| j.iter().map(|(_, w)| w)));
-        let Some(device_den) = device_den else { return Err(Stop::Exhausted(Exhaustion::Memory)) };
+        let Some(device_den) = device_den else {
+            return Err(Stop::Exhausted(Exhaustion::Memory));
+        };
         let u = self.uniform(device_den);
         let mut prof = vec![0, 0];
         for seat in 0..2 {
@@ -289,14 +338,20 @@ impl<'a> Machine<'a> {
                     let v = self.eval(ctx, e, locals)?;
                     match locals.iter_mut().rev().find(|(m, _)| m == n) {
                         Some(slot) => slot.1 = v,
-                        None => return Err(Self::fault(ctx, s.span, format!("`{n}` is not a local"))),
+                        None => {
+                            return Err(Self::fault(ctx, s.span, format!("`{n}` is not a local")));
+                        }
                     }
                     Flow::Normal
                 }
                 StmtKind::If(c, t, e) => {
                     let cond = self.eval(ctx, c, locals)?;
                     let Value::Bool(cond) = cond else {
-                        return Err(Self::fault(ctx, c.span, format!("`if` needs a bool, got a {}", cond.type_name())));
+                        return Err(Self::fault(
+                            ctx,
+                            c.span,
+                            format!("`if` needs a bool, got a {}", cond.type_name()),
+                        ));
                     };
                     if cond {
                         self.block(ctx, t, locals)?
@@ -309,7 +364,11 @@ impl<'a> Machine<'a> {
                 StmtKind::For(n, e, body) => {
                     let xs = self.eval(ctx, e, locals)?;
                     let Value::List(xs) = xs else {
-                        return Err(Self::fault(ctx, e.span, format!("`for` needs a list, got a {}", xs.type_name())));
+                        return Err(Self::fault(
+                            ctx,
+                            e.span,
+                            format!("`for` needs a list, got a {}", xs.type_name()),
+                        ));
                     };
                     let mut out = Flow::Normal;
                     for x in xs.iter() {
@@ -369,7 +428,11 @@ impl<'a> Machine<'a> {
 
     fn check_number(&self, ctx: &Ctx, q: Rational, span: Span) -> R<Value> {
         if q.as_small().is_none() && q.numer().bits() + q.denom().bits() > MAX_NUMBER_BITS {
-            return Err(Self::fault(ctx, span, format!("number larger than {MAX_NUMBER_BITS} bits")));
+            return Err(Self::fault(
+                ctx,
+                span,
+                format!("number larger than {MAX_NUMBER_BITS} bits"),
+            ));
         }
         Ok(Value::Num(q))
     }
@@ -412,7 +475,11 @@ impl<'a> Machine<'a> {
                 }
                 if let Some(def) = ctx.me.ast.fns.iter().find(|d| d.name == *f) {
                     if def.params.len() != vals.len() {
-                        return Err(Self::fault(ctx, e.span, format!("`{f}` takes {} arguments", def.params.len())));
+                        return Err(Self::fault(
+                            ctx,
+                            e.span,
+                            format!("`{f}` takes {} arguments", def.params.len()),
+                        ));
                     }
                     self.call_fn(ctx, def, vals)
                 } else {
@@ -422,54 +489,99 @@ impl<'a> Machine<'a> {
             ExprKind::Method(p, f, args) => {
                 let pv = self.eval(ctx, p, locals)?;
                 let Value::Program(prog) = pv else {
-                    return Err(Self::fault(ctx, e.span, format!("`.{f}(...)` needs a program, got a {}", pv.type_name())));
+                    return Err(Self::fault(
+                        ctx,
+                        e.span,
+                        format!("`.{f}(...)` needs a program, got a {}", pv.type_name()),
+                    ));
                 };
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
                     vals.push(self.eval(ctx, a, locals)?);
                 }
                 let Some(def) = prog.ast.fns.iter().find(|d| d.name == *f) else {
-                    return Err(Self::fault(ctx, e.span, format!("program {} has no function `{f}`", prog.name())));
+                    return Err(Self::fault(
+                        ctx,
+                        e.span,
+                        format!("program {} has no function `{f}`", prog.name()),
+                    ));
                 };
                 if def.params.len() != vals.len() {
                     return Err(Self::fault(
                         ctx,
                         e.span,
-                        format!("`{}.{f}` takes {} arguments, given {}", prog.name(), def.params.len(), vals.len()),
+                        format!(
+                            "`{}.{f}` takes {} arguments, given {}",
+                            prog.name(),
+                            def.params.len(),
+                            vals.len()
+                        ),
                     ));
                 }
-                let inner = Ctx { me: prog.clone(), them: ctx.me.clone(), seat: 1 - ctx.seat };
+                let inner = Ctx {
+                    me: prog.clone(),
+                    them: ctx.me.clone(),
+                    seat: 1 - ctx.seat,
+                };
                 self.call_fn(&inner, def, vals)
             }
             ExprKind::Field(p, f) => {
                 let pv = self.eval(ctx, p, locals)?;
                 let Value::Program(prog) = pv else {
-                    return Err(Self::fault(ctx, e.span, format!("`.{f}` needs a program, got a {}", pv.type_name())));
+                    return Err(Self::fault(
+                        ctx,
+                        e.span,
+                        format!("`.{f}` needs a program, got a {}", pv.type_name()),
+                    ));
                 };
-                let inner = Ctx { me: prog.clone(), them: ctx.me.clone(), seat: 1 - ctx.seat };
+                let inner = Ctx {
+                    me: prog.clone(),
+                    them: ctx.me.clone(),
+                    seat: 1 - ctx.seat,
+                };
                 match self.global(&inner, f, e.span)? {
                     Some(v) => Ok(v),
-                    None => Err(Self::fault(ctx, e.span, format!("program {} has no const or program `{f}`", prog.name()))),
+                    None => Err(Self::fault(
+                        ctx,
+                        e.span,
+                        format!("program {} has no const or program `{f}`", prog.name()),
+                    )),
                 }
             }
             ExprKind::Index(a, i) => {
                 let xs = self.eval(ctx, a, locals)?;
                 let iv = self.eval(ctx, i, locals)?;
                 let Value::List(xs) = xs else {
-                    return Err(Self::fault(ctx, e.span, format!("indexing needs a list, got a {}", xs.type_name())));
+                    return Err(Self::fault(
+                        ctx,
+                        e.span,
+                        format!("indexing needs a list, got a {}", xs.type_name()),
+                    ));
                 };
                 let k = self.small_index(ctx, &iv, e.span)?;
                 xs.get(k).cloned().ok_or_else(|| {
-                    Self::fault(ctx, e.span, format!("index {k} out of range for a list of {}", xs.len()))
+                    Self::fault(
+                        ctx,
+                        e.span,
+                        format!("index {k} out of range for a list of {}", xs.len()),
+                    )
                 })
             }
             ExprKind::Neg(a) => match self.eval(ctx, a, locals)? {
                 Value::Num(q) => Ok(Value::Num(-q)),
-                v => Err(Self::fault(ctx, e.span, format!("`-` needs a number, got a {}", v.type_name()))),
+                v => Err(Self::fault(
+                    ctx,
+                    e.span,
+                    format!("`-` needs a number, got a {}", v.type_name()),
+                )),
             },
             ExprKind::Not(a) => match self.eval(ctx, a, locals)? {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
-                v => Err(Self::fault(ctx, e.span, format!("`not` needs a bool, got a {}", v.type_name()))),
+                v => Err(Self::fault(
+                    ctx,
+                    e.span,
+                    format!("`not` needs a bool, got a {}", v.type_name()),
+                )),
             },
             ExprKind::Binary(op, a, b) => self.binary(ctx, *op, a, b, locals, e.span),
         }
@@ -479,17 +591,37 @@ impl<'a> Machine<'a> {
         match v {
             Value::Num(q) => match q.as_small() {
                 Some((n, 1)) if n >= 0 => Ok(n as usize),
-                _ => Err(Self::fault(ctx, span, format!("expected a non-negative whole number, got {q}"))),
+                _ => Err(Self::fault(
+                    ctx,
+                    span,
+                    format!("expected a non-negative whole number, got {q}"),
+                )),
             },
-            v => Err(Self::fault(ctx, span, format!("expected a number, got a {}", v.type_name()))),
+            v => Err(Self::fault(
+                ctx,
+                span,
+                format!("expected a number, got a {}", v.type_name()),
+            )),
         }
     }
 
-    fn binary(&mut self, ctx: &Ctx, op: BinOp, a: &Expr, b: &Expr, locals: &mut Vec<(Name, Value)>, span: Span) -> R<Value> {
+    fn binary(
+        &mut self,
+        ctx: &Ctx,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        locals: &mut Vec<(Name, Value)>,
+        span: Span,
+    ) -> R<Value> {
         if matches!(op, BinOp::And | BinOp::Or) {
             let x = self.eval(ctx, a, locals)?;
             let Value::Bool(x) = x else {
-                return Err(Self::fault(ctx, span, format!("`and`/`or` need bools, got a {}", x.type_name())));
+                return Err(Self::fault(
+                    ctx,
+                    span,
+                    format!("`and`/`or` need bools, got a {}", x.type_name()),
+                ));
             };
             if (op == BinOp::And && !x) || (op == BinOp::Or && x) {
                 return Ok(Value::Bool(x));
@@ -497,7 +629,11 @@ impl<'a> Machine<'a> {
             let y = self.eval(ctx, b, locals)?;
             return match y {
                 Value::Bool(y) => Ok(Value::Bool(y)),
-                y => Err(Self::fault(ctx, span, format!("`and`/`or` need bools, got a {}", y.type_name()))),
+                y => Err(Self::fault(
+                    ctx,
+                    span,
+                    format!("`and`/`or` need bools, got a {}", y.type_name()),
+                )),
             };
         }
         let x = self.eval(ctx, a, locals)?;
@@ -522,16 +658,22 @@ impl<'a> Machine<'a> {
                 v.extend(q.iter().cloned());
                 Ok(Value::List(Rc::new(v)))
             }
-            (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, Value::Num(p), Value::Num(q)) => Ok(Value::Bool(match op {
-                BinOp::Lt => p < q,
-                BinOp::Le => p <= q,
-                BinOp::Gt => p > q,
-                _ => p >= q,
-            })),
+            (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, Value::Num(p), Value::Num(q)) => {
+                Ok(Value::Bool(match op {
+                    BinOp::Lt => p < q,
+                    BinOp::Le => p <= q,
+                    BinOp::Gt => p > q,
+                    _ => p >= q,
+                }))
+            }
             _ => Err(Self::fault(
                 ctx,
                 span,
-                format!("operator {op:?} does not apply to a {} and a {}", x.type_name(), y.type_name()),
+                format!(
+                    "operator {op:?} does not apply to a {} and a {}",
+                    x.type_name(),
+                    y.type_name()
+                ),
             )),
         }
     }
@@ -539,28 +681,44 @@ impl<'a> Machine<'a> {
     fn program_arg(ctx: &Ctx, v: &Value, span: Span, f: &str) -> R<Arc<Program>> {
         match v {
             Value::Program(p) => Ok(p.clone()),
-            v => Err(Self::fault(ctx, span, format!("`{f}` needs a program, got a {}", v.type_name()))),
+            v => Err(Self::fault(
+                ctx,
+                span,
+                format!("`{f}` needs a program, got a {}", v.type_name()),
+            )),
         }
     }
 
     fn str_arg<'v>(ctx: &Ctx, v: &'v Value, span: Span, f: &str) -> R<&'v str> {
         match v {
             Value::Str(s) => Ok(s),
-            v => Err(Self::fault(ctx, span, format!("`{f}` needs a string, got a {}", v.type_name()))),
+            v => Err(Self::fault(
+                ctx,
+                span,
+                format!("`{f}` needs a string, got a {}", v.type_name()),
+            )),
         }
     }
 
     fn num_arg(ctx: &Ctx, v: &Value, span: Span, f: &str) -> R<Rational> {
         match v {
             Value::Num(q) => Ok(q.clone()),
-            v => Err(Self::fault(ctx, span, format!("`{f}` needs a number, got a {}", v.type_name()))),
+            v => Err(Self::fault(
+                ctx,
+                span,
+                format!("`{f}` needs a number, got a {}", v.type_name()),
+            )),
         }
     }
 
     fn seat_arg(&self, ctx: &Ctx, v: &Value, span: Span) -> R<usize> {
         let k = self.small_index(ctx, v, span)?;
         if k > 1 {
-            return Err(Self::fault(ctx, span, format!("player index {k}: players are 0 and 1")));
+            return Err(Self::fault(
+                ctx,
+                span,
+                format!("player index {k}: players are 0 and 1"),
+            ));
         }
         Ok(k)
     }
@@ -568,10 +726,21 @@ impl<'a> Machine<'a> {
     /// A profile value (list of two action names) as action indices.
     fn profile(&self, ctx: &Ctx, v: &Value, span: Span) -> R<Profile> {
         let Value::List(xs) = v else {
-            return Err(Self::fault(ctx, span, format!("expected a profile (list of 2 actions), got a {}", v.type_name())));
+            return Err(Self::fault(
+                ctx,
+                span,
+                format!(
+                    "expected a profile (list of 2 actions), got a {}",
+                    v.type_name()
+                ),
+            ));
         };
         if xs.len() != 2 {
-            return Err(Self::fault(ctx, span, format!("a profile has 2 actions, this list has {}", xs.len())));
+            return Err(Self::fault(
+                ctx,
+                span,
+                format!("a profile has 2 actions, this list has {}", xs.len()),
+            ));
         }
         let mut out = Vec::with_capacity(2);
         for (seat, x) in xs.iter().enumerate() {
@@ -585,7 +754,10 @@ impl<'a> Machine<'a> {
         self.alloc(3)?;
         let g = &self.pg.game;
         Ok(Value::List(Rc::new(
-            p.iter().enumerate().map(|(i, &a)| Value::Str(Arc::from(g.actions(i)[a].as_str()))).collect(),
+            p.iter()
+                .enumerate()
+                .map(|(i, &a)| Value::Str(Arc::from(g.actions(i)[a].as_str())))
+                .collect(),
         )))
     }
 
@@ -602,9 +774,10 @@ impl<'a> Machine<'a> {
                 }
                 Ok(e)
             }
-            Value::List(xs) if xs.len() == 2 && matches!(xs[0], Value::Num(_)) => {
-                Ok([Self::num_arg(ctx, &xs[0], span, "point")?, Self::num_arg(ctx, &xs[1], span, "point")?])
-            }
+            Value::List(xs) if xs.len() == 2 && matches!(xs[0], Value::Num(_)) => Ok([
+                Self::num_arg(ctx, &xs[0], span, "point")?,
+                Self::num_arg(ctx, &xs[1], span, "point")?,
+            ]),
             _ => {
                 let p = self.profile(ctx, v, span)?;
                 Ok([g.payoff(&p, 0).clone(), g.payoff(&p, 1).clone()])
@@ -615,7 +788,11 @@ impl<'a> Machine<'a> {
     fn region_arg(ctx: &Ctx, v: &Value, span: Span, f: &str) -> R<Rc<Region>> {
         match v {
             Value::Region(r) => Ok(r.clone()),
-            v => Err(Self::fault(ctx, span, format!("`{f}` needs a region, got a {}", v.type_name()))),
+            v => Err(Self::fault(
+                ctx,
+                span,
+                format!("`{f}` needs a region, got a {}", v.type_name()),
+            )),
         }
     }
 
@@ -625,9 +802,19 @@ impl<'a> Machine<'a> {
     }
 
     /// A list of `[item, probability]` pairs, checked to be a probability distribution.
-    fn weighted<'v>(&self, ctx: &Ctx, v: &'v Value, span: Span, f: &str) -> R<Vec<(&'v Value, Rational)>> {
+    fn weighted<'v>(
+        &self,
+        ctx: &Ctx,
+        v: &'v Value,
+        span: Span,
+        f: &str,
+    ) -> R<Vec<(&'v Value, Rational)>> {
         let Value::List(xs) = v else {
-            return Err(Self::fault(ctx, span, format!("`{f}` needs a list of [item, probability] pairs")));
+            return Err(Self::fault(
+                ctx,
+                span,
+                format!("`{f}` needs a list of [item, probability] pairs"),
+            ));
         };
         let mut out = Vec::new();
         let mut total = Rational::from(0);
@@ -636,18 +823,32 @@ impl<'a> Machine<'a> {
                 Value::List(pair) if pair.len() == 2 => {
                     let w = Self::num_arg(ctx, &pair[1], span, f)?;
                     if w.is_negative() {
-                        return Err(Self::fault(ctx, span, format!("`{f}`: negative probability {w}")));
+                        return Err(Self::fault(
+                            ctx,
+                            span,
+                            format!("`{f}`: negative probability {w}"),
+                        ));
                     }
                     total = &total + &w;
                     if !w.is_zero() {
                         out.push((&pair[0], w));
                     }
                 }
-                _ => return Err(Self::fault(ctx, span, format!("`{f}` needs a list of [item, probability] pairs"))),
+                _ => {
+                    return Err(Self::fault(
+                        ctx,
+                        span,
+                        format!("`{f}` needs a list of [item, probability] pairs"),
+                    ));
+                }
             }
         }
         if total != Rational::from(1) {
-            return Err(Self::fault(ctx, span, format!("`{f}`: probabilities sum to {total}, not 1")));
+            return Err(Self::fault(
+                ctx,
+                span,
+                format!("`{f}`: probabilities sum to {total}, not 1"),
+            ));
         }
         Ok(out)
     }
@@ -659,12 +860,20 @@ impl<'a> Machine<'a> {
             "len" => match &args[0] {
                 Value::List(xs) => Ok(Value::Num(Rational::from(xs.len() as i64))),
                 Value::Str(s) => Ok(Value::Num(Rational::from(s.chars().count() as i64))),
-                v => Err(Self::fault(ctx, span, format!("`len` needs a list or string, got a {}", v.type_name()))),
+                v => Err(Self::fault(
+                    ctx,
+                    span,
+                    format!("`len` needs a list or string, got a {}", v.type_name()),
+                )),
             },
             "range" => {
                 let n = self.small_index(ctx, &args[0], span)?;
                 self.alloc(n as u64 + 1)?;
-                Ok(Value::List(Rc::new((0..n).map(|k| Value::Num(Rational::from(k as i64))).collect())))
+                Ok(Value::List(Rc::new(
+                    (0..n)
+                        .map(|k| Value::Num(Rational::from(k as i64)))
+                        .collect(),
+                )))
             }
             "append" => match &args[0] {
                 Value::List(xs) => {
@@ -673,19 +882,31 @@ impl<'a> Machine<'a> {
                     v.push(args[1].clone());
                     Ok(Value::List(Rc::new(v)))
                 }
-                v => Err(Self::fault(ctx, span, format!("`append` needs a list, got a {}", v.type_name()))),
+                v => Err(Self::fault(
+                    ctx,
+                    span,
+                    format!("`append` needs a list, got a {}", v.type_name()),
+                )),
             },
             "contains" => match &args[0] {
                 Value::List(xs) => {
                     self.charge(xs.len() as u64)?;
                     Ok(Value::Bool(xs.contains(&args[1])))
                 }
-                v => Err(Self::fault(ctx, span, format!("`contains` needs a list, got a {}", v.type_name()))),
+                v => Err(Self::fault(
+                    ctx,
+                    span,
+                    format!("`contains` needs a list, got a {}", v.type_name()),
+                )),
             },
             "min" | "max" => {
                 let a = Self::num_arg(ctx, &args[0], span, f)?;
                 let b = Self::num_arg(ctx, &args[1], span, f)?;
-                Ok(Value::Num(if f == "min" { Rational::min_of(&a, &b) } else { Rational::max_of(&a, &b) }))
+                Ok(Value::Num(if f == "min" {
+                    Rational::min_of(&a, &b)
+                } else {
+                    Rational::max_of(&a, &b)
+                }))
             }
             "replace" => {
                 let s = Self::str_arg(ctx, &args[0], span, f)?;
@@ -702,7 +923,11 @@ impl<'a> Machine<'a> {
             "abs" => Ok(Value::Num(Self::num_arg(ctx, &args[0], span, f)?.abs())),
             "actions" => {
                 let seat = self.seat_arg(ctx, &args[0], span)?;
-                let names: Vec<Value> = g.actions(seat).iter().map(|a| Value::Str(Arc::from(a.as_str()))).collect();
+                let names: Vec<Value> = g
+                    .actions(seat)
+                    .iter()
+                    .map(|a| Value::Str(Arc::from(a.as_str())))
+                    .collect();
                 self.alloc(names.len() as u64 + 1)?;
                 Ok(Value::List(Rc::new(names)))
             }
@@ -714,7 +939,9 @@ impl<'a> Machine<'a> {
             "utility" => {
                 let y = self.point(ctx, &args[0], span)?;
                 self.alloc(3)?;
-                Ok(Value::List(Rc::new(y.into_iter().map(Value::Num).collect())))
+                Ok(Value::List(Rc::new(
+                    y.into_iter().map(Value::Num).collect(),
+                )))
             }
             "profiles" => {
                 let all: Vec<Profile> = g.profiles().collect();
@@ -730,7 +957,11 @@ impl<'a> Machine<'a> {
                 let q = Self::program_arg(ctx, &args[1], span, f)?;
                 let seat = 1 - ctx.seat;
                 let d = self.simulate(&p, &q, seat)?;
-                let prof = if seat == 0 { self.sample_pair([&d, &Decision::Pure(0)])? } else { self.sample_pair([&Decision::Pure(0), &d])? };
+                let prof = if seat == 0 {
+                    self.sample_pair([&d, &Decision::Pure(0)])?
+                } else {
+                    self.sample_pair([&Decision::Pure(0), &d])?
+                };
                 let g = &self.pg.game;
                 Ok(Value::Str(Arc::from(g.actions(seat)[prof[seat]].as_str())))
             }
@@ -739,16 +970,26 @@ impl<'a> Machine<'a> {
                 let y = Self::program_arg(ctx, &args[1], span, f)?;
                 let dx = self.simulate(&x, &y, ctx.seat)?;
                 let dy = self.simulate(&y, &x, 1 - ctx.seat)?;
-                let prof = if ctx.seat == 0 { self.sample_pair([&dx, &dy])? } else { self.sample_pair([&dy, &dx])? };
+                let prof = if ctx.seat == 0 {
+                    self.sample_pair([&dx, &dy])?
+                } else {
+                    self.sample_pair([&dy, &dx])?
+                };
                 self.profile_value(&prof)
             }
             "act" => {
                 let p = Self::program_arg(ctx, &args[0], span, f)?;
                 let q = Self::program_arg(ctx, &args[1], span, f)?;
                 let d = self.simulate(&p, &q, ctx.seat)?;
-                let prof = if ctx.seat == 0 { self.sample_pair([&d, &Decision::Pure(0)])? } else { self.sample_pair([&Decision::Pure(0), &d])? };
+                let prof = if ctx.seat == 0 {
+                    self.sample_pair([&d, &Decision::Pure(0)])?
+                } else {
+                    self.sample_pair([&Decision::Pure(0), &d])?
+                };
                 let g = &self.pg.game;
-                Ok(Value::Str(Arc::from(g.actions(ctx.seat)[prof[ctx.seat]].as_str())))
+                Ok(Value::Str(Arc::from(
+                    g.actions(ctx.seat)[prof[ctx.seat]].as_str(),
+                )))
             }
             "punish" => {
                 let j = self.seat_arg(ctx, &args[0], span)?;
@@ -780,7 +1021,11 @@ impl<'a> Machine<'a> {
                     return Ok(Value::Bool(true));
                 }
                 let Some((n, d)) = q.as_small() else {
-                    return Err(Self::fault(ctx, span, "`bernoulli`: probability denominator too large"));
+                    return Err(Self::fault(
+                        ctx,
+                        span,
+                        "`bernoulli`: probability denominator too large",
+                    ));
                 };
                 let r = self.rng.random_range(0..d);
                 Ok(Value::Bool(r < n))
@@ -807,7 +1052,11 @@ impl<'a> Machine<'a> {
                 let name = Self::str_arg(ctx, &args[0], span, f)?;
                 match crate::library::agent(name) {
                     Some(p) => Ok(Value::Program(p)),
-                    None => Err(Self::fault(ctx, span, format!("no library agent named {name:?}"))),
+                    None => Err(Self::fault(
+                        ctx,
+                        span,
+                        format!("no library agent named {name:?}"),
+                    )),
                 }
             }
             "name" => {
@@ -852,7 +1101,15 @@ impl<'a> Machine<'a> {
             }
             "pmm" => {
                 self.alloc(3)?;
-                Ok(Value::List(Rc::new(self.pg.geometry.pmm.iter().cloned().map(Value::Num).collect())))
+                Ok(Value::List(Rc::new(
+                    self.pg
+                        .geometry
+                        .pmm
+                        .iter()
+                        .cloned()
+                        .map(Value::Num)
+                        .collect(),
+                )))
             }
             "meet" | "join" => {
                 let a = Self::region_arg(ctx, &args[0], span, f)?;
@@ -873,7 +1130,9 @@ impl<'a> Machine<'a> {
                     return Err(Self::fault(
                         ctx,
                         span,
-                        format!("unknown selection rule {rule_name:?} (utilitarian, lex1, lex2, centre)"),
+                        format!(
+                            "unknown selection rule {rule_name:?} (utilitarian, lex1, lex2, centre)"
+                        ),
                     ));
                 };
                 self.charge(a.pieces.len() as u64 * (self.pg.geometry.hull.len() as u64 + 1))?;

@@ -30,7 +30,12 @@ pub struct CsrOptions {
 }
 
 fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    )
 }
 
 /// The source of the renegotiation program wrapping `default`, whose proposal function is
@@ -48,7 +53,11 @@ pub fn renegotiation_source(default: &Program, propose: &str) -> String {
 /// A proposal function that always proposes the same profile (DCM's Scheduling example proposes
 /// (Slot3, Slot3) for any miscoordination).
 pub fn propose_fixed(profile: [&str; 2]) -> String {
-    format!("fn propose(a) {{\n  return [{}, {}];\n}}", quote(profile[0]), quote(profile[1]))
+    format!(
+        "fn propose(a) {{\n  return [{}, {}];\n}}",
+        quote(profile[0]),
+        quote(profile[1])
+    )
 }
 
 /// Agenda B.4's proposal: keep both demands, attempt takeover instead of triggering doomsday devices.
@@ -62,7 +71,11 @@ pub fn csr_source(default: &Program, opts: &CsrOptions) -> String {
         opts.demand,
         opts.rule,
         if opts.extend { ", PMP-extended" } else { "" },
-        if opts.rounds > 1 { format!(", {} rounds", opts.rounds) } else { String::new() }
+        if opts.rounds > 1 {
+            format!(", {} rounds", opts.rounds)
+        } else {
+            String::new()
+        }
     );
     format!(
         "name {};\ntag \"csr\";\nprogram default {{\n{}\n}}\nconst demand = {};\nconst rule = {};\nconst extend = {};\nconst rounds = {};\n\n{}",
@@ -77,7 +90,11 @@ pub fn csr_source(default: &Program, opts: &CsrOptions) -> String {
 }
 
 fn fixed(name: &str, action: &str) -> String {
-    format!("name {};\nmain {{\n  return {};\n}}", quote(name), quote(action))
+    format!(
+        "name {};\nmain {{\n  return {};\n}}",
+        quote(name),
+        quote(action)
+    )
 }
 
 fn parse_lib(src: &str) -> Program {
@@ -89,11 +106,19 @@ fn parse_lib(src: &str) -> Program {
 }
 
 fn csr(default_action: &str, opts: CsrOptions) -> String {
-    csr_source(&parse_lib(&fixed(&format!("Always{default_action}"), default_action)), &opts)
+    csr_source(
+        &parse_lib(&fixed(&format!("Always{default_action}"), default_action)),
+        &opts,
+    )
 }
 
 fn csr_opts(demand: &str, extend: bool, rounds: u32) -> CsrOptions {
-    CsrOptions { demand: demand.into(), rule: "utilitarian".into(), extend, rounds }
+    CsrOptions {
+        demand: demand.into(),
+        rule: "utilitarian".into(),
+        extend,
+        rounds,
+    }
 }
 
 /// A library agent: its command-line name, what it is, and its source.
@@ -115,8 +140,16 @@ impl LibraryAgent {
 /// Every library program, in listing order. Modal agents (`fairbot`, `prudentbot`) are in
 /// [`crate::modal::library`].
 pub const AGENTS: &[LibraryAgent] = &[
-    LibraryAgent { key: "cooperatebot", about: "always C", source: || include_str!("../agents/cooperatebot.spl").into() },
-    LibraryAgent { key: "defectbot", about: "always D", source: || include_str!("../agents/defectbot.spl").into() },
+    LibraryAgent {
+        key: "cooperatebot",
+        about: "always C",
+        source: || include_str!("../agents/cooperatebot.spl").into(),
+    },
+    LibraryAgent {
+        key: "defectbot",
+        about: "always D",
+        source: || include_str!("../agents/defectbot.spl").into(),
+    },
     LibraryAgent {
         key: "cliquebot",
         about: "C iff the counterpart's source equals mine (formal.md §3)",
@@ -132,17 +165,35 @@ pub const AGENTS: &[LibraryAgent] = &[
         about: "OC Algorithm 2 on the PD: (C, C) with copies, punish deviators",
         source: || include_str!("../agents/oc_program_equilibrium.spl").into(),
     },
-    LibraryAgent { key: "slot1", about: "Scheduling Game default: always Slot1", source: || fixed("AlwaysSlot1", "Slot1") },
-    LibraryAgent { key: "slot2", about: "Scheduling Game default: always Slot2", source: || fixed("AlwaysSlot2", "Slot2") },
+    LibraryAgent {
+        key: "slot1",
+        about: "Scheduling Game default: always Slot1",
+        source: || fixed("AlwaysSlot1", "Slot1"),
+    },
+    LibraryAgent {
+        key: "slot2",
+        about: "Scheduling Game default: always Slot2",
+        source: || fixed("AlwaysSlot2", "Slot2"),
+    },
     LibraryAgent {
         key: "renegotiation-slot1",
         about: "DCM Algorithm 1 around always-Slot1, proposing (Slot3, Slot3)",
-        source: || renegotiation_source(&parse_lib(&fixed("AlwaysSlot1", "Slot1")), &propose_fixed(["Slot3", "Slot3"])),
+        source: || {
+            renegotiation_source(
+                &parse_lib(&fixed("AlwaysSlot1", "Slot1")),
+                &propose_fixed(["Slot3", "Slot3"]),
+            )
+        },
     },
     LibraryAgent {
         key: "renegotiation-slot2",
         about: "DCM Algorithm 1 around always-Slot2, proposing (Slot3, Slot3)",
-        source: || renegotiation_source(&parse_lib(&fixed("AlwaysSlot2", "Slot2")), &propose_fixed(["Slot3", "Slot3"])),
+        source: || {
+            renegotiation_source(
+                &parse_lib(&fixed("AlwaysSlot2", "Slot2")),
+                &propose_fixed(["Slot3", "Slot3"]),
+            )
+        },
     },
     LibraryAgent {
         key: "csr-slot1",
@@ -174,7 +225,11 @@ pub const AGENTS: &[LibraryAgent] = &[
         about: "iterated CSR (5 rounds) around always-Slot2, demanding 3, PMP-extended",
         source: || csr("Slot2", csr_opts("3", true, 5)),
     },
-    LibraryAgent { key: "demand50", about: "agenda B.4 program A: demand 50%", source: || include_str!("../agents/demand50.spl").into() },
+    LibraryAgent {
+        key: "demand50",
+        about: "agenda B.4 program A: demand 50%",
+        source: || include_str!("../agents/demand50.spl").into(),
+    },
     LibraryAgent {
         key: "demand80-doomsday",
         about: "agenda B.4 program B: demand 80%, doomsday if refused",
@@ -184,14 +239,20 @@ pub const AGENTS: &[LibraryAgent] = &[
         key: "renegotiation-demand50",
         about: "agenda B.4: A's renegotiation program, proposing both attempt takeover",
         source: || {
-            renegotiation_source(&parse_lib(include_str!("../agents/demand50.spl")), PROPOSE_DISARM)
+            renegotiation_source(
+                &parse_lib(include_str!("../agents/demand50.spl")),
+                PROPOSE_DISARM,
+            )
         },
     },
     LibraryAgent {
         key: "renegotiation-demand80",
         about: "agenda B.4: B's renegotiation program, proposing both attempt takeover",
         source: || {
-            renegotiation_source(&parse_lib(include_str!("../agents/demand80_doomsday.spl")), PROPOSE_DISARM)
+            renegotiation_source(
+                &parse_lib(include_str!("../agents/demand80_doomsday.spl")),
+                PROPOSE_DISARM,
+            )
         },
     },
     LibraryAgent {

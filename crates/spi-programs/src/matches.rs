@@ -85,7 +85,12 @@ impl MatchReport {
 /// Each player's minimum payoff in the game.
 pub fn breakdown_payoffs(pg: &ProgramGame) -> [Rational; 2] {
     let g = &pg.game;
-    let lo = |k: usize| g.profiles().map(|p| g.payoff(&p, k).clone()).min().unwrap_or_default();
+    let lo = |k: usize| {
+        g.profiles()
+            .map(|p| g.payoff(&p, k).clone())
+            .min()
+            .unwrap_or_default()
+    };
     [lo(0), lo(1)]
 }
 
@@ -138,7 +143,13 @@ pub fn exact_distribution(d: [&Decision; 2]) -> Vec<(Profile, Rational)> {
 /// Plays `p1` (seat 0) against `p2` (seat 1) on the current thread.
 ///
 /// The caller's stack must hold `limits.max_depth` nested evaluations; [`play`] arranges that.
-pub fn play_here(pg: &ProgramGame, p1: &Arc<Program>, p2: &Arc<Program>, limits: &Limits, seed: u64) -> MatchReport {
+pub fn play_here(
+    pg: &ProgramGame,
+    p1: &Arc<Program>,
+    p2: &Arc<Program>,
+    limits: &Limits,
+    seed: u64,
+) -> MatchReport {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut reports = Vec::with_capacity(2);
     for seat in 0..2 {
@@ -167,27 +178,53 @@ pub fn play_here(pg: &ProgramGame, p1: &Arc<Program>, p2: &Arc<Program>, limits:
             }
             let mut m = Machine::new(pg, limits, &mut rng);
             match m.sample_pair([a, b]) {
-                Ok(realized) => Outcome::Played { distribution, expected, realized },
-                Err(Stop::Exhausted(r)) => Outcome::Exhausted { player: 0, resource: r },
-                Err(Stop::Fault(f)) => Outcome::Faulted { player: 0, fault: f },
+                Ok(realized) => Outcome::Played {
+                    distribution,
+                    expected,
+                    realized,
+                },
+                Err(Stop::Exhausted(r)) => Outcome::Exhausted {
+                    player: 0,
+                    resource: r,
+                },
+                Err(Stop::Fault(f)) => Outcome::Faulted {
+                    player: 0,
+                    fault: f,
+                },
             }
         }
         (Err(e), _) => stopped(0, e),
         (_, Err(e)) => stopped(1, e),
     };
-    MatchReport { players, outcome, seed }
+    MatchReport {
+        players,
+        outcome,
+        seed,
+    }
 }
 
 fn stopped(player: usize, e: &Stop) -> Outcome {
     match e {
-        Stop::Exhausted(r) => Outcome::Exhausted { player, resource: *r },
-        Stop::Fault(f) => Outcome::Faulted { player, fault: f.clone() },
+        Stop::Exhausted(r) => Outcome::Exhausted {
+            player,
+            resource: *r,
+        },
+        Stop::Fault(f) => Outcome::Faulted {
+            player,
+            fault: f.clone(),
+        },
     }
 }
 
 /// Plays a match on a fresh thread whose stack holds `limits.stack_bytes`, so deep (but bounded)
 /// simulation cannot overflow the caller's stack.
-pub fn play(pg: &ProgramGame, p1: &Arc<Program>, p2: &Arc<Program>, limits: &Limits, seed: u64) -> MatchReport {
+pub fn play(
+    pg: &ProgramGame,
+    p1: &Arc<Program>,
+    p2: &Arc<Program>,
+    limits: &Limits,
+    seed: u64,
+) -> MatchReport {
     std::thread::scope(|s| {
         let h = std::thread::Builder::new()
             .stack_size(limits.stack_bytes)

@@ -95,7 +95,10 @@ enum T {
 
 impl<'a> Lexer<'a> {
     fn span(&self) -> Span {
-        Span { line: self.line, col: self.col }
+        Span {
+            line: self.line,
+            col: self.col,
+        }
     }
     fn bump_char(&mut self) {
         if let Some(c) = self.src[self.pos..].chars().next() {
@@ -126,22 +129,35 @@ impl<'a> Lexer<'a> {
         self.skip();
         let span = self.span();
         let rest = &self.src[self.pos..];
-        let Some(c) = rest.chars().next() else { return Ok((T::End, span)) };
+        let Some(c) = rest.chars().next() else {
+            return Ok((T::End, span));
+        };
         if c.is_ascii_alphabetic() || c == '_' {
             let start = self.pos;
-            while self.src[self.pos..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            while self.src[self.pos..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
                 self.bump_char();
             }
             return Ok((T::Word(self.src[start..self.pos].to_string()), span));
         }
         if c.is_ascii_digit() {
             let start = self.pos;
-            while self.src[self.pos..].chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            while self.src[self.pos..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+            {
                 self.bump_char();
             }
             let n = self.src[start..self.pos]
                 .parse()
-                .map_err(|_| ProgramError::Syntax { span, message: "number too large".into() })?;
+                .map_err(|_| ProgramError::Syntax {
+                    span,
+                    message: "number too large".into(),
+                })?;
             return Ok((T::Num(n), span));
         }
         for p in ["->", "(", ")", "[", "]", ",", ";", "="] {
@@ -152,7 +168,10 @@ impl<'a> Lexer<'a> {
                 return Ok((T::P(p), span));
             }
         }
-        Err(ProgramError::Syntax { span, message: format!("unexpected character {c:?}") })
+        Err(ProgramError::Syntax {
+            span,
+            message: format!("unexpected character {c:?}"),
+        })
     }
 }
 
@@ -171,10 +190,17 @@ impl<'a> ModalParser<'a> {
         Ok(())
     }
     fn err(&self, expected: &str) -> ProgramError {
-        ProgramError::Syntax { span: self.span, message: format!("expected {expected}, found {:?}", self.tok) }
+        ProgramError::Syntax {
+            span: self.span,
+            message: format!("expected {expected}, found {:?}", self.tok),
+        }
     }
     fn expect(&mut self, p: &'static str) -> Result<(), ProgramError> {
-        if self.tok == T::P(p) { self.advance() } else { Err(self.err(&format!("`{p}`"))) }
+        if self.tok == T::P(p) {
+            self.advance()
+        } else {
+            Err(self.err(&format!("`{p}`")))
+        }
     }
     fn word(&mut self) -> Result<String, ProgramError> {
         match &self.tok {
@@ -189,7 +215,10 @@ impl<'a> ModalParser<'a> {
     fn enter(&mut self) -> Result<(), ProgramError> {
         self.depth += 1;
         if self.depth > MAX_FORMULA_NESTING {
-            return Err(ProgramError::TooDeep { span: self.span, limit: MAX_FORMULA_NESTING });
+            return Err(ProgramError::TooDeep {
+                span: self.span,
+                limit: MAX_FORMULA_NESTING,
+            });
         }
         Ok(())
     }
@@ -260,7 +289,10 @@ impl<'a> ModalParser<'a> {
                     let b = self.word()?;
                     Formula::Coop { who: a, against: b }
                 } else {
-                    Formula::Coop { who: "them".into(), against: a }
+                    Formula::Coop {
+                        who: "them".into(),
+                        against: a,
+                    }
                 };
                 self.expect(")")?;
                 f
@@ -343,7 +375,17 @@ impl ModalSystem {
     /// Adds the agents defined in `src`; a name already present is replaced (user files may
     /// redefine library agents). Checks full modalisation and that every reference resolves.
     pub fn add_source(&mut self, src: &str) -> Result<Vec<String>, ProgramError> {
-        let mut p = ModalParser { lx: Lexer { src, pos: 0, line: 1, col: 1 }, tok: T::End, span: Span::default(), depth: 0 };
+        let mut p = ModalParser {
+            lx: Lexer {
+                src,
+                pos: 0,
+                line: 1,
+                col: 1,
+            },
+            tok: T::End,
+            span: Span::default(),
+            depth: 0,
+        };
         p.advance()?;
         let mut added = Vec::new();
         let mut pending = Vec::new();
@@ -360,7 +402,9 @@ impl ModalSystem {
             if !fully_modalised(&f, false) {
                 return Err(ProgramError::Check {
                     span,
-                    message: format!("agent {name}: every C(...) must be under a `box` (fully modalised)"),
+                    message: format!(
+                        "agent {name}: every C(...) must be under a `box` (fully modalised)"
+                    ),
                 });
             }
             pending.push((span, name.clone(), f.clone()));
@@ -372,7 +416,10 @@ impl ModalSystem {
             names_in(f, &mut refs);
             for r in refs {
                 if r != "me" && r != "them" && self.find(r).is_none() {
-                    return Err(ProgramError::Check { span: *span, message: format!("agent {name}: unknown agent `{r}`") });
+                    return Err(ProgramError::Check {
+                        span: *span,
+                        message: format!("agent {name}: unknown agent `{r}`"),
+                    });
                 }
             }
         }
@@ -380,7 +427,11 @@ impl ModalSystem {
     }
 
     fn insert(&mut self, name: String, f: Formula) {
-        match self.agents.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+        match self
+            .agents
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+        {
             Some(slot) => *slot = (name, f),
             None => self.agents.push((name, f)),
         }
@@ -388,7 +439,9 @@ impl ModalSystem {
 
     /// The index of an agent by name (case-insensitive).
     pub fn find(&self, name: &str) -> Option<usize> {
-        self.agents.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.agents
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     /// Agent names in definition order.
@@ -398,7 +451,10 @@ impl ModalSystem {
 
     /// Plays agent `a` against agent `b`: does each cooperate?
     pub fn play(&self, a: &str, b: &str) -> Result<ModalOutcome, ProgramError> {
-        let unknown = |n: &str| ProgramError::UnknownAgent { name: n.to_string(), known: self.names().join(", ") };
+        let unknown = |n: &str| ProgramError::UnknownAgent {
+            name: n.to_string(),
+            known: self.names().join(", "),
+        };
         let ia = self.find(a).ok_or_else(|| unknown(a))?;
         let ib = self.find(b).ok_or_else(|| unknown(b))?;
         let mut index: HashMap<(usize, usize), usize> = HashMap::new();
@@ -416,7 +472,8 @@ impl ModalSystem {
             let (x, y) = order[done];
             done += 1;
             let f = self.agents[x].1.clone();
-            let node = self.instantiate(&f, x, y, &mut index, &mut order, &mut box_args, &unknown)?;
+            let node =
+                self.instantiate(&f, x, y, &mut index, &mut order, &mut box_args, &unknown)?;
             formulas.push(node);
             if order.len() > MAX_VARIABLES {
                 return Err(ProgramError::Check {
@@ -425,7 +482,11 @@ impl ModalSystem {
                 });
             }
         }
-        let max_k = box_args.iter().map(|(k, _)| u64::from(*k)).max().unwrap_or(0);
+        let max_k = box_args
+            .iter()
+            .map(|(k, _)| u64::from(*k))
+            .max()
+            .unwrap_or(0);
         let mut boxes = vec![true; box_args.len()];
         let mut worlds = 0usize;
         loop {
@@ -442,7 +503,12 @@ impl ModalSystem {
             if next == boxes && n >= max_k {
                 let v0 = vars[0];
                 let v1 = vars[index[&(ib, ia)]];
-                return Ok(ModalOutcome { first_cooperates: v0, second_cooperates: v1, worlds, variables: order.len() });
+                return Ok(ModalOutcome {
+                    first_cooperates: v0,
+                    second_cooperates: v1,
+                    worlds,
+                    variables: order.len(),
+                });
             }
             boxes = next;
         }
@@ -466,7 +532,10 @@ impl ModalSystem {
                 _ => self.find(n).ok_or_else(|| unknown(n)),
             }
         };
-        let go = |g: &Formula, index: &mut HashMap<(usize, usize), usize>, order: &mut Vec<(usize, usize)>, box_args: &mut Vec<(u32, Node)>| {
+        let go = |g: &Formula,
+                  index: &mut HashMap<(usize, usize), usize>,
+                  order: &mut Vec<(usize, usize)>,
+                  box_args: &mut Vec<(u32, Node)>| {
             self.instantiate(g, me, them, index, order, box_args, unknown)
         };
         Ok(match f {
@@ -481,13 +550,18 @@ impl ModalSystem {
                 Node::Var(v)
             }
             Formula::Not(a) => Node::Not(Box::new(go(a, index, order, box_args)?)),
-            Formula::And(a, b) => {
-                Node::And(Box::new(go(a, index, order, box_args)?), Box::new(go(b, index, order, box_args)?))
-            }
-            Formula::Or(a, b) => Node::Or(Box::new(go(a, index, order, box_args)?), Box::new(go(b, index, order, box_args)?)),
-            Formula::Implies(a, b) => {
-                Node::Implies(Box::new(go(a, index, order, box_args)?), Box::new(go(b, index, order, box_args)?))
-            }
+            Formula::And(a, b) => Node::And(
+                Box::new(go(a, index, order, box_args)?),
+                Box::new(go(b, index, order, box_args)?),
+            ),
+            Formula::Or(a, b) => Node::Or(
+                Box::new(go(a, index, order, box_args)?),
+                Box::new(go(b, index, order, box_args)?),
+            ),
+            Formula::Implies(a, b) => Node::Implies(
+                Box::new(go(a, index, order, box_args)?),
+                Box::new(go(b, index, order, box_args)?),
+            ),
             Formula::Box(k, a) => {
                 let arg = go(a, index, order, box_args)?;
                 box_args.push((*k, arg));
@@ -503,8 +577,16 @@ impl ModalSystem {
 ///
 /// # Complexity
 /// O(worlds² · formula size).
-pub fn naive_play(system: &ModalSystem, a: &str, b: &str, worlds: usize) -> Result<(bool, bool), ProgramError> {
-    let unknown = |n: &str| ProgramError::UnknownAgent { name: n.to_string(), known: system.names().join(", ") };
+pub fn naive_play(
+    system: &ModalSystem,
+    a: &str,
+    b: &str,
+    worlds: usize,
+) -> Result<(bool, bool), ProgramError> {
+    let unknown = |n: &str| ProgramError::UnknownAgent {
+        name: n.to_string(),
+        known: system.names().join(", "),
+    };
     let ia = system.find(a).ok_or_else(|| unknown(a))?;
     let ib = system.find(b).ok_or_else(|| unknown(b))?;
     let mut index: HashMap<(usize, usize), usize> = HashMap::new();
@@ -521,18 +603,34 @@ pub fn naive_play(system: &ModalSystem, a: &str, b: &str, worlds: usize) -> Resu
         let (x, y) = order[done];
         done += 1;
         let f = system.agents[x].1.clone();
-        formulas.push(system.instantiate(&f, x, y, &mut index, &mut order, &mut box_args, &unknown)?);
+        formulas.push(system.instantiate(
+            &f,
+            x,
+            y,
+            &mut index,
+            &mut order,
+            &mut box_args,
+            &unknown,
+        )?);
     }
     // history[n][v]: value of variable v at world n; box b at world n is "arg holds at all m < n".
     let mut history: Vec<Vec<bool>> = Vec::new();
     let mut arg_history: Vec<Vec<bool>> = Vec::new();
     for n in 0..worlds {
-        let boxes: Vec<bool> = (0..box_args.len()).map(|b| (0..n).all(|m| arg_history[m][b])).collect();
+        let boxes: Vec<bool> = (0..box_args.len())
+            .map(|b| (0..n).all(|m| arg_history[m][b]))
+            .collect();
         let vars: Vec<bool> = formulas.iter().map(|f| eval(f, &[], &boxes)).collect();
-        let args: Vec<bool> = box_args.iter().map(|(k, arg)| (n as u64) < u64::from(*k) || eval(arg, &vars, &boxes)).collect();
+        let args: Vec<bool> = box_args
+            .iter()
+            .map(|(k, arg)| (n as u64) < u64::from(*k) || eval(arg, &vars, &boxes))
+            .collect();
         history.push(vars);
         arg_history.push(args);
     }
     let last = history.last().cloned().unwrap_or_default();
-    Ok((last.first().copied().unwrap_or(false), last.get(index[&(ib, ia)]).copied().unwrap_or(false)))
+    Ok((
+        last.first().copied().unwrap_or(false),
+        last.get(index[&(ib, ia)]).copied().unwrap_or(false),
+    ))
 }

@@ -58,7 +58,10 @@ impl Program {
     /// Parses and checks source text under `limits`.
     pub fn parse(src: &str, limits: &Limits) -> Result<Program, ProgramError> {
         if src.len() > limits.max_source_bytes {
-            return Err(ProgramError::TooLong { len: src.len(), limit: limits.max_source_bytes });
+            return Err(ProgramError::TooLong {
+                len: src.len(),
+                limit: limits.max_source_bytes,
+            });
         }
         let ast = syntax::parse(src, limits.max_nesting)?;
         check(&ast)?;
@@ -86,7 +89,11 @@ impl Program {
 
     /// The nested program called `name`, if any.
     pub fn subprogram(&self, name: &str) -> Option<Program> {
-        self.ast.programs.iter().find(|(n, _)| &**n == name).map(|(_, a)| Program::from_ast(a.clone()))
+        self.ast
+            .programs
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, a)| Program::from_ast(a.clone()))
     }
 }
 
@@ -106,7 +113,10 @@ impl ProgramGame {
             Some(geometry) => Ok(ProgramGame { game, geometry }),
             None => Err(ProgramError::Game {
                 game: game.name().to_string(),
-                message: format!("program games need 2 players, this game has {}", game.num_players()),
+                message: format!(
+                    "program games need 2 players, this game has {}",
+                    game.num_players()
+                ),
             }),
         }
     }
@@ -163,7 +173,10 @@ pub fn check(ast: &ProgramAst) -> Result<(), ProgramError> {
     let mut globals: HashSet<&str> = HashSet::new();
     let item = |name: &str, span: Span| -> Result<(), ProgramError> {
         if CONTEXT_NAMES.contains(&name) || BUILTINS.iter().any(|b| b.0 == name) {
-            return Err(check_err(span, format!("`{name}` is a built-in name and cannot be redefined")));
+            return Err(check_err(
+                span,
+                format!("`{name}` is a built-in name and cannot be redefined"),
+            ));
         }
         Ok(())
     };
@@ -181,13 +194,19 @@ pub fn check(ast: &ProgramAst) -> Result<(), ProgramError> {
         let mut seen = HashSet::new();
         for p in &f.params {
             if !seen.insert(p) {
-                return Err(check_err(f.span, format!("parameter `{p}` of `{}` appears twice", f.name)));
+                return Err(check_err(
+                    f.span,
+                    format!("parameter `{p}` of `{}` appears twice", f.name),
+                ));
             }
         }
     }
     for (n, _) in &ast.programs {
         if !globals.insert(n) {
-            return Err(check_err(Span::default(), format!("`{n}` is defined twice")));
+            return Err(check_err(
+                Span::default(),
+                format!("`{n}` is defined twice"),
+            ));
         }
     }
     let cx = Checker { ast };
@@ -234,7 +253,10 @@ impl<'a> Checker<'a> {
             StmtKind::Assign(n, e) => {
                 self.expr(e, scope)?;
                 if !scope.contains(&&**n) {
-                    return Err(check_err(s.span, format!("assignment to `{n}`, which is not a local (use `let`)")));
+                    return Err(check_err(
+                        s.span,
+                        format!("assignment to `{n}`, which is not a local (use `let`)"),
+                    ));
                 }
             }
             StmtKind::If(c, t, e) => {
@@ -260,7 +282,9 @@ impl<'a> Checker<'a> {
             ExprKind::Num(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::None => {}
             ExprKind::Var(n) => {
                 if !scope.contains(&&**n) && !self.is_global(n) {
-                    let hint = if self.ast.fns.iter().any(|f| f.name == *n) || BUILTINS.iter().any(|b| b.0 == &**n) {
+                    let hint = if self.ast.fns.iter().any(|f| f.name == *n)
+                        || BUILTINS.iter().any(|b| b.0 == &**n)
+                    {
                         " (it is a function; call it with parentheses)"
                     } else {
                         ""
@@ -281,12 +305,19 @@ impl<'a> Checker<'a> {
                     if def.params.len() != args.len() {
                         return Err(check_err(
                             e.span,
-                            format!("`{f}` takes {} arguments, given {}", def.params.len(), args.len()),
+                            format!(
+                                "`{f}` takes {} arguments, given {}",
+                                def.params.len(),
+                                args.len()
+                            ),
                         ));
                     }
                 } else if let Some(&(_, lo, hi)) = BUILTINS.iter().find(|b| b.0 == &**f) {
                     if args.len() < lo || args.len() > hi {
-                        return Err(check_err(e.span, format!("built-in `{f}` takes {lo} arguments, given {}", args.len())));
+                        return Err(check_err(
+                            e.span,
+                            format!("built-in `{f}` takes {lo} arguments, given {}", args.len()),
+                        ));
                     }
                 } else {
                     return Err(check_err(e.span, format!("unknown function `{f}`")));

@@ -87,7 +87,10 @@ pub fn run_once(cfg: &RaceConfig, seed: u64) -> RaceRun {
         Rational::new(rng.random_range(0..GRID), GRID).unwrap_or_default(),
     ];
     let one = Rational::from(1);
-    let mut demands = [cfg.racers[0].hawk_demand.clone(), cfg.racers[1].hawk_demand.clone()];
+    let mut demands = [
+        cfg.racers[0].hawk_demand.clone(),
+        cfg.racers[1].hawk_demand.clone(),
+    ];
     // Whoever commits first commits blind; the later one accommodates iff the first commitment was
     // verifiable in time (strictly earlier by at least the delay).
     for i in 0..2 {
@@ -106,7 +109,13 @@ pub fn run_once(cfg: &RaceConfig, seed: u64) -> RaceRun {
     } else {
         (cfg.conflict.clone(), false)
     };
-    RaceRun { times, demands, incompatible, renegotiated, payoffs }
+    RaceRun {
+        times,
+        demands,
+        incompatible,
+        renegotiated,
+        payoffs,
+    }
 }
 
 fn wilson(k: u64, n: u64) -> (f64, f64) {
@@ -147,10 +156,21 @@ pub fn simulate(cfg: &RaceConfig) -> RaceSummary {
     let nf = cfg.runs.max(1) as f64;
     let ci = |k: usize| {
         let m = mean_payoffs[k].to_f64();
-        let var = if cfg.runs > 1 { ((sq[k] - nf * m * m) / (nf - 1.0)).max(0.0) } else { 0.0 };
+        let var = if cfg.runs > 1 {
+            ((sq[k] - nf * m * m) / (nf - 1.0)).max(0.0)
+        } else {
+            0.0
+        };
         let half = 1.959_963_984_540_054 * (var / nf).sqrt();
         (m - half, m + half)
     };
     let payoff_ci = [ci(0), ci(1)];
-    RaceSummary { runs: cfg.runs, conflicts, renegotiated, conflict_ci: wilson(conflicts, cfg.runs), mean_payoffs, payoff_ci }
+    RaceSummary {
+        runs: cfg.runs,
+        conflicts,
+        renegotiated,
+        conflict_ci: wilson(conflicts, cfg.runs),
+        mean_payoffs,
+        payoff_ci,
+    }
 }

@@ -84,14 +84,18 @@ fn convex_hull(mut pts: Vec<Point>) -> Vec<Point> {
     }
     let mut lower: Vec<Point> = Vec::new();
     for p in &pts {
-        while lower.len() >= 2 && cross(&lower[lower.len() - 2], &lower[lower.len() - 1], p).signum() <= 0 {
+        while lower.len() >= 2
+            && cross(&lower[lower.len() - 2], &lower[lower.len() - 1], p).signum() <= 0
+        {
             lower.pop();
         }
         lower.push(p.clone());
     }
     let mut upper: Vec<Point> = Vec::new();
     for p in pts.iter().rev() {
-        while upper.len() >= 2 && cross(&upper[upper.len() - 2], &upper[upper.len() - 1], p).signum() <= 0 {
+        while upper.len() >= 2
+            && cross(&upper[upper.len() - 2], &upper[upper.len() - 1], p).signum() <= 0
+        {
             upper.pop();
         }
         upper.push(p.clone());
@@ -110,7 +114,11 @@ fn clip(poly: &[Point], k: usize, c: &Rational, keep_above: bool) -> Vec<Point> 
         return Vec::new();
     }
     if n == 1 {
-        return if inside(&poly[0]) { poly.to_vec() } else { Vec::new() };
+        return if inside(&poly[0]) {
+            poly.to_vec()
+        } else {
+            Vec::new()
+        };
     }
     let mut out: Vec<Point> = Vec::new();
     for i in 0..n {
@@ -123,7 +131,10 @@ fn clip(poly: &[Point], k: usize, c: &Rational, keep_above: bool) -> Vec<Point> 
         if ia != ib {
             // The crossing point of segment ab with u_k = c, exactly.
             let t = &(c - &a[k]) / &(&b[k] - &a[k]);
-            let p = [&a[0] + &(&t * &(&b[0] - &a[0])), &a[1] + &(&t * &(&b[1] - &a[1]))];
+            let p = [
+                &a[0] + &(&t * &(&b[0] - &a[0])),
+                &a[1] + &(&t * &(&b[1] - &a[1])),
+            ];
             out.push(p);
         }
     }
@@ -149,18 +160,38 @@ impl PayoffGeometry {
             }
         }
         let hull = convex_hull(pure.iter().map(|(p, _)| p.clone()).collect());
-        let mut geo = PayoffGeometry { pure, hull, pmm: [Rational::from(0), Rational::from(0)] };
-        let efficient: Vec<Point> = geo.pure.iter().map(|(p, _)| p.clone()).filter(|p| geo.is_efficient(p)).collect();
+        let mut geo = PayoffGeometry {
+            pure,
+            hull,
+            pmm: [Rational::from(0), Rational::from(0)],
+        };
+        let efficient: Vec<Point> = geo
+            .pure
+            .iter()
+            .map(|(p, _)| p.clone())
+            .filter(|p| geo.is_efficient(p))
+            .collect();
         // A game always has an efficient pure outcome (a maximiser of u1 + u2), so the minimum exists.
-        let pmm0 = efficient.iter().map(|p| p[0].clone()).min().unwrap_or_default();
-        let pmm1 = efficient.iter().map(|p| p[1].clone()).min().unwrap_or_default();
+        let pmm0 = efficient
+            .iter()
+            .map(|p| p[0].clone())
+            .min()
+            .unwrap_or_default();
+        let pmm1 = efficient
+            .iter()
+            .map(|p| p[1].clone())
+            .min()
+            .unwrap_or_default();
         geo.pmm = [pmm0, pmm1];
         Some(geo)
     }
 
     /// Whether `y` is Pareto-efficient in C(Γ): nothing feasible weakly dominates it with a strict gain.
     pub fn is_efficient(&self, y: &Point) -> bool {
-        let above = Piece { lo: [Some(y[0].clone()), Some(y[1].clone())], hi: [None, None] };
+        let above = Piece {
+            lo: [Some(y[0].clone()), Some(y[1].clone())],
+            hi: [None, None],
+        };
         let poly = self.polygon(&above);
         !poly.is_empty() && poly.iter().all(|p| p == y)
     }
@@ -205,7 +236,11 @@ impl PayoffGeometry {
             // Efficient within the region: not weakly dominated by another vertex with a strict gain.
             let eff: Vec<&Point> = verts
                 .iter()
-                .filter(|p| !verts.iter().any(|q| q[0] >= p[0] && q[1] >= p[1] && (q[0] > p[0] || q[1] > p[1])))
+                .filter(|p| {
+                    !verts
+                        .iter()
+                        .any(|q| q[0] >= p[0] && q[1] >= p[1] && (q[0] > p[0] || q[1] > p[1]))
+                })
                 .collect();
             return eff
                 .into_iter()
@@ -227,7 +262,10 @@ impl PayoffGeometry {
         }
         // Large games: hull vertices suffice (C is their hull); each is some pure profile's payoff.
         let cands: Vec<&(Point, Profile)> = if self.pure.len() > 40 {
-            self.pure.iter().filter(|(p, _)| self.hull.contains(p)).collect()
+            self.pure
+                .iter()
+                .filter(|(p, _)| self.hull.contains(p))
+                .collect()
         } else {
             self.pure.iter().collect()
         };
@@ -239,7 +277,10 @@ impl PayoffGeometry {
                     let k = if a[0] != b[0] { 0 } else { 1 };
                     let t = &(&y[k] - &a[k]) / &(&b[k] - &a[k]);
                     if t.signum() >= 0 && t <= one {
-                        return Some(vec![(cands[i].1.clone(), &one - &t), (cands[j].1.clone(), t)]);
+                        return Some(vec![
+                            (cands[i].1.clone(), &one - &t),
+                            (cands[j].1.clone(), t),
+                        ]);
                     }
                 }
             }
@@ -270,7 +311,12 @@ impl PayoffGeometry {
 
     /// `{ u : u ⪰ y }`: the outcomes that weakly Pareto-improve on `y`.
     pub fn improvements(y: &Point) -> Region {
-        Region { pieces: vec![Piece { lo: [Some(y[0].clone()), Some(y[1].clone())], hi: [None, None] }] }
+        Region {
+            pieces: vec![Piece {
+                lo: [Some(y[0].clone()), Some(y[1].clone())],
+                hi: [None, None],
+            }],
+        }
     }
 
     /// PMP_i(y): `u_i ≥ max(PMM_i, y_i)` and `u_j = max(PMM_j, y_j)` (formal.md §3).
@@ -283,14 +329,21 @@ impl PayoffGeometry {
         lo[i] = Some(li);
         lo[j] = Some(lj.clone());
         hi[j] = Some(lj);
-        Region { pieces: vec![Piece { lo, hi }] }
+        Region {
+            pieces: vec![Piece { lo, hi }],
+        }
     }
 }
 
 impl Region {
     /// All of C(Γ).
     pub fn feasible() -> Region {
-        Region { pieces: vec![Piece { lo: [None, None], hi: [None, None] }] }
+        Region {
+            pieces: vec![Piece {
+                lo: [None, None],
+                hi: [None, None],
+            }],
+        }
     }
 
     /// The union.
@@ -309,14 +362,25 @@ impl Region {
         let mut pieces = Vec::new();
         for a in &self.pieces {
             for b in &other.pieces {
-                let tighten = |x: &Option<Rational>, y: &Option<Rational>, lower: bool| match (x, y) {
-                    (Some(x), Some(y)) => Some(if lower { Rational::max_of(x, y) } else { Rational::min_of(x, y) }),
+                let tighten = |x: &Option<Rational>, y: &Option<Rational>, lower: bool| match (x, y)
+                {
+                    (Some(x), Some(y)) => Some(if lower {
+                        Rational::max_of(x, y)
+                    } else {
+                        Rational::min_of(x, y)
+                    }),
                     (Some(x), None) | (None, Some(x)) => Some(x.clone()),
                     (None, None) => None,
                 };
                 let p = Piece {
-                    lo: [tighten(&a.lo[0], &b.lo[0], true), tighten(&a.lo[1], &b.lo[1], true)],
-                    hi: [tighten(&a.hi[0], &b.hi[0], false), tighten(&a.hi[1], &b.hi[1], false)],
+                    lo: [
+                        tighten(&a.lo[0], &b.lo[0], true),
+                        tighten(&a.lo[1], &b.lo[1], true),
+                    ],
+                    hi: [
+                        tighten(&a.hi[0], &b.hi[0], false),
+                        tighten(&a.hi[1], &b.hi[1], false),
+                    ],
                 };
                 if !pieces.contains(&p) {
                     pieces.push(p);
@@ -330,7 +394,12 @@ impl Region {
     pub fn at_least(i: usize, v: Rational) -> Region {
         let mut lo = [None, None];
         lo[i] = Some(v);
-        Region { pieces: vec![Piece { lo, hi: [None, None] }] }
+        Region {
+            pieces: vec![Piece {
+                lo,
+                hi: [None, None],
+            }],
+        }
     }
 }
 
@@ -374,7 +443,11 @@ mod tests {
     fn lottery_reproduces_the_point() {
         let game = examples::scheduling();
         let g = PayoffGeometry::new(&game).unwrap();
-        for y in [pt(2, 2), pt(1, 1), [Rational::new(5, 3).unwrap(), Rational::new(5, 3).unwrap()]] {
+        for y in [
+            pt(2, 2),
+            pt(1, 1),
+            [Rational::new(5, 3).unwrap(), Rational::new(5, 3).unwrap()],
+        ] {
             let lot = g.lottery(&y).unwrap();
             let mut e = [Rational::from(0), Rational::from(0)];
             for (prof, w) in &lot {

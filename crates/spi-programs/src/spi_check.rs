@@ -86,7 +86,11 @@ pub fn check_transformation_on_space(
     if defaults.len() != transformed.len() {
         return Err(ProgramError::Game {
             game: pg.game.name().into(),
-            message: format!("{} defaults but {} transformed programs", defaults.len(), transformed.len()),
+            message: format!(
+                "{} defaults but {} transformed programs",
+                defaults.len(),
+                transformed.len()
+            ),
         });
     }
     let k = defaults.len();
@@ -99,17 +103,38 @@ pub fn check_transformation_on_space(
             pairs.push((vec![i, j], vec![k + i, k + j]));
         }
     }
-    let verdict = check_transformation(&ProgramTransformation { game: program_game.clone(), pairs });
+    let verdict = check_transformation(&ProgramTransformation {
+        game: program_game.clone(),
+        pairs,
+    });
     let mut demand_changes = Vec::new();
     for i in 0..k {
         for j in 0..k {
-            let base = play(pg, &defaults[i].1, &defaults[j].1, limits, tournament::match_seed(seed, i, j));
-            let wrapped = play(pg, &transformed[i].1, &transformed[j].1, limits, tournament::match_seed(seed, k + i, k + j));
-            let decisions = |r: &crate::matches::MatchReport| match (&r.outcome, &r.players[0].decision, &r.players[1].decision) {
+            let base = play(
+                pg,
+                &defaults[i].1,
+                &defaults[j].1,
+                limits,
+                tournament::match_seed(seed, i, j),
+            );
+            let wrapped = play(
+                pg,
+                &transformed[i].1,
+                &transformed[j].1,
+                limits,
+                tournament::match_seed(seed, k + i, k + j),
+            );
+            let decisions = |r: &crate::matches::MatchReport| match (
+                &r.outcome,
+                &r.players[0].decision,
+                &r.players[1].decision,
+            ) {
                 (Outcome::Played { .. }, Ok(a), Ok(b)) => Some([a.clone(), b.clone()]),
                 _ => None,
             };
-            let (Some(b), Some(w)) = (decisions(&base), decisions(&wrapped)) else { continue };
+            let (Some(b), Some(w)) = (decisions(&base), decisions(&wrapped)) else {
+                continue;
+            };
             for seat in 0..2 {
                 let before = demands(&pg.game, seat, &b[seat]);
                 let after = demands(&pg.game, seat, &w[seat]);
@@ -124,5 +149,11 @@ pub fn check_transformation_on_space(
             }
         }
     }
-    Ok(SpaceCheck { names: t.names.clone(), program_game, verdict, demand_changes, tournament: t })
+    Ok(SpaceCheck {
+        names: t.names.clone(),
+        program_game,
+        verdict,
+        demand_changes,
+        tournament: t,
+    })
 }

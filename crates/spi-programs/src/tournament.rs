@@ -43,7 +43,10 @@ impl Tournament {
             vec![self.names.clone(), self.names.clone()],
             |p: &[usize]| self.payoffs[p[0]][p[1]].to_vec(),
         )
-        .map_err(|e| ProgramError::Game { game: base.name().to_string(), message: format!("{e} ({n} entrants)") })
+        .map_err(|e| ProgramError::Game {
+            game: base.name().to_string(),
+            message: format!("{e} ({n} entrants)"),
+        })
     }
 
     /// Pure Nash equilibria of the induced program game.
@@ -55,8 +58,12 @@ impl Tournament {
 fn summary(r: &MatchReport) -> String {
     match &r.outcome {
         Outcome::Played { .. } => "played".into(),
-        Outcome::Exhausted { player, resource } => format!("player {} out of {}", player + 1, resource.as_str()),
-        Outcome::Faulted { player, fault } => format!("player {} fault: {}", player + 1, fault.message),
+        Outcome::Exhausted { player, resource } => {
+            format!("player {} out of {}", player + 1, resource.as_str())
+        }
+        Outcome::Faulted { player, fault } => {
+            format!("player {} fault: {}", player + 1, fault.message)
+        }
     }
 }
 
@@ -85,7 +92,13 @@ pub fn run_programs(
         pairs
             .par_iter()
             .map(|&(i, j)| {
-                let r = play_here(pg, &entrants[i].1, &entrants[j].1, limits, match_seed(seed, i, j));
+                let r = play_here(
+                    pg,
+                    &entrants[i].1,
+                    &entrants[j].1,
+                    limits,
+                    match_seed(seed, i, j),
+                );
                 let d = done.fetch_add(1, Ordering::Relaxed) + 1;
                 progress(d, total);
                 r
@@ -93,11 +106,22 @@ pub fn run_programs(
             .collect()
     };
     // Worker threads need the deep stack `play` would otherwise give each match.
-    let reports = match rayon::ThreadPoolBuilder::new().stack_size(limits.stack_bytes).build() {
+    let reports = match rayon::ThreadPoolBuilder::new()
+        .stack_size(limits.stack_bytes)
+        .build()
+    {
         Ok(pool) => pool.install(run),
         Err(_) => pairs
             .iter()
-            .map(|&(i, j)| crate::matches::play(pg, &entrants[i].1, &entrants[j].1, limits, match_seed(seed, i, j)))
+            .map(|&(i, j)| {
+                crate::matches::play(
+                    pg,
+                    &entrants[i].1,
+                    &entrants[j].1,
+                    limits,
+                    match_seed(seed, i, j),
+                )
+            })
             .collect(),
     };
     let mut payoffs = vec![Vec::with_capacity(n); n];
@@ -108,16 +132,26 @@ pub fn run_programs(
         outcomes[i].push(summary(r));
         total_steps += r.players[0].steps + r.players[1].steps;
     }
-    Tournament { names: entrants.iter().map(|e| e.0.clone()).collect(), payoffs, outcomes, total_steps }
+    Tournament {
+        names: entrants.iter().map(|e| e.0.clone()).collect(),
+        payoffs,
+        outcomes,
+        total_steps,
+    }
 }
 
 /// The cooperate and defect actions of a seat: `C`/`D` by name if present, else the first two.
 pub fn cooperate_defect(game: &Game, seat: usize) -> Result<(usize, usize), ProgramError> {
     if game.num_actions(seat) < 2 {
-        return Err(ProgramError::Game { game: game.name().into(), message: "modal agents need two actions (C, D)".into() });
+        return Err(ProgramError::Game {
+            game: game.name().into(),
+            message: "modal agents need two actions (C, D)".into(),
+        });
     }
     let c = game.action_index(seat, "C").unwrap_or(0);
-    let d = game.action_index(seat, "D").unwrap_or(if c == 1 { 0 } else { 1 });
+    let d = game
+        .action_index(seat, "D")
+        .unwrap_or(if c == 1 { 0 } else { 1 });
     Ok((c, d))
 }
 
@@ -137,7 +171,10 @@ pub fn run_modal(
         .par_iter()
         .map(|&(i, j)| {
             let o = system.play(&names[i], &names[j])?;
-            let p = vec![if o.first_cooperates { c0 } else { d0 }, if o.second_cooperates { c1 } else { d1 }];
+            let p = vec![
+                if o.first_cooperates { c0 } else { d0 },
+                if o.second_cooperates { c1 } else { d1 },
+            ];
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, n * n);
             Ok([pg.game.payoff(&p, 0).clone(), pg.game.payoff(&p, 1).clone()])
         })
@@ -148,5 +185,10 @@ pub fn run_modal(
         payoffs[i].push(r?);
         outcomes[i].push("played".to_string());
     }
-    Ok(Tournament { names: names.to_vec(), payoffs, outcomes, total_steps: 0 })
+    Ok(Tournament {
+        names: names.to_vec(),
+        payoffs,
+        outcomes,
+        total_steps: 0,
+    })
 }

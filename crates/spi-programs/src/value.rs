@@ -94,8 +94,16 @@ pub fn render_lottery(game: &Game, lot: &[(Profile, Rational)]) -> String {
     let parts: Vec<String> = lot
         .iter()
         .map(|(p, w)| {
-            let names: Vec<&str> = p.iter().enumerate().map(|(i, &a)| game.actions(i)[a].as_str()).collect();
-            if *w == one { format!("({})", names.join(", ")) } else { format!("{w} ({})", names.join(", ")) }
+            let names: Vec<&str> = p
+                .iter()
+                .enumerate()
+                .map(|(i, &a)| game.actions(i)[a].as_str())
+                .collect();
+            if *w == one {
+                format!("({})", names.join(", "))
+            } else {
+                format!("{w} ({})", names.join(", "))
+            }
         })
         .collect();
     parts.join(" + ")

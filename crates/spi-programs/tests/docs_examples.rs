@@ -38,17 +38,24 @@ fn blocks(doc: &str, lang: &str) -> Vec<String> {
 
 fn load_game(spec: &str) -> Game {
     spi_games::examples::example(spec).unwrap_or_else(|| {
-        let text = std::fs::read_to_string(root().join(spec)).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        let text =
+            std::fs::read_to_string(root().join(spec)).unwrap_or_else(|e| panic!("{spec}: {e}"));
         spi_games::format::read_json(&text).unwrap()
     })
 }
 
 fn header(block: &str) -> (String, String, String) {
     let line = block.lines().next().unwrap();
-    let rest = line.strip_prefix("// run: ").unwrap_or_else(|| panic!("example lacks a `// run:` line:\n{block}"));
+    let rest = line
+        .strip_prefix("// run: ")
+        .unwrap_or_else(|| panic!("example lacks a `// run:` line:\n{block}"));
     let (lhs, result) = rest.split_once(" -> ").unwrap();
     let (a, b) = lhs.split_once(" vs ").unwrap();
-    (a.trim().to_string(), b.trim().to_string(), result.trim().to_string())
+    (
+        a.trim().to_string(),
+        b.trim().to_string(),
+        result.trim().to_string(),
+    )
 }
 
 fn run_spl_blocks(doc: &str) -> usize {
@@ -57,11 +64,19 @@ fn run_spl_blocks(doc: &str) -> usize {
     for block in &examples {
         let (game, agent, result) = header(block);
         let pg = ProgramGame::new(load_game(&game)).unwrap();
-        let p = Arc::new(Program::parse(block, &limits).unwrap_or_else(|e| panic!("{doc}: {e}\n{block}")));
+        let p = Arc::new(
+            Program::parse(block, &limits).unwrap_or_else(|e| panic!("{doc}: {e}\n{block}")),
+        );
         let q = library::agent(&agent).unwrap_or_else(|| panic!("{doc}: no agent {agent}"));
         let r = play(&pg, &p, &q, &limits, 0);
         match (&r.outcome, result.split_once(' ')) {
-            (Outcome::Exhausted { player: 0, resource }, Some(("exhausted", what))) => {
+            (
+                Outcome::Exhausted {
+                    player: 0,
+                    resource,
+                },
+                Some(("exhausted", what)),
+            ) => {
                 let want = match what {
                     "fuel" => Exhaustion::Fuel,
                     "depth" => Exhaustion::Depth,
@@ -89,7 +104,11 @@ fn reference_examples_run_as_documented() {
         sys.add_source(&block).unwrap();
         let o = sys.play(&a, &b).unwrap();
         let c = |x: bool| if x { "C" } else { "D" };
-        assert_eq!(format!("{} {}", c(o.first_cooperates), c(o.second_cooperates)), result, "{block}");
+        assert_eq!(
+            format!("{} {}", c(o.first_cooperates), c(o.second_cooperates)),
+            result,
+            "{block}"
+        );
     }
 }
 
@@ -103,11 +122,17 @@ fn tutorial_examples_run_and_the_final_program_is_an_spi() {
     let mine = Arc::new(Program::parse(&last, &limits).unwrap());
     let defaults = vec![
         ("demand50".to_string(), library::agent("demand50").unwrap()),
-        ("demand80-doomsday".to_string(), library::agent("demand80-doomsday").unwrap()),
+        (
+            "demand80-doomsday".to_string(),
+            library::agent("demand80-doomsday").unwrap(),
+        ),
     ];
     let transformed = vec![
         ("mine".to_string(), mine),
-        ("renegotiation-demand80".to_string(), library::agent("renegotiation-demand80").unwrap()),
+        (
+            "renegotiation-demand80".to_string(),
+            library::agent("renegotiation-demand80").unwrap(),
+        ),
     ];
     let c = check_transformation_on_space(&pg, &defaults, &transformed, &limits, 0).unwrap();
     assert!(c.verdict.is_strict_spi(), "{:?}", c.verdict);

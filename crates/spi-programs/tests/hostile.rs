@@ -7,15 +7,26 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use spi_programs::{Exhaustion, Limits, Outcome, Program, ProgramError, ProgramGame, library, play};
+use spi_programs::{
+    Exhaustion, Limits, Outcome, Program, ProgramError, ProgramGame, library, play,
+};
 
 fn expect_line(src: &str) -> &str {
-    src.lines().next().and_then(|l| l.strip_prefix("// expect: ")).expect("first line states the expectation")
+    src.lines()
+        .next()
+        .and_then(|l| l.strip_prefix("// expect: "))
+        .expect("first line states the expectation")
 }
 
 fn check(outcome: &Outcome, expected: &str, file: &str) {
     match (outcome, expected.split_once(' ')) {
-        (Outcome::Exhausted { player: 0, resource }, Some(("exhausted", what))) => {
+        (
+            Outcome::Exhausted {
+                player: 0,
+                resource,
+            },
+            Some(("exhausted", what)),
+        ) => {
             let want = match what {
                 "fuel" => Exhaustion::Fuel,
                 "depth" => Exhaustion::Depth,
@@ -25,7 +36,11 @@ fn check(outcome: &Outcome, expected: &str, file: &str) {
             assert_eq!(*resource, want, "{file}");
         }
         (Outcome::Faulted { player: 0, fault }, Some(("fault", text))) => {
-            assert!(fault.message.contains(text), "{file}: fault {:?} lacks {text:?}", fault.message);
+            assert!(
+                fault.message.contains(text),
+                "{file}: fault {:?} lacks {text:?}",
+                fault.message
+            );
         }
         (o, _) => panic!("{file}: expected {expected}, got {o:?}"),
     }
@@ -37,7 +52,10 @@ fn hostile_corpus_ends_in_its_defined_outcome() {
     let limits = Limits::default();
     let coop = library::agent("cooperatebot").unwrap();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile");
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 15, "corpus shrank");
     for path in files {
@@ -49,7 +67,11 @@ fn hostile_corpus_ends_in_its_defined_outcome() {
         let r = play(&pg, &p, &coop, &limits, 0);
         // A second line `// vs CooperateBot: played` marks programs that are only hostile to themselves.
         if src.lines().nth(1) == Some("// vs CooperateBot: played") {
-            assert!(matches!(r.outcome, Outcome::Played { .. }), "{file}: {:?}", r.outcome);
+            assert!(
+                matches!(r.outcome, Outcome::Played { .. }),
+                "{file}: {:?}",
+                r.outcome
+            );
         } else {
             check(&r.outcome, expected, &file);
         }
@@ -58,8 +80,15 @@ fn hostile_corpus_ends_in_its_defined_outcome() {
         // Against itself the same outcome is reported for seat 0.
         let r = play(&pg, &p, &p, &limits, 0);
         check(&r.outcome, expected, &file);
-        assert!(start.elapsed() < Duration::from_secs(30), "{file} took {:?}", start.elapsed());
-        assert!(r.players[0].steps <= limits.fuel && r.players[0].memory <= limits.max_memory, "{file}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{file} took {:?}",
+            start.elapsed()
+        );
+        assert!(
+            r.players[0].steps <= limits.fuel && r.players[0].memory <= limits.max_memory,
+            "{file}"
+        );
     }
 }
 
@@ -67,8 +96,16 @@ fn hostile_corpus_ends_in_its_defined_outcome() {
 fn hostile_nesting_in_source_is_a_parse_error_with_position() {
     let limits = Limits::default();
     let cases = [
-        format!("main {{ return {}1{}; }}", "(".repeat(20_000), ")".repeat(20_000)),
-        format!("main {{ return {}1{}; }}", "[".repeat(20_000), "]".repeat(20_000)),
+        format!(
+            "main {{ return {}1{}; }}",
+            "(".repeat(20_000),
+            ")".repeat(20_000)
+        ),
+        format!(
+            "main {{ return {}1{}; }}",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        ),
         format!("main {{ return {}1; }}", "-".repeat(20_000)),
         format!("main {{ return {}true; }}", "not ".repeat(20_000)),
         format!("main {{ {} return 1; }}", "if true { ".repeat(20_000)),
@@ -85,23 +122,53 @@ fn hostile_nesting_in_source_is_a_parse_error_with_position() {
         }
     }
     let long = "x".repeat(limits.max_source_bytes + 1);
-    assert!(matches!(Program::parse(&long, &limits), Err(ProgramError::TooLong { .. })));
+    assert!(matches!(
+        Program::parse(&long, &limits),
+        Err(ProgramError::TooLong { .. })
+    ));
 }
 
 #[test]
 fn errors_point_at_line_and_column() {
     let limits = Limits::default();
     let cases = [
-        ("main {\n  return \"C\"\n}", "3:1: syntax error: expected `;`, found `}`"),
-        ("main {\n  return frobnicate(1);\n}", "2:10: unknown function `frobnicate`"),
-        ("main {\n  let x = 1;\n  return y;\n}", "3:10: unknown name `y`"),
-        ("fn f(a) { return a; }\nmain {\n  return f(1, 2);\n}", "3:10: `f` takes 1 arguments, given 2"),
-        ("main {\n  x = 1;\n  return \"C\";\n}", "2:3: assignment to `x`, which is not a local (use `let`)"),
-        ("fn len(x) { return 0; }\nmain { return \"C\"; }", "1:4: `len` is a built-in name and cannot be redefined"),
+        (
+            "main {\n  return \"C\"\n}",
+            "3:1: syntax error: expected `;`, found `}`",
+        ),
+        (
+            "main {\n  return frobnicate(1);\n}",
+            "2:10: unknown function `frobnicate`",
+        ),
+        (
+            "main {\n  let x = 1;\n  return y;\n}",
+            "3:10: unknown name `y`",
+        ),
+        (
+            "fn f(a) { return a; }\nmain {\n  return f(1, 2);\n}",
+            "3:10: `f` takes 1 arguments, given 2",
+        ),
+        (
+            "main {\n  x = 1;\n  return \"C\";\n}",
+            "2:3: assignment to `x`, which is not a local (use `let`)",
+        ),
+        (
+            "fn len(x) { return 0; }\nmain { return \"C\"; }",
+            "1:4: `len` is a built-in name and cannot be redefined",
+        ),
         ("name \"x\";", "1:1: a program needs a `main { ... }` block"),
-        ("main { return \"C\" ; } @", "1:23: syntax error: unexpected character '@'"),
-        ("main { return \"C; }", "1:15: syntax error: string not closed before end of input"),
-        ("main { return 1 < 2 < 3; }", "1:21: syntax error: comparisons do not chain; use `and`"),
+        (
+            "main { return \"C\" ; } @",
+            "1:23: syntax error: unexpected character '@'",
+        ),
+        (
+            "main { return \"C; }",
+            "1:15: syntax error: string not closed before end of input",
+        ),
+        (
+            "main { return 1 < 2 < 3; }",
+            "1:21: syntax error: comparisons do not chain; use `and`",
+        ),
     ];
     for (src, want) in cases {
         let e = Program::parse(src, &limits).unwrap_err();
@@ -114,13 +181,28 @@ fn simulating_a_hostile_program_stops_the_simulator_within_its_own_budget() {
     // A FairBot-like program that simulates a looping counterpart: the simulator runs out, and the
     // match says which seat's evaluation did.
     let pg = ProgramGame::new(spi_games::examples::program_pd()).unwrap();
-    let limits = Limits { fuel: 50_000, ..Limits::default() };
-    let looping = Arc::new(
-        Program::parse(include_str!("hostile/loop_forever.spl"), &limits).unwrap(),
-    );
+    let limits = Limits {
+        fuel: 50_000,
+        ..Limits::default()
+    };
+    let looping =
+        Arc::new(Program::parse(include_str!("hostile/loop_forever.spl"), &limits).unwrap());
     let fair = library::agent("fairbot-eps").unwrap();
     // Seed 0's first draw for ε = 1/10 is "simulate" (checked below by the outcome).
     let r = play(&pg, &fair, &looping, &limits, 1);
-    assert!(matches!(r.outcome, Outcome::Exhausted { player: 0, resource: Exhaustion::Fuel } | Outcome::Exhausted { player: 1, resource: Exhaustion::Fuel }), "{:?}", r.outcome);
+    assert!(
+        matches!(
+            r.outcome,
+            Outcome::Exhausted {
+                player: 0,
+                resource: Exhaustion::Fuel
+            } | Outcome::Exhausted {
+                player: 1,
+                resource: Exhaustion::Fuel
+            }
+        ),
+        "{:?}",
+        r.outcome
+    );
     assert!(r.players.iter().all(|p| p.steps <= limits.fuel));
 }

@@ -17,10 +17,20 @@ fn agent(k: &str) -> Arc<Program> {
 fn summary(pg: &ProgramGame, r: &MatchReport) -> String {
     let g = &pg.game;
     match &r.outcome {
-        Outcome::Played { distribution, expected, .. } => {
-            let d: Vec<String> = distribution.iter().map(|(p, w)| format!("{w} {}", g.profile_label(p))).collect();
-            let rn: Vec<String> =
-                r.players.iter().map(|p| p.renegotiated.clone().unwrap_or_else(|| "-".into())).collect();
+        Outcome::Played {
+            distribution,
+            expected,
+            ..
+        } => {
+            let d: Vec<String> = distribution
+                .iter()
+                .map(|(p, w)| format!("{w} {}", g.profile_label(p)))
+                .collect();
+            let rn: Vec<String> = r
+                .players
+                .iter()
+                .map(|p| p.renegotiated.clone().unwrap_or_else(|| "-".into()))
+                .collect();
             format!(
                 "{} vs {}: {} payoffs ({}, {}) renegotiated [{}]",
                 r.players[0].program,
@@ -31,7 +41,10 @@ fn summary(pg: &ProgramGame, r: &MatchReport) -> String {
                 rn.join("; ")
             )
         }
-        other => format!("{} vs {}: {other:?}", r.players[0].program, r.players[1].program),
+        other => format!(
+            "{} vs {}: {other:?}",
+            r.players[0].program, r.players[1].program
+        ),
     }
 }
 
@@ -57,13 +70,22 @@ fn dcm2024_scheduling_renegotiation() {
     assert_eq!(payoffs(&base), [q(0), q(0)]);
     let wrapped = run(&pg, "renegotiation-slot1", "renegotiation-slot2");
     assert_eq!(payoffs(&wrapped), [q(1), q(1)]);
-    assert_eq!(wrapped.players[0].renegotiated.as_deref(), Some("(Slot3, Slot3)"));
+    assert_eq!(
+        wrapped.players[0].renegotiated.as_deref(),
+        Some("(Slot3, Slot3)")
+    );
     // Against a non-renegotiation counterpart the wrapper plays its default.
     let mixed = run(&pg, "renegotiation-slot1", "slot2");
     assert_eq!(payoffs(&mixed), [q(0), q(0)]);
     let coordinated = run(&pg, "renegotiation-slot1", "slot1");
     assert_eq!(payoffs(&coordinated), [q(3), q(1)]);
-    insta::assert_snapshot!([base, wrapped, mixed, coordinated].iter().map(|r| summary(&pg, r)).collect::<Vec<_>>().join("\n"));
+    insta::assert_snapshot!(
+        [base, wrapped, mixed, coordinated]
+            .iter()
+            .map(|r| summary(&pg, r))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]
@@ -82,7 +104,13 @@ fn dcm2024_scheduling_pmp() {
     // Iterating renegotiation from (1, 1) does not beat the PMM (DCM: the bound is tight).
     let iterated = run(&pg, "csr-iterated-slot1", "csr-iterated-slot2");
     assert_eq!(payoffs(&iterated), [q(1), q(1)]);
-    insta::assert_snapshot!([plain, extended, one, iterated].iter().map(|r| summary(&pg, r)).collect::<Vec<_>>().join("\n"));
+    insta::assert_snapshot!(
+        [plain, extended, one, iterated]
+            .iter()
+            .map(|r| summary(&pg, r))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]
@@ -91,17 +119,43 @@ fn dcm2024_csr_selection_reaches_a_correlated_point() {
     // endpoint maximising u1+u2 (ties to u1), lexicographic-2 the other; the programs play it exactly.
     let pg = ProgramGame::new(examples::scheduling()).unwrap();
     let limits = Limits::default();
-    let default1 = Program::parse(&library::AGENTS.iter().find(|a| a.key == "slot1").unwrap().source(), &limits).unwrap();
-    let default2 = Program::parse(&library::AGENTS.iter().find(|a| a.key == "slot2").unwrap().source(), &limits).unwrap();
+    let default1 = Program::parse(
+        &library::AGENTS
+            .iter()
+            .find(|a| a.key == "slot1")
+            .unwrap()
+            .source(),
+        &limits,
+    )
+    .unwrap();
+    let default2 = Program::parse(
+        &library::AGENTS
+            .iter()
+            .find(|a| a.key == "slot2")
+            .unwrap()
+            .source(),
+        &limits,
+    )
+    .unwrap();
     for (rule, want) in [("utilitarian", [q(3), q(1)]), ("lex2", [q(1), q(3)])] {
-        let opts = library::CsrOptions { demand: "1".into(), rule: rule.into(), extend: false, rounds: 1 };
+        let opts = library::CsrOptions {
+            demand: "1".into(),
+            rule: rule.into(),
+            extend: false,
+            rounds: 1,
+        };
         let a = Arc::new(Program::parse(&library::csr_source(&default1, &opts), &limits).unwrap());
         let b = Arc::new(Program::parse(&library::csr_source(&default2, &opts), &limits).unwrap());
         let r = play(&pg, &a, &b, &limits, 0);
         assert_eq!(payoffs(&r), want, "rule {rule}");
     }
     // Demanding 2 each: only (2, 2) = ½(Slot1,Slot1) + ½(Slot2,Slot2) qualifies, a correlated outcome.
-    let opts = library::CsrOptions { demand: "2".into(), rule: "utilitarian".into(), extend: false, rounds: 1 };
+    let opts = library::CsrOptions {
+        demand: "2".into(),
+        rule: "utilitarian".into(),
+        extend: false,
+        rounds: 1,
+    };
     let a = Arc::new(Program::parse(&library::csr_source(&default1, &opts), &limits).unwrap());
     let b = Arc::new(Program::parse(&library::csr_source(&default2, &opts), &limits).unwrap());
     let r = play(&pg, &a, &b, &limits, 0);
@@ -117,10 +171,20 @@ fn agenda_b4_doomsday_renegotiation() {
     let wrapped = run(&pg, "renegotiation-demand50", "renegotiation-demand80");
     assert_eq!(payoffs(&wrapped), [q(10), q(10)]);
     // Mismatched proposals (B proposes both demand 50): both fall back to the base outcome.
-    let mismatched = run(&pg, "renegotiation-demand50", "renegotiation-demand80-split");
+    let mismatched = run(
+        &pg,
+        "renegotiation-demand50",
+        "renegotiation-demand80-split",
+    );
     assert_eq!(payoffs(&mismatched), [q(-100), q(-100)]);
     assert!(mismatched.players.iter().all(|p| p.renegotiated.is_none()));
-    insta::assert_snapshot!([base, wrapped, mismatched].iter().map(|r| summary(&pg, r)).collect::<Vec<_>>().join("\n"));
+    insta::assert_snapshot!(
+        [base, wrapped, mismatched]
+            .iter()
+            .map(|r| summary(&pg, r))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 /// The B.4 wrapper as the agenda states it: on conflict propose "both attempt takeover" whether or
@@ -141,10 +205,19 @@ fn b4_wrapped(default: &str, checked: bool) -> Arc<Program> {
 fn b4_space(doom: i64, takeover_a: i64, checked: bool) -> spi_programs::spi_check::SpaceCheck {
     let g = doomsday::doomsday([q(doom), q(doom)], [q(takeover_a), q(10)]).unwrap();
     let pg = ProgramGame::new(g).unwrap();
-    let defaults = vec![("demand50".to_string(), agent("demand50")), ("demand80-doomsday".to_string(), agent("demand80-doomsday"))];
+    let defaults = vec![
+        ("demand50".to_string(), agent("demand50")),
+        ("demand80-doomsday".to_string(), agent("demand80-doomsday")),
+    ];
     let wrapped = vec![
-        ("renegotiation-demand50".to_string(), b4_wrapped("demand50", checked)),
-        ("renegotiation-demand80".to_string(), b4_wrapped("demand80-doomsday", checked)),
+        (
+            "renegotiation-demand50".to_string(),
+            b4_wrapped("demand50", checked),
+        ),
+        (
+            "renegotiation-demand80".to_string(),
+            b4_wrapped("demand80-doomsday", checked),
+        ),
     ];
     check_transformation_on_space(&pg, &defaults, &wrapped, &Limits::default(), 0).unwrap()
 }
@@ -164,7 +237,10 @@ fn agenda_b4_wrapper_is_spi_iff_doomsday_no_better_than_takeover() {
     assert!(!c.verdict.is_spi());
     let ce = &c.verdict.counterexamples[0];
     assert_eq!(ce.player, 0);
-    assert_eq!((ce.payoff_from.clone(), ce.payoff_to.clone()), (q(-100), q(-200)));
+    assert_eq!(
+        (ce.payoff_from.clone(), ce.payoff_to.clone()),
+        (q(-100), q(-200))
+    );
     // DCM's r (proposals only when they weakly Pareto-improve) is an SPI whatever the payoffs.
     assert!(b4_space(-100, -200, true).verdict.is_spi());
 }
@@ -172,10 +248,19 @@ fn agenda_b4_wrapper_is_spi_iff_doomsday_no_better_than_takeover() {
 #[test]
 fn dcm2024_scheduling_renegotiation_is_an_spi_but_changes_demands() {
     let pg = ProgramGame::new(examples::scheduling()).unwrap();
-    let defaults = vec![("slot1".to_string(), agent("slot1")), ("slot2".to_string(), agent("slot2"))];
+    let defaults = vec![
+        ("slot1".to_string(), agent("slot1")),
+        ("slot2".to_string(), agent("slot2")),
+    ];
     let wrapped = vec![
-        ("renegotiation-slot1".to_string(), agent("renegotiation-slot1")),
-        ("renegotiation-slot2".to_string(), agent("renegotiation-slot2")),
+        (
+            "renegotiation-slot1".to_string(),
+            agent("renegotiation-slot1"),
+        ),
+        (
+            "renegotiation-slot2".to_string(),
+            agent("renegotiation-slot2"),
+        ),
     ];
     let c = check_transformation_on_space(&pg, &defaults, &wrapped, &Limits::default(), 0).unwrap();
     assert!(c.verdict.is_strict_spi());
@@ -186,20 +271,37 @@ fn dcm2024_scheduling_renegotiation_is_an_spi_but_changes_demands() {
 #[test]
 fn formal_program_pd_cliquebot_game() {
     let pg = ProgramGame::new(examples::program_pd()).unwrap();
-    let entrants: Vec<(String, Arc<Program>)> =
-        ["cooperatebot", "defectbot", "cliquebot"].iter().map(|k| (k.to_string(), agent(k))).collect();
+    let entrants: Vec<(String, Arc<Program>)> = ["cooperatebot", "defectbot", "cliquebot"]
+        .iter()
+        .map(|k| (k.to_string(), agent(k)))
+        .collect();
     let t = run_programs(&pg, &entrants, &Limits::default(), 0, &|_, _| {});
     let eq = t.pure_equilibria(&pg.game).unwrap();
-    let names: Vec<(String, String)> = eq.iter().map(|p| (t.names[p[0]].clone(), t.names[p[1]].clone())).collect();
+    let names: Vec<(String, String)> = eq
+        .iter()
+        .map(|p| (t.names[p[0]].clone(), t.names[p[1]].clone()))
+        .collect();
     assert_eq!(
         names,
-        vec![("defectbot".to_string(), "defectbot".to_string()), ("cliquebot".to_string(), "cliquebot".to_string())]
+        vec![
+            ("defectbot".to_string(), "defectbot".to_string()),
+            ("cliquebot".to_string(), "cliquebot".to_string())
+        ]
     );
     let table: Vec<String> = t
         .payoffs
         .iter()
         .enumerate()
-        .map(|(i, row)| format!("{:>12}: {}", t.names[i], row.iter().map(|u| format!("{},{}", u[0], u[1])).collect::<Vec<_>>().join("  ")))
+        .map(|(i, row)| {
+            format!(
+                "{:>12}: {}",
+                t.names[i],
+                row.iter()
+                    .map(|u| format!("{},{}", u[0], u[1]))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            )
+        })
         .collect();
     insta::assert_snapshot!(table.join("\n"));
 }

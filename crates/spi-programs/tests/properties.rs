@@ -24,7 +24,11 @@ fn oesterheld2019_eps_fairbot_copies_cooperate_in_every_seeded_run() {
     let mut deepest = 0;
     for seed in 0..1000 {
         let r = play(&pg, &fb, &fb, &limits, seed);
-        assert!(cooperated(&r.outcome, 0) && cooperated(&r.outcome, 1), "seed {seed}: {:?}", r.outcome);
+        assert!(
+            cooperated(&r.outcome, 0) && cooperated(&r.outcome, 1),
+            "seed {seed}: {:?}",
+            r.outcome
+        );
         deepest = deepest.max(r.players[0].sim_depth.max(r.players[1].sim_depth));
     }
     // Simulation depth is geometric with mean 1/ε = 10: some run goes well past it.
@@ -35,7 +39,9 @@ fn oesterheld2019_eps_fairbot_copies_cooperate_in_every_seeded_run() {
 fn binomial_interval(n: u64, q: f64, tail: f64) -> (u64, u64) {
     let ln_pmf = |k: u64| -> f64 {
         let lg = |x: f64| libm_lgamma(x + 1.0);
-        lg(n as f64) - lg(k as f64) - lg((n - k) as f64) + (k as f64) * q.ln() + ((n - k) as f64) * (1.0 - q).ln()
+        lg(n as f64) - lg(k as f64) - lg((n - k) as f64)
+            + (k as f64) * q.ln()
+            + ((n - k) as f64) * (1.0 - q).ln()
     };
     let pmf: Vec<f64> = (0..=n).map(|k| ln_pmf(k).exp()).collect();
     let mut acc = 0.0;
@@ -68,7 +74,8 @@ fn libm_lgamma(x: f64) -> f64 {
         x += 1.0;
     }
     let x2 = x * x;
-    shift + (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + 1.0 / (12.0 * x) - 1.0 / (360.0 * x * x2)
+    shift + (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + 1.0 / (12.0 * x)
+        - 1.0 / (360.0 * x * x2)
         + 1.0 / (1260.0 * x2 * x2 * x)
 }
 
@@ -79,12 +86,20 @@ fn oesterheld2019_eps_fairbot_vs_defectbot_cooperates_with_probability_eps() {
     let db = library::agent("defectbot").unwrap();
     let limits = Limits::default();
     let n = 10_000;
-    let c = (0..n).filter(|&seed| cooperated(&play_here(&pg, &fb, &db, &limits, seed).outcome, 0)).count() as u64;
+    let c = (0..n)
+        .filter(|&seed| cooperated(&play_here(&pg, &fb, &db, &limits, seed).outcome, 0))
+        .count() as u64;
     // Two-sided 99.9%: each tail at most 0.0005.
     let (lo, hi) = binomial_interval(n, 0.1, 0.0005);
-    assert!((880..=920).contains(&lo) && (1080..=1120).contains(&hi), "interval [{lo}, {hi}]");
+    assert!(
+        (880..=920).contains(&lo) && (1080..=1120).contains(&hi),
+        "interval [{lo}, {hi}]"
+    );
     println!("{c} cooperations in {n} runs; binomial 99.9% interval [{lo}, {hi}]");
-    assert!(lo <= c && c <= hi, "{c} cooperations in {n} runs, outside [{lo}, {hi}]");
+    assert!(
+        lo <= c && c <= hi,
+        "{c} cooperations in {n} runs, outside [{lo}, {hi}]"
+    );
 }
 
 #[test]
@@ -96,17 +111,27 @@ fn runs_replay_exactly_from_their_seed() {
         let a = play(&pg, &fb, &fb, &limits, seed);
         let b = play(&pg, &fb, &fb, &limits, seed);
         assert_eq!(a.outcome, b.outcome);
-        assert_eq!((a.players[0].steps, a.players[1].steps), (b.players[0].steps, b.players[1].steps));
+        assert_eq!(
+            (a.players[0].steps, a.players[1].steps),
+            (b.players[0].steps, b.players[1].steps)
+        );
     }
 }
 
 fn small_game(payoffs: &[(i64, i64)], rows: usize, cols: usize) -> Game {
-    let actions =
-        vec![(0..rows).map(|i| format!("r{i}")).collect::<Vec<_>>(), (0..cols).map(|j| format!("c{j}")).collect::<Vec<_>>()];
-    Game::from_fn("random", vec!["A".into(), "B".into()], actions, |p: &[usize]| {
-        let (a, b) = payoffs[p[0] * cols + p[1]];
-        vec![Rational::from(a), Rational::from(b)]
-    })
+    let actions = vec![
+        (0..rows).map(|i| format!("r{i}")).collect::<Vec<_>>(),
+        (0..cols).map(|j| format!("c{j}")).collect::<Vec<_>>(),
+    ];
+    Game::from_fn(
+        "random",
+        vec!["A".into(), "B".into()],
+        actions,
+        |p: &[usize]| {
+            let (a, b) = payoffs[p[0] * cols + p[1]];
+            vec![Rational::from(a), Rational::from(b)]
+        },
+    )
     .unwrap()
 }
 
@@ -188,9 +213,14 @@ fn interpreter_total_on_generated_programs() {
         "return actions(player)[5];",
     ];
     let pg = ProgramGame::new(examples::program_pd()).unwrap();
-    let limits = Limits { fuel: 20_000, ..Limits::default() };
-    let progs: Vec<Arc<Program>> =
-        frags.iter().map(|f| Arc::new(Program::parse(&format!("main {{ {f} }}"), &limits).unwrap())).collect();
+    let limits = Limits {
+        fuel: 20_000,
+        ..Limits::default()
+    };
+    let progs: Vec<Arc<Program>> = frags
+        .iter()
+        .map(|f| Arc::new(Program::parse(&format!("main {{ {f} }}"), &limits).unwrap()))
+        .collect();
     for a in &progs {
         for b in &progs {
             let r = play(&pg, a, b, &limits, 3);

@@ -64,13 +64,13 @@ pub struct RaceArgs {
     #[arg(long, default_value = "1/10")]
     pub delay: String,
     /// Blind (hawkish) demands of the two agents, as shares of 1: "3/5,3/5".
-    #[arg(long, default_value = "3/5,3/5")]
+    #[arg(long, default_value = "3/5,3/5", allow_hyphen_values = true)]
     pub demands: String,
     /// Payoffs in conflict.
-    #[arg(long, default_value = "-1,-1")]
+    #[arg(long, default_value = "-1,-1", allow_hyphen_values = true)]
     pub conflict: String,
     /// Payoffs when both renegotiation clauses replace conflict (the SPI fallback).
-    #[arg(long, default_value = "0,0")]
+    #[arg(long, default_value = "0,0", allow_hyphen_values = true)]
     pub fallback: String,
     /// Runs per configuration (seeds seed, seed+1, …).
     #[arg(long, default_value_t = 10_000)]
@@ -127,7 +127,12 @@ pub struct MatchOpts {
 
 impl MatchOpts {
     fn limits(&self) -> Limits {
-        Limits { fuel: self.fuel, max_depth: self.depth, max_memory: self.memory, ..Limits::default() }
+        Limits {
+            fuel: self.fuel,
+            max_depth: self.depth,
+            max_memory: self.memory,
+            ..Limits::default()
+        }
     }
 }
 
@@ -166,7 +171,10 @@ fn resolve(spec: &str, system: &mut ModalSystem, limits: &Limits) -> Result<Agen
             return Ok(Agent::Modal(name));
         }
         let p = Program::parse(&text, limits).with_context(|| file.to_string())?;
-        let label = Path::new(file).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let label = Path::new(file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         return Ok(Agent::Program(label, Arc::new(p)));
     }
     let program = library::agent(spec);
@@ -177,14 +185,18 @@ fn resolve(spec: &str, system: &mut ModalSystem, limits: &Limits) -> Result<Agen
         (Some(p), None) => Ok(Agent::Program(spec.to_string(), p)),
         (None, Some(m)) => Ok(Agent::Modal(m)),
         (None, None) => {
-            let mut known: Vec<String> = library::AGENTS.iter().map(|a| a.key.to_string()).collect();
+            let mut known: Vec<String> =
+                library::AGENTS.iter().map(|a| a.key.to_string()).collect();
             for n in system.names() {
                 let n = n.to_lowercase();
                 if !known.contains(&n) {
                     known.push(n);
                 }
             }
-            bail!("{spec}: no such file, and not a built-in agent (one of: {})", known.join(", "))
+            bail!(
+                "{spec}: no such file, and not a built-in agent (one of: {})",
+                known.join(", ")
+            )
         }
     }
 }
@@ -198,7 +210,10 @@ pub fn run(cmd: ProgramCommand) -> Result<()> {
             }
             let sys = ModalSystem::library();
             for n in sys.names() {
-                println!("{:<24} modal    {}", n.to_lowercase(), "standard modal agent (formal.md §4)");
+                println!(
+                    "{:<24} modal    standard modal agent (formal.md §4)",
+                    n.to_lowercase()
+                );
             }
             Ok(())
         }
@@ -210,12 +225,21 @@ pub fn run(cmd: ProgramCommand) -> Result<()> {
                 println!("{file}: ok, modal agents {}", added.join(", "));
             } else {
                 let p = Program::parse(&text, &Limits::default()).with_context(|| file.clone())?;
-                println!("{file}: ok, program {} ({} bytes)", p.name(), p.source().len());
+                println!(
+                    "{file}: ok, program {} ({} bytes)",
+                    p.name(),
+                    p.source().len()
+                );
             }
             Ok(())
         }
         ProgramCommand::Run { a, b, opts, json } => run_match(&a, &b, &opts, json),
-        ProgramCommand::Tournament { agents, opts, export, json } => run_tournament(&agents, &opts, export, json),
+        ProgramCommand::Tournament {
+            agents,
+            opts,
+            export,
+            json,
+        } => run_tournament(&agents, &opts, export, json),
         ProgramCommand::Race(args) => run_race(&args),
         ProgramCommand::SpiCheck(args) => run_spi_check(&args),
     }
@@ -227,7 +251,10 @@ fn prepared_game(spec: &str) -> Result<ProgramGame> {
 }
 
 fn names(g: &Game, p: &[usize]) -> Vec<Value> {
-    p.iter().enumerate().map(|(i, &a)| Value::String(g.actions(i)[a].clone())).collect()
+    p.iter()
+        .enumerate()
+        .map(|(i, &a)| Value::String(g.actions(i)[a].clone()))
+        .collect()
 }
 
 fn run_match(a: &str, b: &str, opts: &MatchOpts, as_json: bool) -> Result<()> {
@@ -251,7 +278,10 @@ fn run_match(a: &str, b: &str, opts: &MatchOpts, as_json: bool) -> Result<()> {
             let o = system.play(&na, &nb)?;
             let (c0, d0) = tournament::cooperate_defect(g, 0)?;
             let (c1, d1) = tournament::cooperate_defect(g, 1)?;
-            let p = vec![if o.first_cooperates { c0 } else { d0 }, if o.second_cooperates { c1 } else { d1 }];
+            let p = vec![
+                if o.first_cooperates { c0 } else { d0 },
+                if o.second_cooperates { c1 } else { d1 },
+            ];
             let u = g.payoffs(&p);
             if as_json {
                 print_json(&json!({
@@ -268,24 +298,43 @@ fn run_match(a: &str, b: &str, opts: &MatchOpts, as_json: bool) -> Result<()> {
                     "renegotiated": Value::Null,
                 }));
             } else {
-                println!("{na} (player 1) vs {nb} (player 2) on {}: modal agents, GL chain", g.name());
+                println!(
+                    "{na} (player 1) vs {nb} (player 2) on {}: modal agents, GL chain",
+                    g.name()
+                );
                 println!("actions:  {}", g.profile_label(&p));
                 println!("payoffs:  {}, {}", u[0], u[1]);
-                println!("worlds until stable: {} ({} variables)", o.worlds, o.variables);
+                println!(
+                    "worlds until stable: {} ({} variables)",
+                    o.worlds, o.variables
+                );
             }
         }
         (Agent::Modal(m), Agent::Program(p, _)) | (Agent::Program(p, _), Agent::Modal(m)) => {
-            bail!("{m} is a modal agent and {p} is a program: a modal agent can only play modal agents")
+            bail!(
+                "{m} is a modal agent and {p} is a program: a modal agent can only play modal agents"
+            )
         }
     }
     Ok(())
 }
 
-fn print_match(pg: &ProgramGame, labels: [&str; 2], r: &MatchReport, opts: &MatchOpts, as_json: bool) {
+fn print_match(
+    pg: &ProgramGame,
+    labels: [&str; 2],
+    r: &MatchReport,
+    opts: &MatchOpts,
+    as_json: bool,
+) {
     let g = &pg.game;
     let scored = r.scored_payoffs(pg);
     let renegotiated: Value = if r.players.iter().any(|p| p.renegotiated.is_some()) {
-        Value::Array(r.players.iter().map(|p| p.renegotiated.clone().map_or(Value::Null, Value::String)).collect())
+        Value::Array(
+            r.players
+                .iter()
+                .map(|p| p.renegotiated.clone().map_or(Value::Null, Value::String))
+                .collect(),
+        )
     } else {
         Value::Null
     };
@@ -306,14 +355,22 @@ fn print_match(pg: &ProgramGame, labels: [&str; 2], r: &MatchReport, opts: &Matc
             "renegotiated": renegotiated,
         });
         match &r.outcome {
-            Outcome::Played { distribution, realized, .. } => {
+            Outcome::Played {
+                distribution,
+                realized,
+                ..
+            } => {
                 v["actions"] = Value::Array(names(g, realized));
                 v["distribution"] = Value::Array(
-                    distribution.iter().map(|(p, w)| json!({"profile": names(g, p), "probability": q(w)})).collect(),
+                    distribution
+                        .iter()
+                        .map(|(p, w)| json!({"profile": names(g, p), "probability": q(w)}))
+                        .collect(),
                 );
             }
             Outcome::Exhausted { player, resource } => {
-                v["exhausted"] = json!({"player": g.players()[*player], "resource": resource.as_str()});
+                v["exhausted"] =
+                    json!({"player": g.players()[*player], "resource": resource.as_str()});
             }
             Outcome::Faulted { player, fault } => {
                 v["fault"] = json!({"player": g.players()[*player], "program": fault.program, "at": fault.span.to_string(), "message": fault.message});
@@ -322,25 +379,51 @@ fn print_match(pg: &ProgramGame, labels: [&str; 2], r: &MatchReport, opts: &Matc
         print_json(&v);
         return;
     }
-    println!("{} (player 1) vs {} (player 2) on {}, seed {}", labels[0], labels[1], g.name(), opts.seed);
+    println!(
+        "{} (player 1) vs {} (player 2) on {}, seed {}",
+        labels[0],
+        labels[1],
+        g.name(),
+        opts.seed
+    );
     match &r.outcome {
-        Outcome::Played { distribution, realized, expected } => {
+        Outcome::Played {
+            distribution,
+            realized,
+            expected,
+        } => {
             println!("actions:  {}", g.profile_label(realized));
             if distribution.len() > 1 {
-                let parts: Vec<String> =
-                    distribution.iter().map(|(p, w)| format!("{w} {}", g.profile_label(p))).collect();
+                let parts: Vec<String> = distribution
+                    .iter()
+                    .map(|(p, w)| format!("{w} {}", g.profile_label(p)))
+                    .collect();
                 println!("distribution: {}", parts.join(" + "));
             }
             println!("payoffs:  {}, {} (expected)", expected[0], expected[1]);
         }
         Outcome::Exhausted { player, resource } => {
-            println!("player {} ran out of {}; scored as breakdown: {}, {}", player + 1, resource.as_str(), scored[0], scored[1]);
+            println!(
+                "player {} ran out of {}; scored as breakdown: {}, {}",
+                player + 1,
+                resource.as_str(),
+                scored[0],
+                scored[1]
+            );
         }
         Outcome::Faulted { player, fault } => {
-            println!("player {} faulted: {fault}; scored as breakdown: {}, {}", player + 1, scored[0], scored[1]);
+            println!(
+                "player {} faulted: {fault}; scored as breakdown: {}, {}",
+                player + 1,
+                scored[0],
+                scored[1]
+            );
         }
     }
-    println!("steps:    {}, {} (simulation depth {}, {})", r.players[0].steps, r.players[1].steps, r.players[0].sim_depth, r.players[1].sim_depth);
+    println!(
+        "steps:    {}, {} (simulation depth {}, {})",
+        r.players[0].steps, r.players[1].steps, r.players[0].sim_depth, r.players[1].sim_depth
+    );
     for (i, p) in r.players.iter().enumerate() {
         if let Some(to) = &p.renegotiated {
             println!("renegotiated: player {} to {to}", i + 1);
@@ -361,7 +444,12 @@ fn progress_printer(total_hint: usize) -> impl Fn(usize, usize) + Sync {
     }
 }
 
-fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json: bool) -> Result<()> {
+fn run_tournament(
+    spec: &str,
+    opts: &MatchOpts,
+    export: Option<String>,
+    as_json: bool,
+) -> Result<()> {
     let pg = prepared_game(&opts.game)?;
     let limits = opts.limits();
     let mut system = ModalSystem::library();
@@ -376,12 +464,21 @@ fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json:
         files.sort();
         specs = files;
     } else {
-        specs.extend(spec.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
+        specs.extend(
+            spec.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        );
     }
     if specs.is_empty() {
-        bail!("{spec}: no agents (give a directory of .spl/.modal files or a comma-separated list)");
+        bail!(
+            "{spec}: no agents (give a directory of .spl/.modal files or a comma-separated list)"
+        );
     }
-    let agents: Vec<Agent> = specs.iter().map(|s| resolve(s, &mut system, &limits)).collect::<Result<_>>()?;
+    let agents: Vec<Agent> = specs
+        .iter()
+        .map(|s| resolve(s, &mut system, &limits))
+        .collect::<Result<_>>()?;
     let n = agents.len();
     let progress = progress_printer(n * n);
     let all_programs = agents.iter().all(|a| !matches!(a, Agent::Modal(_)));
@@ -410,7 +507,8 @@ fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json:
     let induced = t.induced_game(&pg.game)?;
     let eq = spi_games::equilibrium::pure_nash(&induced);
     if let Some(path) = &export {
-        std::fs::write(path, spi_games::format::write_json(&induced)).with_context(|| format!("{path}: cannot write"))?;
+        std::fs::write(path, spi_games::format::write_json(&induced))
+            .with_context(|| format!("{path}: cannot write"))?;
     }
     if as_json {
         let cell = |u: &[Rational; 2]| json!([q(&u[0]), q(&u[1])]);
@@ -427,7 +525,13 @@ fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json:
         }));
         return Ok(());
     }
-    println!("tournament on {}: {} agents, {} matches, seed {}", pg.game.name(), n, n * n, opts.seed);
+    println!(
+        "tournament on {}: {} agents, {} matches, seed {}",
+        pg.game.name(),
+        n,
+        n * n,
+        opts.seed
+    );
     let w = t.names.iter().map(|s| s.len()).max().unwrap_or(4).max(8);
     print!("{:w$} ", "");
     for name in &t.names {
@@ -441,9 +545,16 @@ fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json:
         }
         println!();
     }
-    let broken: usize = t.outcomes.iter().flatten().filter(|o| *o != "played").count();
+    let broken: usize = t
+        .outcomes
+        .iter()
+        .flatten()
+        .filter(|o| *o != "played")
+        .count();
     if broken > 0 {
-        println!("{broken} matches did not finish (scored as breakdown, each player's minimum payoff):");
+        println!(
+            "{broken} matches did not finish (scored as breakdown, each player's minimum payoff):"
+        );
         for (i, row) in t.outcomes.iter().enumerate() {
             for (j, o) in row.iter().enumerate() {
                 if o != "played" {
@@ -455,7 +566,10 @@ fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json:
     if eq.is_empty() {
         println!("pure equilibria of the program game: none");
     } else {
-        let s: Vec<String> = eq.iter().map(|p| format!("({}, {})", t.names[p[0]], t.names[p[1]])).collect();
+        let s: Vec<String> = eq
+            .iter()
+            .map(|p| format!("({}, {})", t.names[p[0]], t.names[p[1]]))
+            .collect();
         println!("pure equilibria of the program game: {}", s.join(", "));
     }
     if let Some(path) = export {
@@ -465,7 +579,9 @@ fn run_tournament(spec: &str, opts: &MatchOpts, export: Option<String>, as_json:
 }
 
 fn rational(text: &str, what: &str) -> Result<Rational> {
-    text.trim().parse().map_err(|_| anyhow::anyhow!("--{what}: {text:?} is not an exact number (e.g. 3/5 or 0.6)"))
+    text.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--{what}: {text:?} is not an exact number (e.g. 3/5 or 0.6)"))
 }
 
 fn pair(text: &str, what: &str) -> Result<[Rational; 2]> {
@@ -482,13 +598,23 @@ fn run_race(args: &RaceArgs) -> Result<()> {
     let demands = pair(&args.demands, "demands")?;
     let conflict = pair(&args.conflict, "conflict")?;
     let fallback = pair(&args.fallback, "fallback")?;
-    let configs = [("no renegotiation", [false, false]), ("player 1 only", [true, false]), ("both renegotiate", [true, true])];
+    let configs = [
+        ("no renegotiation", [false, false]),
+        ("player 1 only", [true, false]),
+        ("both renegotiate", [true, true]),
+    ];
     let mut rows = Vec::new();
     for (label, clauses) in configs {
         let cfg = RaceConfig {
             racers: [
-                Racer { hawk_demand: demands[0].clone(), renegotiates: clauses[0] },
-                Racer { hawk_demand: demands[1].clone(), renegotiates: clauses[1] },
+                Racer {
+                    hawk_demand: demands[0].clone(),
+                    renegotiates: clauses[0],
+                },
+                Racer {
+                    hawk_demand: demands[1].clone(),
+                    renegotiates: clauses[1],
+                },
             ],
             delay: delay.clone(),
             conflict: conflict.clone(),
@@ -520,9 +646,24 @@ fn run_race(args: &RaceArgs) -> Result<()> {
     }
     println!(
         "commitment race: delay {delay}, blind demands {}, {}; conflict {}, {}; fallback {}, {}; {} runs from seed {}",
-        demands[0], demands[1], conflict[0], conflict[1], fallback[0], fallback[1], args.runs, args.seed
+        demands[0],
+        demands[1],
+        conflict[0],
+        conflict[1],
+        fallback[0],
+        fallback[1],
+        args.runs,
+        args.seed
     );
-    println!("{:<18} {:>9} {:>17} {:>13} {:>13} {:>21}", "renegotiation", "conflicts", "rate (95% CI)", "renegotiated", "mean u1", "mean u2 (95% CI)");
+    println!(
+        "{:<18} {:>9} {:>17} {:>13} {:>13} {:>21}",
+        "renegotiation",
+        "conflicts",
+        "rate (95% CI)",
+        "renegotiated",
+        "mean u1",
+        "mean u2 (95% CI)"
+    );
     for (label, s) in &rows {
         println!(
             "{:<18} {:>9} {:>17} {:>13} {:>13} {:>21}",
@@ -531,7 +672,12 @@ fn run_race(args: &RaceArgs) -> Result<()> {
             format!("[{:.4}, {:.4}]", s.conflict_ci.0, s.conflict_ci.1),
             s.renegotiated,
             format!("{:.4}", s.mean_payoffs[0].to_f64()),
-            format!("{:.4} [{:.4}, {:.4}]", s.mean_payoffs[1].to_f64(), s.payoff_ci[1].0, s.payoff_ci[1].1),
+            format!(
+                "{:.4} [{:.4}, {:.4}]",
+                s.mean_payoffs[1].to_f64(),
+                s.payoff_ci[1].0,
+                s.payoff_ci[1].1
+            ),
         );
     }
     Ok(())
@@ -571,12 +717,19 @@ fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
             .iter()
             .map(|(n, p)| {
                 let src = library::renegotiation_source(p, &propose);
-                let prog = Program::parse(&src, &limits).with_context(|| format!("wrapping {n}"))?;
+                let prog =
+                    Program::parse(&src, &limits).with_context(|| format!("wrapping {n}"))?;
                 Ok((format!("renegotiation({n})"), Arc::new(prog)))
             })
             .collect::<Result<_>>()?
     };
-    let c = spi_programs::spi_check::check_transformation_on_space(&pg, &defaults, &transformed, &limits, args.opts.seed)?;
+    let c = spi_programs::spi_check::check_transformation_on_space(
+        &pg,
+        &defaults,
+        &transformed,
+        &limits,
+        args.opts.seed,
+    )?;
     let k = defaults.len();
     let label = |p: &[usize]| format!("({}, {})", c.names[p[0]], c.names[p[1]]);
     if args.json {
@@ -603,12 +756,26 @@ fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
     println!("space: {} default profiles on {}", k * k, pg.game.name());
     for i in 0..k {
         for j in 0..k {
-            let (u, v) = (c.program_game.payoffs(&[i, j]), c.program_game.payoffs(&[k + i, k + j]));
-            println!("  {:<40} {}, {}  ->  {}, {}", label(&[i, j]), u[0], u[1], v[0], v[1]);
+            let (u, v) = (
+                c.program_game.payoffs(&[i, j]),
+                c.program_game.payoffs(&[k + i, k + j]),
+            );
+            println!(
+                "  {:<40} {}, {}  ->  {}, {}",
+                label(&[i, j]),
+                u[0],
+                u[1],
+                v[0],
+                v[1]
+            );
         }
     }
     if c.verdict.is_spi() {
-        let strict = if c.verdict.is_strict_spi() { "a strict SPI" } else { "an SPI (no strict gain anywhere)" };
+        let strict = if c.verdict.is_strict_spi() {
+            "a strict SPI"
+        } else {
+            "an SPI (no strict gain anywhere)"
+        };
         println!("verdict: {strict} on this space");
     } else {
         let ce = &c.verdict.counterexamples[0];
@@ -624,10 +791,19 @@ fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
         println!("demands: preserved on every profile");
     } else {
         for d in &c.demand_changes {
-            let show = |v: &[(String, Rational)]| v.iter().map(|(a, w)| format!("{w} {a}")).collect::<Vec<_>>().join(" + ");
+            let show = |v: &[(String, Rational)]| {
+                v.iter()
+                    .map(|(a, w)| format!("{w} {a}"))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            };
             println!(
                 "demands: changed at ({}, {}) for player {}: {} -> {}",
-                d.profile[0], d.profile[1], pg.game.players()[d.player], show(&d.before), show(&d.after)
+                d.profile[0],
+                d.profile[1],
+                pg.game.players()[d.player],
+                show(&d.before),
+                show(&d.after)
             );
         }
     }

@@ -34,7 +34,9 @@ pub struct Token {
 }
 
 const PUNCT2: [&str; 4] = ["==", "!=", "<=", ">="];
-const PUNCT1: [&str; 17] = ["(", ")", "{", "}", "[", "]", ",", ";", ".", "=", "<", ">", "+", "-", "*", "/", ":"];
+const PUNCT1: [&str; 17] = [
+    "(", ")", "{", "}", "[", "]", ",", ";", ".", "=", "<", ">", "+", "-", "*", "/", ":",
+];
 
 /// Splits source text into tokens.
 pub fn lex(src: &str) -> Result<Vec<Token>, ProgramError> {
@@ -70,7 +72,12 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ProgramError> {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 step(&mut i, &mut line, &mut col);
             }
-            out.push(Token { tok: Tok::Ident(src[start..i].to_string()), span, start, end: i });
+            out.push(Token {
+                tok: Tok::Ident(src[start..i].to_string()),
+                span,
+                start,
+                end: i,
+            });
             continue;
         }
         if c.is_ascii_digit() {
@@ -86,12 +93,21 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ProgramError> {
             }
             let text = &src[start..i];
             if text.len() > 40 {
-                return Err(ProgramError::Syntax { span, message: "number literal longer than 40 digits".into() });
+                return Err(ProgramError::Syntax {
+                    span,
+                    message: "number literal longer than 40 digits".into(),
+                });
             }
-            let q: Rational = text
-                .parse()
-                .map_err(|_| ProgramError::Syntax { span, message: format!("bad number {text:?}") })?;
-            out.push(Token { tok: Tok::Num(q), span, start, end: i });
+            let q: Rational = text.parse().map_err(|_| ProgramError::Syntax {
+                span,
+                message: format!("bad number {text:?}"),
+            })?;
+            out.push(Token {
+                tok: Tok::Num(q),
+                span,
+                start,
+                end: i,
+            });
             continue;
         }
         if c == '"' {
@@ -99,7 +115,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ProgramError> {
             let mut s = String::new();
             loop {
                 if i >= bytes.len() {
-                    return Err(ProgramError::Syntax { span, message: "string not closed before end of input".into() });
+                    return Err(ProgramError::Syntax {
+                        span,
+                        message: "string not closed before end of input".into(),
+                    });
                 }
                 let ch = src[i..].chars().next().unwrap_or(' ');
                 if ch == '"' {
@@ -107,7 +126,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ProgramError> {
                     break;
                 }
                 if ch == '\n' {
-                    return Err(ProgramError::Syntax { span, message: "string not closed on its line".into() });
+                    return Err(ProgramError::Syntax {
+                        span,
+                        message: "string not closed on its line".into(),
+                    });
                 }
                 if ch == '\\' {
                     let esc_span = Span { line, col };
@@ -130,22 +152,45 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ProgramError> {
                 s.push(ch);
                 step(&mut i, &mut line, &mut col);
             }
-            out.push(Token { tok: Tok::Str(s), span, start, end: i });
+            out.push(Token {
+                tok: Tok::Str(s),
+                span,
+                start,
+                end: i,
+            });
             continue;
         }
         if let Some(p) = PUNCT2.iter().find(|p| src[i..].starts_with(**p)) {
             step(&mut i, &mut line, &mut col);
             step(&mut i, &mut line, &mut col);
-            out.push(Token { tok: Tok::Punct(p), span, start, end: i });
+            out.push(Token {
+                tok: Tok::Punct(p),
+                span,
+                start,
+                end: i,
+            });
             continue;
         }
         if let Some(p) = PUNCT1.iter().find(|p| src[i..].starts_with(**p)) {
             step(&mut i, &mut line, &mut col);
-            out.push(Token { tok: Tok::Punct(p), span, start, end: i });
+            out.push(Token {
+                tok: Tok::Punct(p),
+                span,
+                start,
+                end: i,
+            });
             continue;
         }
-        return Err(ProgramError::Syntax { span, message: format!("unexpected character {c:?}") });
+        return Err(ProgramError::Syntax {
+            span,
+            message: format!("unexpected character {c:?}"),
+        });
     }
-    out.push(Token { tok: Tok::Eof, span: Span { line, col }, start: src.len(), end: src.len() });
+    out.push(Token {
+        tok: Tok::Eof,
+        span: Span { line, col },
+        start: src.len(),
+        end: src.len(),
+    });
     Ok(out)
 }

@@ -6,20 +6,26 @@
 
 use std::sync::Arc;
 
-use super::ast::*;
 use super::Span;
+use super::ast::*;
 use super::lexer::{Tok, Token, lex};
 use crate::error::ProgramError;
 
 const KEYWORDS: &[&str] = &[
-    "tag", "const", "fn", "program", "main", "let", "if", "else", "for", "in", "return", "true", "false",
-    "none", "and", "or", "not",
+    "tag", "const", "fn", "program", "main", "let", "if", "else", "for", "in", "return", "true",
+    "false", "none", "and", "or", "not",
 ];
 
 /// Parses a whole program file, rejecting nesting deeper than `max_nesting`.
 pub fn parse(src: &str, max_nesting: u32) -> Result<ProgramAst, ProgramError> {
     let toks = lex(src)?;
-    let mut p = Parser { src, toks, pos: 0, depth: 0, max: max_nesting };
+    let mut p = Parser {
+        src,
+        toks,
+        pos: 0,
+        depth: 0,
+        max: max_nesting,
+    };
     let prog = p.program(0, src.len())?;
     let t = p.peek();
     if t.tok != Tok::Eof {
@@ -63,7 +69,10 @@ impl<'a> Parser<'a> {
     }
     fn err_here(&self, expected: &str) -> ProgramError {
         let t = self.peek();
-        ProgramError::Syntax { span: t.span, message: format!("expected {expected}, found {}", Self::describe(&t.tok)) }
+        ProgramError::Syntax {
+            span: t.span,
+            message: format!("expected {expected}, found {}", Self::describe(&t.tok)),
+        }
     }
     fn is_punct(&self, p: &str) -> bool {
         matches!(&self.peek().tok, Tok::Punct(q) if *q == p)
@@ -72,10 +81,18 @@ impl<'a> Parser<'a> {
         matches!(&self.peek().tok, Tok::Ident(s) if s == k)
     }
     fn expect_punct(&mut self, p: &str) -> R<Token> {
-        if self.is_punct(p) { Ok(self.bump()) } else { Err(self.err_here(&format!("`{p}`"))) }
+        if self.is_punct(p) {
+            Ok(self.bump())
+        } else {
+            Err(self.err_here(&format!("`{p}`")))
+        }
     }
     fn expect_kw(&mut self, k: &str) -> R<Token> {
-        if self.is_kw(k) { Ok(self.bump()) } else { Err(self.err_here(&format!("`{k}`"))) }
+        if self.is_kw(k) {
+            Ok(self.bump())
+        } else {
+            Err(self.err_here(&format!("`{k}`")))
+        }
     }
     fn ident(&mut self) -> R<(Name, Span)> {
         match &self.peek().tok {
@@ -102,7 +119,10 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> R<()> {
         self.depth += 1;
         if self.depth > self.max {
-            return Err(ProgramError::TooDeep { span: self.peek().span, limit: self.max });
+            return Err(ProgramError::TooDeep {
+                span: self.peek().span,
+                limit: self.max,
+            });
         }
         Ok(())
     }
@@ -134,7 +154,10 @@ impl<'a> Parser<'a> {
                     let s = self.string()?;
                     self.expect_punct(";")?;
                     if prog.name.is_some() {
-                        return Err(ProgramError::Check { span: t.span, message: "a second `name` item".into() });
+                        return Err(ProgramError::Check {
+                            span: t.span,
+                            message: "a second `name` item".into(),
+                        });
                     }
                     prog.name = Some(s);
                 }
@@ -165,7 +188,12 @@ impl<'a> Parser<'a> {
                     }
                     self.expect_punct(")")?;
                     let body = self.block()?;
-                    prog.fns.push(FnDef { name, params, body, span });
+                    prog.fns.push(FnDef {
+                        name,
+                        params,
+                        body,
+                        span,
+                    });
                 }
                 Tok::Ident(k) if k == "program" => {
                     self.bump();
@@ -178,19 +206,32 @@ impl<'a> Parser<'a> {
                 Tok::Ident(k) if k == "main" => {
                     self.bump();
                     if has_main {
-                        return Err(ProgramError::Check { span: t.span, message: "a second `main` block".into() });
+                        return Err(ProgramError::Check {
+                            span: t.span,
+                            message: "a second `main` block".into(),
+                        });
                     }
                     prog.main = self.block()?;
                     has_main = true;
                 }
-                _ => return Err(self.err_here("an item (`name`, `tag`, `const`, `fn`, `program` or `main`)")),
+                _ => {
+                    return Err(self
+                        .err_here("an item (`name`, `tag`, `const`, `fn`, `program` or `main`)"));
+                }
             }
         }
         if !has_main {
-            return Err(ProgramError::Check { span: first_span, message: "a program needs a `main { ... }` block".into() });
+            return Err(ProgramError::Check {
+                span: first_span,
+                message: "a program needs a `main { ... }` block".into(),
+            });
         }
         // A nested program's text ends where its closing brace starts.
-        let end = if end_hint > 0 { end_hint } else { self.peek().start };
+        let end = if end_hint > 0 {
+            end_hint
+        } else {
+            self.peek().start
+        };
         prog.source = Arc::from(self.src[start..end].trim());
         self.leave();
         Ok(prog)
@@ -234,7 +275,9 @@ impl<'a> Parser<'a> {
             let e = self.expr()?;
             self.expect_punct(";")?;
             StmtKind::Return(e)
-        } else if matches!(self.peek().tok, Tok::Ident(_)) && matches!(self.peek2().tok, Tok::Punct("=")) {
+        } else if matches!(self.peek().tok, Tok::Ident(_))
+            && matches!(self.peek2().tok, Tok::Punct("="))
+        {
             let (name, _) = self.ident()?;
             self.bump();
             let e = self.expr()?;
@@ -255,12 +298,19 @@ impl<'a> Parser<'a> {
         let then = self.block()?;
         let els = if self.is_kw("else") {
             self.bump();
-            if self.is_kw("if") { Some(vec![self.if_stmt()?]) } else { Some(self.block()?) }
+            if self.is_kw("if") {
+                Some(vec![self.if_stmt()?])
+            } else {
+                Some(self.block()?)
+            }
         } else {
             None
         };
         self.leave();
-        Ok(Stmt { kind: StmtKind::If(cond, then, els), span })
+        Ok(Stmt {
+            kind: StmtKind::If(cond, then, els),
+            span,
+        })
     }
 
     fn expr(&mut self) -> R<Expr> {
@@ -281,7 +331,10 @@ impl<'a> Parser<'a> {
             let Some(&(_, op)) = found else { break };
             let span = self.bump().span;
             let rhs = next(self)?;
-            lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
         }
         Ok(lhs)
     }
@@ -298,13 +351,23 @@ impl<'a> Parser<'a> {
             let span = self.bump().span;
             let e = self.not_expr()?;
             self.leave();
-            return Ok(Expr { kind: ExprKind::Not(Box::new(e)), span });
+            return Ok(Expr {
+                kind: ExprKind::Not(Box::new(e)),
+                span,
+            });
         }
         self.cmp_expr()
     }
     fn cmp_expr(&mut self) -> R<Expr> {
         let lhs = self.add_expr()?;
-        let ops = [("==", BinOp::Eq), ("!=", BinOp::Ne), ("<=", BinOp::Le), (">=", BinOp::Ge), ("<", BinOp::Lt), (">", BinOp::Gt)];
+        let ops = [
+            ("==", BinOp::Eq),
+            ("!=", BinOp::Ne),
+            ("<=", BinOp::Le),
+            (">=", BinOp::Ge),
+            ("<", BinOp::Lt),
+            (">", BinOp::Gt),
+        ];
         if let Tok::Punct(p) = self.peek().tok
             && let Some(&(_, op)) = ops.iter().find(|(s, _)| *s == p)
         {
@@ -318,7 +381,10 @@ impl<'a> Parser<'a> {
                     message: "comparisons do not chain; use `and`".into(),
                 });
             }
-            return Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span });
+            return Ok(Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            });
         }
         Ok(lhs)
     }
@@ -334,7 +400,10 @@ impl<'a> Parser<'a> {
             let span = self.bump().span;
             let e = self.unary()?;
             self.leave();
-            return Ok(Expr { kind: ExprKind::Neg(Box::new(e)), span });
+            return Ok(Expr {
+                kind: ExprKind::Neg(Box::new(e)),
+                span,
+            });
         }
         self.postfix()
     }
@@ -359,7 +428,10 @@ impl<'a> Parser<'a> {
                 let span = self.bump().span;
                 let i = self.expr()?;
                 self.expect_punct("]")?;
-                e = Expr { kind: ExprKind::Index(Box::new(e), Box::new(i)), span };
+                e = Expr {
+                    kind: ExprKind::Index(Box::new(e), Box::new(i)),
+                    span,
+                };
             } else if self.is_punct(".") {
                 self.enter()?;
                 levels += 1;
@@ -368,9 +440,15 @@ impl<'a> Parser<'a> {
                 if self.is_punct("(") {
                     self.bump();
                     let args = self.args(")")?;
-                    e = Expr { kind: ExprKind::Method(Box::new(e), name, args), span };
+                    e = Expr {
+                        kind: ExprKind::Method(Box::new(e), name, args),
+                        span,
+                    };
                 } else {
-                    e = Expr { kind: ExprKind::Field(Box::new(e), name), span };
+                    e = Expr {
+                        kind: ExprKind::Field(Box::new(e), name),
+                        span,
+                    };
                 }
             } else {
                 break;
