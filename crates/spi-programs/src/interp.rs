@@ -993,24 +993,18 @@ impl<'a> Machine<'a> {
             }
             "punish" => {
                 let j = self.seat_arg(ctx, &args[0], span)?;
-                let me_seat = 1 - j;
-                self.charge(g.num_profiles() as u64)?;
-                // Pure minimax: my action minimising j's best-response payoff.
-                let best = (0..g.num_actions(me_seat))
-                    .map(|a| {
-                        let worst = (0..g.num_actions(j))
-                            .map(|b| {
-                                let p = if j == 0 { vec![b, a] } else { vec![a, b] };
-                                g.payoff(&p, j).clone()
-                            })
-                            .max()
-                            .unwrap_or_default();
-                        (worst, a)
-                    })
-                    .min()
-                    .map(|(_, a)| a)
-                    .unwrap_or(0);
-                Ok(Value::Str(Arc::from(g.actions(me_seat)[best].as_str())))
+                let punisher = 1 - j;
+                // The exact minimax strategy from spi-games' threat point (OC Algorithm 2).
+                let mix = &self.pg.punishment[j];
+                if let [(a, _)] = mix.as_slice() {
+                    return Ok(Value::Str(Arc::from(g.actions(punisher)[*a].as_str())));
+                }
+                self.alloc(mix.len() as u64 + 1)?;
+                Ok(Value::Mix(Rc::new(
+                    mix.iter()
+                        .map(|(a, w)| (Arc::from(g.actions(punisher)[*a].as_str()), w.clone()))
+                        .collect(),
+                )))
             }
             "bernoulli" => {
                 let q = Self::num_arg(ctx, &args[0], span, f)?;

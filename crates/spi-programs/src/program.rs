@@ -104,13 +104,33 @@ pub struct ProgramGame {
     pub game: Game,
     /// C(Γ), PMM and pure payoff vectors, computed once.
     pub geometry: PayoffGeometry,
+    /// `punishment[j]`: the punisher's exact minimax mixed strategy holding player j to its threat
+    /// value (spi-games' threat point), as (action of seat 1 − j, probability).
+    pub punishment: [Vec<(usize, spi_games::Rational)>; 2],
 }
 
 impl ProgramGame {
     /// Prepares a game; program games need exactly two players.
     pub fn new(game: Game) -> Result<ProgramGame, ProgramError> {
         match PayoffGeometry::new(&game) {
-            Some(geometry) => Ok(ProgramGame { game, geometry }),
+            Some(geometry) => {
+                let tp = spi_games::threat::threat_point(&game);
+                let mut punishment = [Vec::new(), Vec::new()];
+                for p in tp.punishments {
+                    if p.target < 2 {
+                        punishment[p.target] = p
+                            .distribution
+                            .into_iter()
+                            .filter_map(|(prof, w)| Some((*prof.first()?, w)))
+                            .collect();
+                    }
+                }
+                Ok(ProgramGame {
+                    game,
+                    geometry,
+                    punishment,
+                })
+            }
             None => Err(ProgramError::Game {
                 game: game.name().to_string(),
                 message: format!(

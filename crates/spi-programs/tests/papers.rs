@@ -317,3 +317,28 @@ fn oc2022_algorithm2_program_equilibrium() {
     let coop = run(&pg, "oc-program-equilibrium", "cooperatebot");
     assert_eq!(payoffs(&coop)[1], q(0));
 }
+
+#[test]
+fn oc2022_algorithm2_punishes_with_the_mixed_minimax() {
+    // In matching pennies the threat point needs a mixed punishment: 1/2 H + 1/2 T, value 0.
+    let pg = ProgramGame::new(examples::matching_pennies()).unwrap();
+    let limits = Limits::default();
+    let punisher = Arc::new(Program::parse("main { return punish(other); }", &limits).unwrap());
+    let heads = Arc::new(Program::parse("main { return \"H\"; }", &limits).unwrap());
+    let r = play(&pg, &punisher, &heads, &limits, 0);
+    let Outcome::Played {
+        distribution,
+        expected,
+        ..
+    } = &r.outcome
+    else {
+        panic!("{:?}", r.outcome)
+    };
+    assert_eq!(distribution.len(), 2);
+    assert!(
+        distribution
+            .iter()
+            .all(|(_, w)| *w == Rational::new(1, 2).unwrap())
+    );
+    assert_eq!(expected, &[q(0), q(0)]);
+}
