@@ -1124,9 +1124,7 @@ impl<'a> Machine<'a> {
                     return Err(Self::fault(
                         ctx,
                         span,
-                        format!(
-                            "unknown selection rule {rule_name:?} (utilitarian, lex1, lex2, centre)"
-                        ),
+                        format!("unknown selection rule {rule_name:?} (utilitarian, lex1, lex2)"),
                     ));
                 };
                 self.charge(a.pieces.len() as u64 * (self.pg.geometry.hull.len() as u64 + 1))?;

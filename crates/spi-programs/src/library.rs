@@ -21,7 +21,7 @@ pub const CSR_BODY: &str = include_str!("../agents/csr_body.spl");
 pub struct CsrOptions {
     /// The least payoff the base renegotiation set accepts for its owner (a program expression).
     pub demand: String,
-    /// The selection function: `utilitarian`, `lex1`, `lex2` (transitive) or `centre` (not).
+    /// The selection function: `utilitarian`, `lex1` or `lex2` (all transitive).
     pub rule: String,
     /// Whether to PMP-extend.
     pub extend: bool,
