@@ -138,7 +138,7 @@ impl LibraryAgent {
 }
 
 /// Every library program, in listing order. Modal agents (`fairbot`, `prudentbot`) are in
-/// [`crate::modal::library`].
+/// [`crate::modal::ModalSystem::library`].
 pub const AGENTS: &[LibraryAgent] = &[
     LibraryAgent {
         key: "cooperatebot",
