@@ -4,7 +4,10 @@
 //! Run with `cargo bench -p spi-games --bench kernels`; the peer comparison (Gambit, lrsnash) is
 //! `bench/gambit/speed.py`, which measures the peers in the same run.
 
-#![allow(missing_docs, reason = "criterion_group! generates an undocumented pub fn")]
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented pub fn"
+)]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
@@ -27,8 +30,9 @@ fn random_bimatrix(rng: &mut ChaCha8Rng, m: usize, n: usize, high: i64) -> Game 
 }
 
 /// "Guess half the other's number": player 1 loses (2i − j)², player 2 loses (2j − i)². Every action
-/// above half the other's largest surviving action is strictly dominated, so IESDS runs ~log₂ k rounds
-/// down to (0, 0) and every round checks every pair of surviving actions.
+/// far enough above half the other's largest surviving action is strictly dominated, so IESDS runs
+/// ~log₂ k rounds down to actions {0, 1} each (a tie keeps 1) and every round checks every pair of
+/// surviving actions.
 fn guess_half(k: usize) -> Game {
     let (players, actions) = Game::default_names(&[k, k]);
     Game::from_fn("guess-half", players, actions, |p| {

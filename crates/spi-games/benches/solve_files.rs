@@ -1,8 +1,9 @@
 //! In-library timing of the solvers on given game files, for `bench/gambit/speed.py`: it measures
 //! exactly the games the peers (Gambit, lrsnash) get, without process start-up and file parsing.
 //!
-//! `cargo bench -p spi-games --bench solve_files -- METHOD REPS FILE...` with METHOD `enumerate` or
-//! `lemke-howson`; prints one line per file: `FILE MEDIAN_SECONDS RESULT_COUNT`. Not a criterion bench
+//! `cargo bench -p spi-games --bench solve_files -- METHOD REPS FILE...` with METHOD `enumerate`,
+//! `lemke-howson` or `lemke-howson-exact` (no floating-point guide); prints one line per file: `FILE MEDIAN_SECONDS COUNT`, where COUNT is the number of
+//! equilibria (enumerate) or of pivots on the path dropping label 0 (lemke-howson). Not a criterion bench
 //! (harness = false): criterion cannot take its inputs from the command line.
 
 use spi_games::equilibrium;
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
         args.first(),
         args.get(1).and_then(|r| r.parse::<usize>().ok()),
     ) else {
-        eprintln!("usage: solve_files enumerate|lemke-howson REPS FILE...");
+        eprintln!("usage: solve_files enumerate|lemke-howson|lemke-howson-exact REPS FILE...");
         return ExitCode::from(2);
     };
     for path in &args[2..] {
@@ -45,7 +46,10 @@ fn main() -> ExitCode {
             let start = Instant::now();
             let result = match method.as_str() {
                 "enumerate" => equilibrium::enumerate(&game).map(|e| e.len()),
-                "lemke-howson" => equilibrium::lemke_howson(&game, 0).map(|_| 1),
+                "lemke-howson" => equilibrium::lemke_howson(&game, 0).map(|(_, pivots)| pivots),
+                "lemke-howson-exact" => {
+                    equilibrium::lemke_howson_exact(&game, 0).map(|(_, pivots)| pivots)
+                }
                 other => {
                     eprintln!("unknown method {other}");
                     return ExitCode::from(2);
