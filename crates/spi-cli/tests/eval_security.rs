@@ -11,19 +11,34 @@ const KEY: &str = "sk-test-Zq8w1SECRETKEYvalue9x";
 
 fn echo_key(info: &RequestInfo) -> Reply {
     let auth = info.authorization.clone().unwrap_or_default();
-    match (info.prompt.contains("Question 1:"), info.prompt.contains("Question 2:"), info.attempt) {
+    match (
+        info.prompt.contains("Question 1:"),
+        info.prompt.contains("Question 2:"),
+        info.attempt,
+    ) {
         // A 401 that echoes the header: not retried, recorded as the sample's error.
         (true, _, _) => Reply::Status(401, format!("invalid key {auth}")),
         // A 500 echoing it, then success: the retried error is recorded too.
         (_, true, 0) => Reply::Status(500, format!("upstream saw {auth}")),
-        _ => Reply::Text(format!("ANSWER: A (auth was {})", if auth.is_empty() { "missing" } else { "present" })),
+        _ => Reply::Text(format!(
+            "ANSWER: A (auth was {})",
+            if auth.is_empty() {
+                "missing"
+            } else {
+                "present"
+            }
+        )),
     }
 }
 
 fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() { walk(&p, out) } else { out.push(p) }
+        if p.is_dir() {
+            walk(&p, out)
+        } else {
+            out.push(p)
+        }
     }
 }
 
@@ -42,7 +57,9 @@ fn eval_api_key_never_leaks() {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async move {
-            let s = FakeServer::start(Arc::new(echo_key), Duration::ZERO).await.unwrap();
+            let s = FakeServer::start(Arc::new(echo_key), Duration::ZERO)
+                .await
+                .unwrap();
             tx.send(s.base_url()).unwrap();
             std::future::pending::<()>().await;
         });
@@ -51,12 +68,27 @@ fn eval_api_key_never_leaks() {
     let log = dir.path().join("logs");
     let spi = env!("CARGO_BIN_EXE_spi");
     let run = Command::new(spi)
-        .args(["eval", "run", suite.to_str().unwrap(), "--model", "openai:fake", "--base-url", &url, "--log-dir", log.to_str().unwrap()])
+        .args([
+            "eval",
+            "run",
+            suite.to_str().unwrap(),
+            "--model",
+            "openai:fake",
+            "--base-url",
+            &url,
+            "--log-dir",
+            log.to_str().unwrap(),
+        ])
         .env("OPENAI_API_KEY", KEY)
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(1), "one sample fails with 401, so the run is incomplete");
-    let mut seen = String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "one sample fails with 401, so the run is incomplete"
+    );
+    let mut seen =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
     let commands: [&[&str]; 5] = [
         &["eval", "report", "latest"],
         &["eval", "export", "latest", "--format", "inspect"],
@@ -65,13 +97,35 @@ fn eval_api_key_never_leaks() {
         &["eval", "report", "latest", "--json"],
     ];
     for args in commands {
-        let out = Command::new(spi).args(args).args(["--log-dir", log.to_str().unwrap()]).env("OPENAI_API_KEY", KEY).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(spi)
+            .args(args)
+            .args(["--log-dir", log.to_str().unwrap()])
+            .env("OPENAI_API_KEY", KEY)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         seen += &String::from_utf8_lossy(&out.stdout);
         seen += &String::from_utf8_lossy(&out.stderr);
     }
     // A provider set-up error names the variable, never a value.
-    let bad = Command::new(spi).args(["eval", "run", suite.to_str().unwrap(), "--model", "anthropic:x", "--log-dir", log.to_str().unwrap()]).env_remove("ANTHROPIC_API_KEY").env("OPENAI_API_KEY", KEY).output().unwrap();
+    let bad = Command::new(spi)
+        .args([
+            "eval",
+            "run",
+            suite.to_str().unwrap(),
+            "--model",
+            "anthropic:x",
+            "--log-dir",
+            log.to_str().unwrap(),
+        ])
+        .env_remove("ANTHROPIC_API_KEY")
+        .env("OPENAI_API_KEY", KEY)
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     seen += &String::from_utf8_lossy(&bad.stderr);
     assert!(!seen.contains(KEY));
@@ -80,7 +134,10 @@ fn eval_api_key_never_leaks() {
     walk(dir.path(), &mut files);
     let mut checked = 0;
     let mut redacted = false;
-    for f in files.iter().filter(|f| !f.ends_with("mc.jsonl") && !f.ends_with("suite.toml")) {
+    for f in files
+        .iter()
+        .filter(|f| !f.ends_with("mc.jsonl") && !f.ends_with("suite.toml"))
+    {
         let bytes = std::fs::read(f).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(KEY), "key found in {}", f.display());
@@ -92,6 +149,14 @@ fn eval_api_key_never_leaks() {
     assert!(checked >= 6, "{files:?}");
     assert!(redacted);
     // The key was really sent: the server saw it and said so in its answers.
-    let exported = std::fs::read_to_string(log.join("exports").read_dir().unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "jsonl")).unwrap()).unwrap();
+    let exported = std::fs::read_to_string(
+        log.join("exports")
+            .read_dir()
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .unwrap(),
+    )
+    .unwrap();
     assert!(exported.contains("auth was present"));
 }

@@ -22,31 +22,56 @@ fn serve(model: &str) -> (Server, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line.split_whitespace().last().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
     (Server(child), url)
 }
 
 fn suite() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../spi-eval/test_data/pd_suite.toml").to_string()
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spi-eval/test_data/pd_suite.toml"
+    )
+    .to_string()
 }
 
 fn run(model: &str, url: Option<&str>, log: &std::path::Path, extra: &[&str]) -> serde_json::Value {
     let mut c = Command::new(env!("CARGO_BIN_EXE_spi"));
-    c.args(["eval", "run", &suite(), "--model", model, "--log-dir", log.to_str().unwrap(), "--json"]).args(extra);
+    c.args([
+        "eval",
+        "run",
+        &suite(),
+        "--model",
+        model,
+        "--log-dir",
+        log.to_str().unwrap(),
+        "--json",
+    ])
+    .args(extra);
     if let Some(u) = url {
         c.args(["--base-url", u]);
     }
     let out = c.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn answers(log: &std::path::Path) -> Vec<(String, String)> {
     let store = spi_eval::store::Store::open_existing(log).unwrap();
     let run = store.run("latest").unwrap();
-    store.samples(&run.run_id).unwrap().into_iter().map(|r| (r.key, r.state.unwrap().output)).collect()
+    store
+        .samples(&run.run_id)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.key, r.state.unwrap().output))
+        .collect()
 }
 
 #[test]
@@ -58,7 +83,10 @@ fn eval_http_provider_through_spi_serve_matches_direct_mock() {
     assert_eq!(via["planned"], 11);
     assert_eq!(via["ok"], 11);
     assert_eq!(via["prompt_tokens"], direct["prompt_tokens"]);
-    assert_eq!(answers(&dir.path().join("via")), answers(&dir.path().join("direct")));
+    assert_eq!(
+        answers(&dir.path().join("via")),
+        answers(&dir.path().join("direct"))
+    );
 }
 
 #[test]
@@ -69,7 +97,12 @@ fn eval_local_model_through_spi_serve() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve("local:smollm2");
-    let v = run("openai:smollm2", Some(&url), &dir.path().join("local"), &["--limit", "3", "--max-connections", "1"]);
+    let v = run(
+        "openai:smollm2",
+        Some(&url),
+        &dir.path().join("local"),
+        &["--limit", "3", "--max-connections", "1"],
+    );
     assert_eq!(v["ok"].as_u64().unwrap() + v["errors"].as_u64().unwrap(), 3);
     assert_eq!(v["errors"], 0);
     assert!(v["completion_tokens"].as_u64().unwrap() > 0);

@@ -96,15 +96,30 @@ const FIELDS: &[&str] = &[
 /// `EvalError::Dataset` naming the file, the 1-based line and what was expected; `EvalError::Io`
 /// if the file cannot be read.
 pub fn load_jsonl(path: &Path) -> Result<Vec<Sample>, EvalError> {
+    Ok(load_jsonl_lines(path)?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect())
+}
+
+/// Like [`load_jsonl`], keeping each sample's 1-based line number for later error messages.
+pub fn load_jsonl_lines(path: &Path) -> Result<Vec<(usize, Sample)>, EvalError> {
     let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_jsonl(path, &text)
+    parse_jsonl_lines(path, &text)
 }
 
 /// Parses JSONL text as if read from `path` (used for error messages).
 pub fn parse_jsonl(path: &Path, text: &str) -> Result<Vec<Sample>, EvalError> {
+    Ok(parse_jsonl_lines(path, text)?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect())
+}
+
+fn parse_jsonl_lines(path: &Path, text: &str) -> Result<Vec<(usize, Sample)>, EvalError> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (i, line) in text.lines().enumerate() {
@@ -127,7 +142,7 @@ pub fn parse_jsonl(path: &Path, text: &str) -> Result<Vec<Sample>, EvalError> {
                 sample.id
             )));
         }
-        out.push(sample);
+        out.push((line_no, sample));
     }
     Ok(out)
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -76,7 +76,11 @@ impl FakeServer {
                 });
             }
         });
-        Ok(FakeServer { addr, requests, attempts })
+        Ok(FakeServer {
+            addr,
+            requests,
+            attempts,
+        })
     }
 
     /// The base URL to pass as `--base-url`.
@@ -90,7 +94,13 @@ impl FakeServer {
     }
 }
 
-async fn handle(mut sock: TcpStream, script: Script, rq: Arc<AtomicU64>, at: Arc<Mutex<HashMap<String, u32>>>, latency: Duration) -> std::io::Result<()> {
+async fn handle(
+    mut sock: TcpStream,
+    script: Script,
+    rq: Arc<AtomicU64>,
+    at: Arc<Mutex<HashMap<String, u32>>>,
+    latency: Duration,
+) -> std::io::Result<()> {
     let mut buf = Vec::new();
     loop {
         // Read one request head.
@@ -109,10 +119,14 @@ async fn handle(mut sock: TcpStream, script: Script, rq: Arc<AtomicU64>, at: Arc
         let header = |name: &str| {
             head.lines().find_map(|l| {
                 let (k, v) = l.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
             })
         };
-        let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let len: usize = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         while buf.len() < head_end + len {
             let mut chunk = [0u8; 8192];
             let n = sock.read(&mut chunk).await?;
@@ -121,12 +135,17 @@ async fn handle(mut sock: TcpStream, script: Script, rq: Arc<AtomicU64>, at: Arc
             }
             buf.extend_from_slice(&chunk[..n]);
         }
-        let body: Value = serde_json::from_slice(&buf[head_end..head_end + len]).unwrap_or(Value::Null);
+        let body: Value =
+            serde_json::from_slice(&buf[head_end..head_end + len]).unwrap_or(Value::Null);
         buf.drain(..head_end + len);
         let prompt = body
             .get("messages")
             .and_then(Value::as_array)
-            .and_then(|ms| ms.iter().rev().find(|m| m.get("role").and_then(Value::as_str) == Some("user")))
+            .and_then(|ms| {
+                ms.iter()
+                    .rev()
+                    .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+            })
             .and_then(|m| m.get("content").and_then(Value::as_str))
             .unwrap_or("")
             .to_string();
@@ -136,32 +155,59 @@ async fn handle(mut sock: TcpStream, script: Script, rq: Arc<AtomicU64>, at: Arc
             *e += 1;
             *e - 1
         };
-        let info = RequestInfo { n: rq.fetch_add(1, Ordering::SeqCst), attempt, prompt, body, authorization: header("authorization") };
+        let info = RequestInfo {
+            n: rq.fetch_add(1, Ordering::SeqCst),
+            attempt,
+            prompt,
+            body,
+            authorization: header("authorization"),
+        };
         let reply = script(&info);
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
-        let send = |status: &str, extra: &str, body: &str| format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{extra}\r\n{body}", body.len());
+        let send = |status: &str, extra: &str, body: &str| {
+            format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{extra}\r\n{body}",
+                body.len()
+            )
+        };
         match reply {
             Reply::Text(t) => {
                 let words = t.split_whitespace().count();
                 let b = json!({"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 10, "completion_tokens": words, "total_tokens": 10 + words}});
-                sock.write_all(send("200 OK", "", &b.to_string()).as_bytes()).await?;
+                sock.write_all(send("200 OK", "", &b.to_string()).as_bytes())
+                    .await?;
             }
             Reply::RateLimit(s) => {
                 let b = json!({"error": {"message": "rate limited"}}).to_string();
-                sock.write_all(send("429 Too Many Requests", &format!("retry-after: {s}\r\n"), &b).as_bytes()).await?;
+                sock.write_all(
+                    send(
+                        "429 Too Many Requests",
+                        &format!("retry-after: {s}\r\n"),
+                        &b,
+                    )
+                    .as_bytes(),
+                )
+                .await?;
             }
             Reply::Status(code, msg) => {
                 let b = json!({"error": {"message": msg}}).to_string();
-                sock.write_all(send(&format!("{code} Error"), "", &b).as_bytes()).await?;
+                sock.write_all(send(&format!("{code} Error"), "", &b).as_bytes())
+                    .await?;
             }
             Reply::Hang => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 return Ok(());
             }
-            Reply::Malformed => sock.write_all(send("200 OK", "", "<html>gateway hiccup</html>").as_bytes()).await?,
-            Reply::NoChoices => sock.write_all(send("200 OK", "", "{\"object\": \"chat.completion\"}").as_bytes()).await?,
+            Reply::Malformed => {
+                sock.write_all(send("200 OK", "", "<html>gateway hiccup</html>").as_bytes())
+                    .await?
+            }
+            Reply::NoChoices => {
+                sock.write_all(send("200 OK", "", "{\"object\": \"chat.completion\"}").as_bytes())
+                    .await?
+            }
             Reply::Truncated => {
                 let b = "{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"par";
                 sock.write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{b}", b.len() + 100).as_bytes()).await?;

@@ -164,7 +164,7 @@ pub struct RunSummary {
     pub cost: f64,
     /// Wall time in seconds.
     pub elapsed_s: f64,
-    /// `success` or `incomplete`.
+    /// `success`, `incomplete` (errors or budget) or `cancelled` (Ctrl-C).
     pub status: String,
 }
 
@@ -256,7 +256,23 @@ pub async fn run_suite(
     opts: &RunOptions,
     services: &RunServices,
 ) -> Result<RunSummary, EvalError> {
+    run_suite_until(suite, model, store, opts, services, std::future::pending()).await
+}
+
+/// Like [`run_suite`], but stops starting samples when `shutdown` resolves (Ctrl-C in the CLI):
+/// samples in flight finish and are committed, the rest stay unrun for `--resume`, and the run
+/// is marked `cancelled`.
+pub async fn run_suite_until(
+    suite: Arc<Suite>,
+    model: Arc<dyn Provider>,
+    store: &Store,
+    opts: &RunOptions,
+    services: &RunServices,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<RunSummary, EvalError> {
     let started = Instant::now();
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut cancelled = false;
     let work = plan(&suite, opts)?;
     let model_name = model.name();
     let fp = fingerprint(&suite, &model_name, opts);
@@ -385,11 +401,14 @@ pub async fn run_suite(
     let mut not_run = 0usize;
     let sink = writer.sink();
     for (i, item) in todo.iter().enumerate() {
-        let permit = sem
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| EvalError::Config("runner semaphore closed".into()))?;
+        let permit = tokio::select! {
+            p = sem.clone().acquire_owned() => p.map_err(|_| EvalError::Config("runner semaphore closed".into()))?,
+            _ = &mut shutdown => {
+                cancelled = true;
+                not_run = todo.len() - i;
+                break;
+            }
+        };
         if opts.max_cost.is_some_and(|b| meter.cost() >= b) {
             not_run = todo.len() - i;
             break;
@@ -483,7 +502,9 @@ pub async fn run_suite(
     writer.close()?;
 
     let errors = meter.errors.load(Ordering::Relaxed);
-    let status = if errors == 0 && not_run == 0 {
+    let status = if cancelled {
+        "cancelled"
+    } else if errors == 0 && not_run == 0 {
         "success"
     } else {
         "incomplete"

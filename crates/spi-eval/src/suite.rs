@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::dataset::{Sample, load_jsonl};
+use crate::dataset::{Sample, load_jsonl_lines};
 use crate::error::EvalError;
 
 /// How a sample is put to the model.
@@ -267,7 +267,7 @@ impl Suite {
                 )));
             }
             let dpath = base.join(&d.path);
-            let samples = load_jsonl(&dpath)?;
+            let lines = load_jsonl_lines(&dpath)?;
             hasher.update(std::fs::read(&dpath).unwrap_or_default());
             if let Some(t) = &d.prompt_template {
                 let mut env = minijinja::Environment::new();
@@ -277,13 +277,13 @@ impl Suite {
                         message: e.to_string(),
                     })?;
             }
-            for (j, s) in samples.iter().enumerate() {
+            for (line, s) in &lines {
                 let needs_choices = matches!(d.solver, SolverConfig::MultipleChoice { .. })
                     || d.scorers.contains(&ScorerConfig::Choice);
                 if needs_choices && s.choices.is_none() {
                     return Err(EvalError::Dataset {
                         path: dpath.clone(),
-                        line: j + 1,
+                        line: *line,
                         expected: format!(
                             "`choices` (dataset `{}` is multiple choice), sample `{}` has none",
                             d.name, s.id
@@ -293,7 +293,7 @@ impl Suite {
                 if d.scorers.contains(&ScorerConfig::Check) && s.check.is_none() {
                     return Err(EvalError::Dataset {
                         path: dpath.clone(),
-                        line: j + 1,
+                        line: *line,
                         expected: format!(
                             "a `check` (dataset `{}` is scored by engine checks), sample `{}` has none",
                             d.name, s.id
@@ -301,6 +301,7 @@ impl Suite {
                     });
                 }
             }
+            let samples = lines.into_iter().map(|(_, s)| s).collect();
             datasets.push(LoadedDataset {
                 config: d.clone(),
                 samples,

@@ -57,17 +57,30 @@ fn script(info: &RequestInfo) -> Reply {
 async fn faults_every_sample_accounted_for_and_retries_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let suite = Arc::new(Suite::load(&write_suite(dir.path(), 30)).unwrap());
-    let server = FakeServer::start(Arc::new(script), Duration::ZERO).await.unwrap();
-    let env = ProviderEnv { base_url: Some(server.base_url()), timeout: Some(Duration::from_millis(400)), ..Default::default() };
+    let server = FakeServer::start(Arc::new(script), Duration::ZERO)
+        .await
+        .unwrap();
+    let env = ProviderEnv {
+        base_url: Some(server.base_url()),
+        timeout: Some(Duration::from_millis(400)),
+        ..Default::default()
+    };
     let provider = build_provider(&ModelSpec::parse("openai:fake").unwrap(), &env).unwrap();
     let store = Store::open(&dir.path().join("logs")).unwrap();
     let opts = RunOptions {
         max_connections: 8,
-        retry: RetryPolicy { max_retries: 3, base: Duration::from_millis(5), cap: Duration::from_millis(20), max_retry_after: Duration::from_secs(5) },
+        retry: RetryPolicy {
+            max_retries: 3,
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(20),
+            max_retry_after: Duration::from_secs(5),
+        },
         ..Default::default()
     };
     let started = std::time::Instant::now();
-    let summary = run_suite(suite, provider, &store, &opts, &RunServices::default()).await.unwrap();
+    let summary = run_suite(suite, provider, &store, &opts, &RunServices::default())
+        .await
+        .unwrap();
     // Retry-After: 1 was honoured.
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(summary.planned, 30);
@@ -83,7 +96,10 @@ async fn faults_every_sample_accounted_for_and_retries_bounded() {
             29 => {
                 assert_eq!(r.status, SampleStatus::Error);
                 let cause = r.error.as_deref().unwrap();
-                assert!(cause.contains("HTTP 503") && cause.contains("after 4 attempt(s)"), "{cause}");
+                assert!(
+                    cause.contains("HTTP 503") && cause.contains("after 4 attempt(s)"),
+                    "{cause}"
+                );
                 assert_eq!(r.calls.retries, 3);
             }
             28 => {
@@ -99,7 +115,11 @@ async fn faults_every_sample_accounted_for_and_retries_bounded() {
                     1 => 2,
                     _ => 1,
                 };
-                assert_eq!(r.calls.retries, expected, "sample {q}: {:?}", r.calls.retried_errors);
+                assert_eq!(
+                    r.calls.retries, expected,
+                    "sample {q}: {:?}",
+                    r.calls.retried_errors
+                );
             }
         }
     }
@@ -108,23 +128,66 @@ async fn faults_every_sample_accounted_for_and_retries_bounded() {
     assert_eq!(max, 4, "no prompt was sent more than 1 + max_retries times");
     // Causes are recorded per retry: the dropped connection and the truncated body are classified.
     let q5 = records.iter().find(|r| r.sample.id == "q5").unwrap();
-    assert!(q5.calls.retried_errors[0].starts_with("connection failed") || q5.calls.retried_errors[0].starts_with("response body"), "{:?}", q5.calls.retried_errors);
+    assert!(
+        q5.calls.retried_errors[0].starts_with("connection failed")
+            || q5.calls.retried_errors[0].starts_with("response body"),
+        "{:?}",
+        q5.calls.retried_errors
+    );
     let q4 = records.iter().find(|r| r.sample.id == "q4").unwrap();
-    assert!(q4.calls.retried_errors[0].contains("body") || q4.calls.retried_errors[0].contains("connection"), "{:?}", q4.calls.retried_errors);
+    assert!(
+        q4.calls.retried_errors[0].contains("body")
+            || q4.calls.retried_errors[0].contains("connection"),
+        "{:?}",
+        q4.calls.retried_errors
+    );
     let q2 = records.iter().find(|r| r.sample.id == "q2").unwrap();
-    assert!(q2.calls.retried_errors[0].starts_with("timed out"), "{:?}", q2.calls.retried_errors);
+    assert!(
+        q2.calls.retried_errors[0].starts_with("timed out"),
+        "{:?}",
+        q2.calls.retried_errors
+    );
     let q3 = records.iter().find(|r| r.sample.id == "q3").unwrap();
-    assert!(q3.calls.retried_errors[0].starts_with("malformed response"), "{:?}", q3.calls.retried_errors);
+    assert!(
+        q3.calls.retried_errors[0].starts_with("malformed response"),
+        "{:?}",
+        q3.calls.retried_errors
+    );
 
     // A resume with a healed server completes only the failed samples.
-    let server2 = FakeServer::start(Arc::new(|_: &RequestInfo| Reply::Text("ANSWER: A".into())), Duration::ZERO).await.unwrap();
-    let env2 = ProviderEnv { base_url: Some(server2.base_url()), ..Default::default() };
+    let server2 = FakeServer::start(
+        Arc::new(|_: &RequestInfo| Reply::Text("ANSWER: A".into())),
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let env2 = ProviderEnv {
+        base_url: Some(server2.base_url()),
+        ..Default::default()
+    };
     let provider2 = build_provider(&ModelSpec::parse("openai:fake").unwrap(), &env2).unwrap();
     let suite = Arc::new(Suite::load(&dir.path().join("suite.toml")).unwrap());
-    let resumed = run_suite(suite, provider2, &store, &RunOptions { resume: true, ..opts }, &RunServices::default()).await.unwrap();
+    let resumed = run_suite(
+        suite,
+        provider2,
+        &store,
+        &RunOptions {
+            resume: true,
+            ..opts
+        },
+        &RunServices::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(resumed.run_id, summary.run_id);
-    assert_eq!((resumed.already_done, resumed.ok, resumed.errors), (28, 2, 0));
-    assert_eq!(server2.requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(
+        (resumed.already_done, resumed.ok, resumed.errors),
+        (28, 2, 0)
+    );
+    assert_eq!(
+        server2.requests.load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
     let records = store.samples(&summary.run_id).unwrap();
     assert_eq!(records.len(), 30);
     assert!(records.iter().all(|r| r.status == SampleStatus::Ok));

@@ -263,12 +263,18 @@ fn run_suite(a: RunArgs) -> Result<()> {
     };
     let store = Store::open(&a.log_dir)?;
     let rt = runtime()?;
-    let summary = rt.block_on(spi_eval::runner::run_suite(
+    let summary = rt.block_on(spi_eval::runner::run_suite_until(
         Arc::new(suite),
         provider,
         &store,
         &opts,
         &services,
+        async {
+            // Ctrl-C stops new samples; those in flight finish and are committed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        },
     ))?;
     if a.json {
         let mut v = serde_json::to_value(&summary)?;

@@ -20,9 +20,23 @@ pub struct ServeArgs {
     pub base_url: Option<String>,
 }
 
-/// The in-process model factory, when this build links one.
+/// The in-process model factory: models come from the cache `spi model fetch` fills
+/// (`$SPI_CACHE_DIR`, else `$XDG_CACHE_HOME/safepareto`, else `~/.cache/safepareto`).
 pub fn local_factory() -> Option<std::sync::Arc<dyn LocalFactory>> {
-    None
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    let cache_dir = var("SPI_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("safepareto")))
+        .or_else(|| var("HOME").map(|h| h.join(".cache").join("safepareto")))?;
+    Some(std::sync::Arc::new(
+        spi_eval::provider::local::LocalModels {
+            cache_dir,
+            threads: None,
+        },
+    ))
 }
 
 /// Runs `spi serve` until Ctrl-C.

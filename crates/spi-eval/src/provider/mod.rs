@@ -6,6 +6,8 @@
 
 pub mod anthropic;
 pub mod http;
+#[cfg(feature = "local")]
+pub mod local;
 pub mod mock;
 pub mod openai;
 

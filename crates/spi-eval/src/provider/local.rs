@@ -1,0 +1,90 @@
+//! The `local:` provider: a GGUF model run in-process by `spi-local` (default SmolLM2-135M).
+//!
+//! `spi-local` is synchronous and a model holds its KV cache, so one instance sits behind a mutex
+//! and each request runs on tokio's blocking pool: requests to a local model are serialised, and
+//! the async runner never blocks on inference.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use crate::error::{EvalError, ProviderError};
+use crate::provider::{ChatRequest, ChatResponse, LocalFactory, Provider};
+
+/// One loaded local model.
+pub struct LocalProvider {
+    name: String,
+    model: Arc<Mutex<spi_local::LocalModel>>,
+}
+
+impl std::fmt::Debug for LocalProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LocalProvider({})", self.name)
+    }
+}
+
+#[async_trait]
+impl Provider for LocalProvider {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+        let messages: Vec<spi_local::ChatMessage> = request
+            .messages
+            .iter()
+            .map(|m| spi_local::ChatMessage {
+                role: m.role.as_str().to_string(),
+                content: m.content.clone(),
+            })
+            .collect();
+        let params = spi_local::GenerationParams {
+            max_tokens: request.max_tokens,
+            temperature: request.temperature,
+            seed: request.seed.unwrap_or(0),
+            stop: request.stop.clone(),
+        };
+        let model = self.model.clone();
+        let c = tokio::task::spawn_blocking(move || {
+            let mut m = model.lock().map_err(|_| {
+                ProviderError::Local("model lock poisoned by an earlier panic".into())
+            })?;
+            m.chat(&messages, &params)
+                .map_err(|e| ProviderError::Local(e.to_string()))
+        })
+        .await
+        .map_err(|e| ProviderError::Local(format!("inference task failed: {e}")))??;
+        Ok(ChatResponse {
+            text: c.text,
+            prompt_tokens: c.prompt_tokens as u64,
+            completion_tokens: c.completion_tokens as u64,
+            finish_reason: c.finish_reason,
+        })
+    }
+}
+
+/// Loads local models from a cache directory (filled by `spi model fetch`).
+#[derive(Debug, Clone)]
+pub struct LocalModels {
+    /// Where `spi model fetch` put the GGUF files.
+    pub cache_dir: PathBuf,
+    /// Kernel threads to require (see `spi_local::LocalModel::load`).
+    pub threads: Option<usize>,
+}
+
+impl LocalFactory for LocalModels {
+    fn load(&self, name: &str) -> Result<Arc<dyn Provider>, EvalError> {
+        let setup = |message: String| EvalError::ProviderSetup {
+            provider: format!("local:{name}"),
+            message,
+        };
+        let path = spi_local::resolve_model(name, &self.cache_dir)
+            .map_err(|e| setup(format!("{e} (run `spi model fetch {name}`)")))?;
+        let model = spi_local::LocalModel::load(&path, self.threads)
+            .map_err(|e| setup(format!("{}: {e}", path.display())))?;
+        Ok(Arc::new(LocalProvider {
+            name: format!("local:{name}"),
+            model: Arc::new(Mutex::new(model)),
+        }))
+    }
+}
