@@ -14,9 +14,9 @@ N = int(os.environ.get("BENCH_SAMPLES", "1000"))
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 
-def timed(cmd, env=None):
+def timed(cmd, env=None, cwd=None):
     """Wall seconds and peak RSS (MiB) of one command, via GNU time."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, env=env, capture_output=True, text=True)
+    out = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, env=env, cwd=cwd, capture_output=True, text=True)
     if out.returncode not in (0, 1):
         sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
     wall, rss = out.stderr.strip().splitlines()[-1].split()
@@ -56,10 +56,10 @@ def main():
             return wall, rss
         def theirs(c, limit=None):
             log = tempfile.mkdtemp(dir=work)
-            cmd = [inspect_bin, "eval", os.path.join(work, "task.py"), "--model", "openai/mock", "--model-base-url", url,
+            cmd = [inspect_bin, "eval", "task.py", "--model", "openai/mock", "--model-base-url", url,
                    "--max-connections", str(c), "--log-dir", log, "--display", "none"]
             if limit: cmd += ["--limit", str(limit)]
-            wall, rss, out = timed(cmd, env)
+            wall, rss, out = timed(cmd, env, cwd=work)
             logs = [p for p in os.listdir(log)]
             assert logs, out.stderr[-2000:]
             return wall, rss
