@@ -28,7 +28,7 @@ pub enum EvalError {
         message: String,
     },
     /// A file that could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -45,7 +45,7 @@ pub enum EvalError {
         expected: String,
     },
     /// The SQLite run store failed.
-    #[error("run store {path}: {source}")]
+    #[error("run store {path}")]
     Store {
         /// The store file.
         path: PathBuf,
@@ -99,7 +99,7 @@ pub enum EvalError {
         epoch: u32,
     },
     /// `spi serve` could not bind or serve.
-    #[error("serve on {addr}: {source}")]
+    #[error("serve on {addr}")]
     Serve {
         /// The address asked for.
         addr: String,

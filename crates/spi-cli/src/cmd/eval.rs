@@ -4,6 +4,7 @@
 //! library as `ApiKey`s. Exit codes: 0 a complete run, 1 a run that finished with sample errors or
 //! an unspent plan (resume it), 2 bad input.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -430,13 +431,14 @@ fn merge(a: MergeArgs) -> Result<()> {
 
 fn list(a: ListArgs) -> Result<()> {
     let store = open(&a.log_dir)?;
+    let mut out = std::io::stdout().lock();
     for run in store.runs()? {
         let recs = store.samples(&run.run_id)?;
         let errors = recs
             .iter()
             .filter(|r| r.status == spi_eval::store::SampleStatus::Error)
             .count();
-        println!(
+        let line = format!(
             "{}  {}  {}  {}  {} records ({} errors)",
             run.run_id,
             run.status,
@@ -445,6 +447,10 @@ fn list(a: ListArgs) -> Result<()> {
             recs.len(),
             errors
         );
+        // A closed pipe (`spi eval list | head`) ends the listing quietly.
+        if writeln!(out, "{line}").is_err() {
+            return Ok(());
+        }
     }
     Ok(())
 }
