@@ -450,12 +450,17 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-/// Re-checks a claim against Γ from scratch. See the module docs for the steps.
+/// Re-checks a claim against Γ from scratch. See the module docs for the steps. The rejection is
+/// boxed because it carries names and exact payoffs and is far larger than the happy path needs.
+pub fn verify(game: &Game, claim: &SpiClaim) -> Result<SpiCertificate, Box<Rejection>> {
+    verify_unboxed(game, claim).map_err(Box::new)
+}
+
 #[allow(
     clippy::result_large_err,
-    reason = "a rejection is built at most once per verification; boxing it would only burden callers"
+    reason = "boxed once, by verify; the early returns read better unboxed"
 )]
-pub fn verify(game: &Game, claim: &SpiClaim) -> Result<SpiCertificate, Rejection> {
+fn verify_unboxed(game: &Game, claim: &SpiClaim) -> Result<SpiCertificate, Rejection> {
     let n = game.num_players();
     let sub = &claim.substitute;
     if sub.players() != game.players() {
@@ -738,6 +743,12 @@ fn affine_fit(
 #[allow(clippy::result_large_err, reason = "as for verify")]
 fn check_listed(listed: &[Improvement], actual: &[Improvement]) -> Result<(), Rejection> {
     for (index, m) in listed.iter().enumerate() {
+        if listed[..index].iter().any(|p| p.from == m.from) {
+            return Err(Rejection::ImprovementMismatch {
+                index,
+                detail: format!("{} is listed twice", join(&m.from)),
+            });
+        }
         let Some(a) = actual.iter().find(|a| a.from == m.from) else {
             return Err(Rejection::ImprovementMismatch {
                 index,
