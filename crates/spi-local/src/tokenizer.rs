@@ -284,7 +284,7 @@ mod tests {
                 .map(|i| Value::I32(if i < 3 { 3 } else { 1 }))
                 .collect(),
         );
-        let md = vec![
+        let md = [
             ("tokenizer.ggml.model", Value::String("gpt2".into())),
             ("tokenizer.ggml.pre", Value::String("smollm".into())),
             ("tokenizer.ggml.tokens", strings(&tokens)),
