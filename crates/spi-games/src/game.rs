@@ -12,6 +12,9 @@ use crate::number::Rational;
 /// An action profile: one action index per player, in player order.
 pub type Profile = Vec<usize>;
 
+/// A dense matrix, rows first (a payoff matrix of a two-player game: rows are player 1's actions).
+pub type Matrix<T> = Vec<Vec<T>>;
+
 /// Why a game could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GameError {
@@ -285,20 +288,15 @@ impl Game {
             .enumerate()
             .map(|(i, ks)| ks.iter().map(|&k| self.actions[i][k].clone()).collect())
             .collect();
-        let n = self.num_players();
         Game::from_fn(self.name.clone(), self.players.clone(), actions, |sub| {
             let full: Vec<usize> = sub.iter().enumerate().map(|(i, &a)| keep[i][a]).collect();
             self.payoffs(&full).to_vec()
-        })
-        .map(|g| {
-            debug_assert_eq!(g.num_players(), n);
-            g
         })
         .expect("restriction of a valid game with non-empty action lists is valid")
     }
 
     /// The two payoff matrices `(A, B)` of a two-player game, rows = player 1's actions.
-    pub fn bimatrix(&self) -> Option<(Vec<Vec<Rational>>, Vec<Vec<Rational>>)> {
+    pub fn bimatrix(&self) -> Option<(Matrix<Rational>, Matrix<Rational>)> {
         if self.num_players() != 2 {
             return None;
         }

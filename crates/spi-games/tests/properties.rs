@@ -271,3 +271,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn lemke_howson_any_returns_a_verified_equilibrium_on_small_and_large_games() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    for size in [3usize, 30] {
+        let (players, actions) = Game::default_names(&[size, size]);
+        let pays = (0..2 * size * size)
+            .map(|_| Rational::from_int(rng.random_range(0..1000)))
+            .collect();
+        let g = Game::new("r", players, actions, pays).unwrap();
+        let (e, _, label) = equilibrium::lemke_howson_any(&g).unwrap();
+        assert!(label < 2 * size);
+        equilibrium::verify(&g, &e.strategies).unwrap();
+    }
+}

@@ -40,7 +40,7 @@ pub enum GameCommand {
         /// Algorithm; default: enumerate for two players, pure otherwise.
         #[arg(long, value_enum)]
         method: Option<Method>,
-        /// Lemke–Howson: the label to drop (an action name as PLAYER:ACTION, or a 0-based index).
+        /// Lemke–Howson: the label to drop (PLAYER:ACTION or a 0-based index); default: race labels.
         #[arg(long)]
         label: Option<String>,
         /// Print JSON (`equilibria/1`).
@@ -157,17 +157,19 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                 Method::Enumerate => {
                     equilibrium::enumerate(&g).with_context(|| game.game.clone())?
                 }
-                Method::LemkeHowson => {
-                    let k = match &label {
-                        None => 0,
-                        Some(l) => parse_label(&g, l)?,
-                    };
-                    vec![
-                        equilibrium::lemke_howson(&g, k)
+                Method::LemkeHowson => match &label {
+                    // Without a label, race labels and take the first short path.
+                    None => vec![
+                        equilibrium::lemke_howson_any(&g)
                             .with_context(|| game.game.clone())?
                             .0,
-                    ]
-                }
+                    ],
+                    Some(l) => vec![
+                        equilibrium::lemke_howson(&g, parse_label(&g, l)?)
+                            .with_context(|| game.game.clone())?
+                            .0,
+                    ],
+                },
             };
             if json {
                 let list: Vec<Value> = eqs.iter().map(|e| equilibrium_json(&g, e)).collect();

@@ -11,7 +11,7 @@ use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
-use crate::game::{Game, Profile, ProfileIter};
+use crate::game::{Game, Matrix, Profile, ProfileIter};
 use crate::number::Rational;
 use tableau::Overflow;
 
@@ -167,7 +167,7 @@ pub fn verify(game: &Game, strategies: &[Vec<Rational>]) -> Result<(), NotEquili
 /// their denominators and shifted so the minimum is 1 (a positive affine map: equilibria unchanged).
 pub fn positive_integer_bimatrix(
     game: &Game,
-) -> Result<(Vec<Vec<BigInt>>, Vec<Vec<BigInt>>), EquilibriumError> {
+) -> Result<(Matrix<BigInt>, Matrix<BigInt>), EquilibriumError> {
     let (a, b) = game
         .bimatrix()
         .ok_or(EquilibriumError::NotTwoPlayer(game.num_players()))?;
@@ -270,30 +270,73 @@ pub fn lemke_howson(
     if label >= total {
         return Err(EquilibriumError::BadLabel { label, total });
     }
-    if a.len() * a[0].len() >= FLOAT_GUIDED_MIN_CELLS {
-        let to_f64 = |mat: &[Vec<BigInt>]| -> Vec<Vec<f64>> {
-            let max = mat
-                .iter()
-                .flatten()
-                .max()
-                .and_then(|x| x.to_f64())
-                .unwrap_or(1.0);
-            mat.iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|x| x.to_f64().unwrap_or(f64::MAX) / max)
-                        .collect()
-                })
-                .collect()
-        };
-        if let Some(fb) =
-            lemke_howson::float_path(&to_f64(&a), &to_f64(&b), label, FLOAT_GUIDED_MAX_PIVOTS)
-            && let Some(e) = equilibrium_from_bases(game, &a, &b, &fb)
-        {
-            return Ok((e, fb.pivots));
-        }
+    if a.len() * a[0].len() >= FLOAT_GUIDED_MIN_CELLS
+        && let Some(fb) = lemke_howson::float_path(
+            &to_unit_f64(&a),
+            &to_unit_f64(&b),
+            label,
+            FLOAT_GUIDED_MAX_PIVOTS,
+        )
+        && let Some(e) = equilibrium_from_bases(game, &a, &b, &fb)
+    {
+        return Ok((e, fb.pivots));
     }
     exact_path(game, &a, &b, label)
+}
+
+/// One Nash equilibrium by Lemke–Howson from whichever dropped label reaches it soonest.
+///
+/// The path length depends enormously on the label: on random 200×200 games one label can take
+/// hundreds of thousands of pivots while others take a few hundred. Any label's endpoint is an
+/// equilibrium, so we try labels with a growing pivot budget (player 1's and player 2's actions
+/// alternately, 8 labels per round, the budget ×10 per round) and finish with the exact path.
+/// Returns the equilibrium, the pivots of the successful path and its label.
+pub fn lemke_howson_any(game: &Game) -> Result<(MixedEquilibrium, usize, usize), EquilibriumError> {
+    let (a, b) = positive_integer_bimatrix(game)?;
+    let (m, n) = (a.len(), a[0].len());
+    let mut labels = Vec::new();
+    for k in 0..m.max(n) {
+        if k < m {
+            labels.push(k);
+        }
+        if k < n {
+            labels.push(m + k);
+        }
+    }
+    labels.truncate(8);
+    if m * n >= FLOAT_GUIDED_MIN_CELLS {
+        let af = to_unit_f64(&a);
+        let bf = to_unit_f64(&b);
+        let mut budget = 2_000;
+        while budget <= FLOAT_GUIDED_MAX_PIVOTS {
+            for &label in &labels {
+                if let Some(fb) = lemke_howson::float_path(&af, &bf, label, budget)
+                    && let Some(e) = equilibrium_from_bases(game, &a, &b, &fb)
+                {
+                    return Ok((e, fb.pivots, label));
+                }
+            }
+            budget *= 10;
+        }
+    }
+    let (e, pivots) = exact_path(game, &a, &b, labels[0])?;
+    Ok((e, pivots, labels[0]))
+}
+
+fn to_unit_f64(mat: &[Vec<BigInt>]) -> Vec<Vec<f64>> {
+    let max = mat
+        .iter()
+        .flatten()
+        .max()
+        .and_then(|x| x.to_f64())
+        .unwrap_or(1.0);
+    mat.iter()
+        .map(|row| {
+            row.iter()
+                .map(|x| x.to_f64().unwrap_or(f64::MAX) / max)
+                .collect()
+        })
+        .collect()
 }
 
 /// Lemke–Howson with exact pivoting all the way (no floating-point guide), for cross-checks.

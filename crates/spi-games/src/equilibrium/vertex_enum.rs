@@ -103,11 +103,14 @@ pub fn polytope_vertices<T: Int>(
     ))
 }
 
+/// The vertices of P and of Q.
+pub type VertexSets = (Vec<PolytopeVertex>, Vec<PolytopeVertex>);
+
 /// The vertices of P and Q for positive integer matrices `a` (player 1) and `b` (player 2), `m × n`.
 pub fn best_response_vertices<T: Int>(
     a: &[Vec<BigInt>],
     b: &[Vec<BigInt>],
-) -> Result<Option<(Vec<PolytopeVertex>, Vec<PolytopeVertex>)>, Overflow> {
+) -> Result<Option<VertexSets>, Overflow> {
     let m = a.len();
     let n = a[0].len();
     // P: Bᵀx + s = 1; x_i is label i, s_j is label m+j — the variable index is the label.

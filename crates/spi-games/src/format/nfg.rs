@@ -275,8 +275,22 @@ pub fn read_nfg(text: &str) -> Result<Game, FormatError> {
             actions.push(names);
         }
     } else {
+        // Bound the table before naming anything: a hostile count must not allocate gigabytes.
+        let mut cells = players.len();
         for _ in 0..players.len() {
+            let (line, column) = p.peek().map_or(p.end, |t| (t.line, t.col));
             let k = p.count("a strategy count")?;
+            cells = cells.saturating_mul(k.max(1));
+            if cells > crate::game::MAX_TABLE_ENTRIES {
+                return Err(FormatError::Nfg {
+                    line,
+                    column,
+                    message: format!(
+                        "strategy count {k} makes the game too large to tabulate (at most {} payoff entries)",
+                        crate::game::MAX_TABLE_ENTRIES
+                    ),
+                });
+            }
             actions.push((1..=k).map(|j| j.to_string()).collect());
         }
     }
@@ -510,6 +524,18 @@ mod tests {
         assert_eq!(
             g.payoffs(&[0, 1]),
             &[Rational::new(3, 2).unwrap(), Rational::from_int(-1)]
+        );
+    }
+
+    #[test]
+    fn huge_strategy_counts_are_refused_before_allocating() {
+        // Found by cargo fuzz (fuzz/artifacts-report/game_nfg-huge-strategy-count.md).
+        let e = read_nfg("NFG 1 R \"x\" { \"1\" \"2\" } { 99999999999 2 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 1, column 28") && e.contains("too large"),
+            "{e}"
         );
     }
 
