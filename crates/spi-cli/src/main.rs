@@ -29,6 +29,9 @@ enum Command {
     Eval(cmd::eval::EvalCommand),
     /// Serve a model (mock, local, remote) as an OpenAI-compatible endpoint.
     Serve(cmd::serve::ServeArgs),
+    /// Local models: fetch the default offline model (SmolLM2), list the cache, chat.
+    #[command(subcommand)]
+    Model(cmd::model::ModelCommand),
     /// Safe Pareto improvements: search, verify, perfect coordination, OC Algorithm 2, isomorphism.
     #[command(subcommand)]
     Spi(cmd::spi::SpiCommand),
@@ -38,9 +41,6 @@ enum Command {
     /// Threat games with surrogate goals (agenda B.3).
     #[command(subcommand)]
     Threat(cmd::threat::ThreatCommand),
-    /// Local models: fetch the default offline model (SmolLM2), list the cache, chat.
-    #[command(subcommand)]
-    Model(cmd::model::ModelCommand),
 }
 
 fn main() {
@@ -50,10 +50,10 @@ fn main() {
         Command::Program(c) => cmd::program::run(c),
         Command::Eval(c) => cmd::eval::run(c),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Model(c) => cmd::model::run(c),
         Command::Spi(c) => cmd::spi::run(c),
         Command::Strategy(c) => cmd::strategy::run(c),
         Command::Threat(c) => cmd::threat::run(c),
-        Command::Model(c) => cmd::model::run(c),
     };
     if let Err(err) = result {
         // One line per cause, outermost first: the file and JSON path come from the context chain.

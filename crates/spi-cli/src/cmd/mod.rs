@@ -11,7 +11,11 @@ pub mod threat;
 
 /// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no".
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err.downcast_ref::<DomainRejection>().is_some() { 1 } else { 2 }
+    if err.downcast_ref::<DomainRejection>().is_some() {
+        1
+    } else {
+        2
+    }
 }
 
 /// A command's answer was a well-formed "no" that the user asked to see as a failing exit code
