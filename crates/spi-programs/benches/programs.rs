@@ -2,6 +2,9 @@
 //! evaluation for all pairs of n modal agents, at several n (sizes in the bench names). Inputs are
 //! fixed and seeded. `bench/programs/run.sh` runs this and prints the growth table.
 
+// criterion_group! and criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
+
 use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};

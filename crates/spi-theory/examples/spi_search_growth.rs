@@ -192,7 +192,9 @@ fn main() {
 /// A log-scale plot of median time against m, one line per (family, solver).
 fn svg(rows: &[Row]) -> String {
     let (w, h, left, right, top, bottom) = (720.0, 440.0, 70.0, 180.0, 20.0, 50.0);
-    let mut series: Vec<(String, &str, Vec<(f64, f64)>)> = Vec::new();
+    // (label, colour, points (actions, seconds))
+    type Series<'a> = (String, &'a str, Vec<(f64, f64)>);
+    let mut series: Vec<Series> = Vec::new();
     for (family, fast_colour, naive_colour) in [
         ("planted", "#1f77b4", "#aec7e8"),
         ("no-spi", "#d62728", "#ff9896"),
