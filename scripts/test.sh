@@ -16,4 +16,4 @@ echo "== cargo test"
 if [ "${SPI_LIVE_LOCAL_MODEL:-0}" != 1 ]; then
   echo "== NOTE: live tests on the real local model are OFF (set SPI_LIVE_LOCAL_MODEL=1 to run them)"
 fi
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
