@@ -534,7 +534,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("line 1, column 28") && e.contains("too large"),
+            e.contains("line 1, column 27") && e.contains("too large"),
             "{e}"
         );
     }
