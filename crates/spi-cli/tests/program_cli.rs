@@ -2,32 +2,9 @@
 //! commitment races, SPI checks on program spaces, and errors that name file, line and column.
 //! Snapshots in `snapshots/`; regenerate with `cargo insta test -p spi-cli --test program_cli --accept`.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn spi(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_spi"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("spi runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok_json(args: &[&str]) -> serde_json::Value {
-    let (code, out, err) = spi(args);
-    assert_eq!(code, 0, "spi {args:?} failed: {err}");
-    serde_json::from_str(&out)
-        .unwrap_or_else(|e| panic!("spi {args:?} printed invalid JSON ({e}): {out}"))
-}
+use common::{ok_json, spi};
 
 #[test]
 fn program_run_json_cliquebot() {
