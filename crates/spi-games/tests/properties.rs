@@ -91,31 +91,32 @@ fn support_enumeration(g: &Game) -> Vec<Vec<Vec<Rational>>> {
             let ix: Vec<usize> = (0..m).filter(|i| sx >> i & 1 == 1).collect();
             let iy: Vec<usize> = (0..n).filter(|j| sy >> j & 1 == 1).collect();
             let k = ix.len();
-            // y on iy and value v: A[i]·y = v for i in ix, Σy = 1. Unknowns: y (k) and v.
-            let mut my = Vec::new();
-            let mut by = Vec::new();
-            for &i in &ix {
-                let mut row: Vec<Rational> = iy.iter().map(|&j| a[i][j].clone()).collect();
-                row.push(-Rational::ONE);
-                my.push(row);
-                by.push(Rational::ZERO);
-            }
-            let mut row = vec![Rational::ONE; k];
-            row.push(Rational::ZERO);
-            my.push(row);
-            by.push(Rational::ONE);
-            let mut mx = Vec::new();
-            let mut bx = Vec::new();
-            for &j in &iy {
-                let mut row: Vec<Rational> = ix.iter().map(|&i| b[i][j].clone()).collect();
-                row.push(-Rational::ONE);
-                mx.push(row);
-                bx.push(Rational::ZERO);
-            }
-            let mut row = vec![Rational::ONE; k];
-            row.push(Rational::ZERO);
-            mx.push(row);
-            bx.push(Rational::ONE);
+            // The mixer's probabilities p (k) and the value v make every opponent action in the
+            // support indifferent: payoff(row)·p = v, and Σp = 1.
+            let indifference = |rows: Vec<Vec<Rational>>| {
+                let mut mat = Vec::new();
+                let mut rhs = Vec::new();
+                for mut row in rows {
+                    row.push(-Rational::ONE);
+                    mat.push(row);
+                    rhs.push(Rational::ZERO);
+                }
+                let mut sum = vec![Rational::ONE; k];
+                sum.push(Rational::ZERO);
+                mat.push(sum);
+                rhs.push(Rational::ONE);
+                (mat, rhs)
+            };
+            let (my, by) = indifference(
+                ix.iter()
+                    .map(|&i| iy.iter().map(|&j| a[i][j].clone()).collect())
+                    .collect(),
+            );
+            let (mx, bx) = indifference(
+                iy.iter()
+                    .map(|&j| ix.iter().map(|&i| b[i][j].clone()).collect())
+                    .collect(),
+            );
             let (Some(y), Some(x)) = (solve(my, by), solve(mx, bx)) else {
                 continue;
             };
