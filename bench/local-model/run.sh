@@ -7,7 +7,8 @@
 # MODEL defaults to the cached SmolLM2 (`spi model path smollm2`, or $SPI_CACHE_DIR/models/...).
 # llama.cpp comes from PyPI's llama-cpp-python, built from source for this CPU in
 # bench/local-model/.venv (first run: several minutes). Set SKIP_LLAMA_CPP=1 to measure only ours.
-# Ours is built with -C target-cpu=native: candle picks its AVX kernels at compile time.
+# Ours is built for the host CPU (.cargo/config.toml sets -C target-cpu=native): candle picks its
+# AVX kernels at compile time.
 # Threads: candle sizes its pool once per process from CANDLE_NUM_THREADS, so each thread count
 # is a separate process. Run it on an otherwise idle machine: two-thread figures collapse when
 # the other core is busy.
@@ -24,10 +25,8 @@ mkdir -p "$out"
 log="$out/results.jsonl"
 : > "$log"
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target-bench-native}"
-RUSTFLAGS="-C target-cpu=native" cargo build --release --quiet -p spi-local --example local_bench \
-  --manifest-path "$root/Cargo.toml"
-bench="$CARGO_TARGET_DIR/release/examples/local_bench"
+cargo build --release --quiet -p spi-local --example local_bench --manifest-path "$root/Cargo.toml"
+bench="${CARGO_TARGET_DIR:-$root/target}/release/examples/local_bench"
 
 if [ -z "${SKIP_LLAMA_CPP:-}" ]; then
   if [ ! -x "$here/.venv/bin/python" ] || ! "$here/.venv/bin/python" -c 'import llama_cpp' 2>/dev/null; then
