@@ -97,6 +97,22 @@ impl RunReport {
         }
     }
 
+    /// The run's totals in one sentence, shared by the Markdown and HTML reports.
+    fn totals_sentence(&self) -> String {
+        format!(
+            "Samples recorded: {} ({} errors). Tokens: {} prompt, {} completion. Cost: ${:.4}. Retries: {}. Latency p50/p90/p99: {:.0}/{:.0}/{:.0} ms.",
+            self.records,
+            self.errors,
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.cost,
+            self.retries,
+            self.latency_ms.0,
+            self.latency_ms.1,
+            self.latency_ms.2,
+        )
+    }
+
     /// Markdown.
     pub fn markdown(&self) -> String {
         let mut s = String::new();
@@ -112,16 +128,8 @@ impl RunReport {
         );
         let _ = writeln!(
             s,
-            "Samples recorded: {} ({} errors). Tokens: {} prompt, {} completion. Cost: ${:.4}. Retries: {}. Latency p50/p90/p99: {:.0}/{:.0}/{:.0} ms. Epoch reducer: {:?}.\n",
-            self.records,
-            self.errors,
-            self.prompt_tokens,
-            self.completion_tokens,
-            self.cost,
-            self.retries,
-            self.latency_ms.0,
-            self.latency_ms.1,
-            self.latency_ms.2,
+            "{} Epoch reducer: {:?}.\n",
+            self.totals_sentence(),
             self.reducer
         );
         for (name, est, cats) in &self.scorers {
@@ -191,19 +199,11 @@ impl RunReport {
         );
         let _ = writeln!(
             s,
-            "<p>Run <code>{}</code>, status {}, created {}. Samples recorded: {} ({} errors). Tokens: {} prompt, {} completion. Cost: ${:.4}. Retries: {}. Latency p50/p90/p99: {:.0}/{:.0}/{:.0} ms.</p>",
+            "<p>Run <code>{}</code>, status {}, created {}. {}</p>",
             html_escape(&r.run_id),
             html_escape(&r.status),
             html_escape(&r.created_at),
-            self.records,
-            self.errors,
-            self.prompt_tokens,
-            self.completion_tokens,
-            self.cost,
-            self.retries,
-            self.latency_ms.0,
-            self.latency_ms.1,
-            self.latency_ms.2
+            html_escape(&self.totals_sentence()),
         );
         for (name, est, cats) in &self.scorers {
             let _ = writeln!(s, "<h2>Scorer <code>{}</code></h2>", html_escape(name));

@@ -269,21 +269,11 @@ impl LocalModel {
                 context_length: self.context_length,
             });
         }
-        let infer = |source| LocalError::Inference { source };
         let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
-        let device = Device::Cpu;
         self.weights.clear_kv_cache();
 
         let t0 = Instant::now();
-        let input = Tensor::new(prompt_ids, &device)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(infer)?;
-        let logits = self
-            .weights
-            .forward(&input, 0)
-            .and_then(|l| l.squeeze(0))
-            .map_err(infer)?;
-        let mut next = sampler.sample(&logits).map_err(infer)?;
+        let mut next = self.step(prompt_ids, 0, &mut sampler)?;
         let prefill = t0.elapsed();
 
         let t1 = Instant::now();
@@ -304,15 +294,7 @@ impl LocalModel {
             if generated.len() >= params.max_tokens as usize || pos >= self.context_length {
                 break "length";
             }
-            let input = Tensor::new(&[next], &device)
-                .and_then(|t| t.unsqueeze(0))
-                .map_err(infer)?;
-            let logits = self
-                .weights
-                .forward(&input, pos - 1)
-                .and_then(|l| l.squeeze(0))
-                .map_err(infer)?;
-            next = sampler.sample(&logits).map_err(infer)?;
+            next = self.step(&[next], pos - 1, &mut sampler)?;
         };
         self.last_stats = GenerationStats {
             prompt_tokens: prompt_ids.len(),
@@ -330,6 +312,26 @@ impl LocalModel {
 }
 
 impl LocalModel {
+    /// Feeds `tokens` (the prompt, or one new token) at position `pos` through the model, with
+    /// the KV cache holding everything before `pos`, and samples the next token.
+    fn step(
+        &mut self,
+        tokens: &[u32],
+        pos: usize,
+        sampler: &mut LogitsProcessor,
+    ) -> Result<u32, LocalError> {
+        let infer = |source| LocalError::Inference { source };
+        let input = Tensor::new(tokens, &Device::Cpu)
+            .and_then(|t| t.unsqueeze(0))
+            .map_err(infer)?;
+        let logits = self
+            .weights
+            .forward(&input, pos)
+            .and_then(|l| l.squeeze(0))
+            .map_err(infer)?;
+        sampler.sample(&logits).map_err(infer)
+    }
+
     /// Runs the prompt, then exactly `steps` greedy decode steps whatever tokens come out (an
     /// end-of-turn token does not stop it), and returns the timing. For speed measurements that
     /// must compare equal token counts across implementations; `generate` is the real API.
@@ -344,32 +346,14 @@ impl LocalModel {
                 context_length: self.context_length,
             });
         }
-        let infer = |source| LocalError::Inference { source };
-        let device = Device::Cpu;
         let mut sampler = LogitsProcessor::from_sampling(0, Sampling::ArgMax);
         self.weights.clear_kv_cache();
         let t0 = Instant::now();
-        let input = Tensor::new(prompt_ids, &device)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(infer)?;
-        let logits = self
-            .weights
-            .forward(&input, 0)
-            .and_then(|l| l.squeeze(0))
-            .map_err(infer)?;
-        let mut next = sampler.sample(&logits).map_err(infer)?;
+        let mut next = self.step(prompt_ids, 0, &mut sampler)?;
         let prefill = t0.elapsed();
         let t1 = Instant::now();
         for i in 0..steps {
-            let input = Tensor::new(&[next], &device)
-                .and_then(|t| t.unsqueeze(0))
-                .map_err(infer)?;
-            let logits = self
-                .weights
-                .forward(&input, prompt_ids.len() + i)
-                .and_then(|l| l.squeeze(0))
-                .map_err(infer)?;
-            next = sampler.sample(&logits).map_err(infer)?;
+            next = self.step(&[next], prompt_ids.len() + i, &mut sampler)?;
         }
         let stats = GenerationStats {
             prompt_tokens: prompt_ids.len(),

@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use spi_games::format::json::{describe, game_from_value_at, number_at};
+use spi_games::format::json::{game_from_value_at, number_at};
 use spi_games::game::Profile;
 use spi_games::{Game, Rational};
 
 use crate::error::TheoryError;
 use crate::full_strategy::{FullStrategy, PlayerStrategy};
+use crate::json::{field, invalid};
 use crate::program_space::ProgramTransformation;
 use crate::surrogate::{Target, ThreatGame};
 
@@ -24,22 +25,6 @@ pub enum ModelDocument {
     FullStrategy(FullStrategy),
     /// B.3: a threat game with surrogate targets.
     ThreatGame(ThreatGame),
-}
-
-fn invalid(path: &str, expected: &str, found: &Value) -> TheoryError {
-    TheoryError::Invalid {
-        path: path.into(),
-        expected: expected.into(),
-        found: describe(found),
-    }
-}
-
-fn field<'a>(obj: &'a Map<String, Value>, root: &str, key: &str) -> Result<&'a Value, TheoryError> {
-    obj.get(key).ok_or_else(|| TheoryError::Invalid {
-        path: format!("{root}.{key}"),
-        expected: format!("a {key:?} field"),
-        found: "nothing".into(),
-    })
 }
 
 fn object<'a>(v: &'a Value, path: &str, what: &str) -> Result<&'a Map<String, Value>, TheoryError> {

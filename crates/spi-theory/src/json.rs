@@ -90,7 +90,8 @@ pub fn search_to_value(game: &Game, certs: &[SpiCertificate]) -> Value {
     Value::Object(m)
 }
 
-fn invalid(path: &str, expected: &str, found: &Value) -> TheoryError {
+/// An `Invalid` error at JSON path `path` (shared with [`crate::documents`]).
+pub(crate) fn invalid(path: &str, expected: &str, found: &Value) -> TheoryError {
     TheoryError::Invalid {
         path: path.into(),
         expected: expected.into(),
@@ -98,7 +99,12 @@ fn invalid(path: &str, expected: &str, found: &Value) -> TheoryError {
     }
 }
 
-fn field<'a>(obj: &'a Map<String, Value>, root: &str, key: &str) -> Result<&'a Value, TheoryError> {
+/// The required member `key` of the object at `root`.
+pub(crate) fn field<'a>(
+    obj: &'a Map<String, Value>,
+    root: &str,
+    key: &str,
+) -> Result<&'a Value, TheoryError> {
     obj.get(key).ok_or_else(|| TheoryError::Invalid {
         path: format!("{root}.{key}"),
         expected: format!("a {key:?} field"),

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use crate::error::{EvalError, ProviderError};
-use crate::provider::http::{clean_body, post_json};
+use crate::provider::http::{Endpoint, malformed, usage_count};
 use crate::provider::{ApiKey, ChatRequest, ChatResponse, Provider, Role};
 
 /// Default endpoint when no `--base-url` is given.
@@ -16,10 +16,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 #[derive(Debug)]
 pub struct AnthropicProvider {
     model: String,
-    base_url: String,
-    key: ApiKey,
-    client: reqwest::Client,
-    timeout: Duration,
+    endpoint: Endpoint,
 }
 
 impl AnthropicProvider {
@@ -30,26 +27,16 @@ impl AnthropicProvider {
         key: Option<ApiKey>,
         timeout: Duration,
     ) -> Result<Self, EvalError> {
-        let key = key.ok_or_else(|| EvalError::ProviderSetup {
-            provider: format!("anthropic:{model}"),
-            message: "set ANTHROPIC_API_KEY".into(),
-        })?;
-        let base_url = base_url
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
-            .trim_end_matches('/')
-            .to_string();
-        let client = reqwest::Client::builder()
-            .build()
-            .map_err(|e| EvalError::ProviderSetup {
-                provider: format!("anthropic:{model}"),
-                message: e.to_string(),
-            })?;
+        let provider = format!("anthropic:{model}");
+        if key.is_none() {
+            return Err(EvalError::ProviderSetup {
+                provider,
+                message: "set ANTHROPIC_API_KEY".into(),
+            });
+        }
         Ok(AnthropicProvider {
             model: model.to_string(),
-            base_url,
-            key,
-            client,
-            timeout,
+            endpoint: Endpoint::new(&provider, base_url, DEFAULT_BASE_URL, key, timeout)?,
         })
     }
 }
@@ -85,10 +72,7 @@ pub fn request_body(model: &str, req: &ChatRequest) -> Value {
 
 /// Reads a Messages response.
 pub fn parse_response(v: &Value, key: Option<&ApiKey>) -> Result<ChatResponse, ProviderError> {
-    let malformed = |reason: &str| ProviderError::Malformed {
-        reason: reason.to_string(),
-        body: clean_body(&v.to_string(), key),
-    };
+    let malformed = |reason: &str| malformed(v, key, reason);
     let content = v
         .get("content")
         .and_then(Value::as_array)
@@ -103,17 +87,10 @@ pub fn parse_response(v: &Value, key: Option<&ApiKey>) -> Result<ChatResponse, P
         Some("end_turn") | Some("stop_sequence") | None => "stop".to_string(),
         Some(other) => other.to_string(),
     };
-    let usage = v.get("usage");
-    let n = |k: &str| {
-        usage
-            .and_then(|u| u.get(k))
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
-    };
     Ok(ChatResponse {
         text,
-        prompt_tokens: n("input_tokens"),
-        completion_tokens: n("output_tokens"),
+        prompt_tokens: usage_count(v, "input_tokens"),
+        completion_tokens: usage_count(v, "output_tokens"),
         finish_reason,
     })
 }
@@ -124,29 +101,20 @@ impl Provider for AnthropicProvider {
         format!("anthropic:{}", self.model)
     }
     fn cache_identity(&self) -> String {
-        format!("anthropic:{}@{}", self.model, self.base_url)
+        format!("anthropic:{}@{}", self.model, self.endpoint.base_url)
     }
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let mut headers = reqwest::header::HeaderMap::new();
-        let mut v = reqwest::header::HeaderValue::from_str(self.key.expose())
-            .map_err(|_| ProviderError::Rejected("API key is not a valid header value".into()))?;
-        v.set_sensitive(true);
-        headers.insert("x-api-key", v);
+        if let Some(v) = self.endpoint.key_header("")? {
+            headers.insert("x-api-key", v);
+        }
         headers.insert(
             "anthropic-version",
             reqwest::header::HeaderValue::from_static("2023-06-01"),
         );
-        let url = format!("{}/v1/messages", self.base_url);
-        let v = post_json(
-            &self.client,
-            &url,
-            headers,
-            &request_body(&self.model, request),
-            self.timeout,
-            Some(&self.key),
-        )
-        .await?;
-        parse_response(&v, Some(&self.key))
+        let body = request_body(&self.model, request);
+        let v = self.endpoint.post("/v1/messages", headers, &body).await?;
+        parse_response(&v, self.endpoint.key.as_ref())
     }
 }
 

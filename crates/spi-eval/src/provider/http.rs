@@ -3,8 +3,102 @@
 
 use std::time::Duration;
 
-use crate::error::ProviderError;
+use serde_json::Value;
+
+use crate::error::{EvalError, ProviderError};
 use crate::provider::ApiKey;
+
+/// One HTTP API endpoint as both providers hold it: the normalised base URL, a pooled client, the
+/// per-request deadline and the key (whose text is redacted from every error built here).
+#[derive(Debug)]
+pub struct Endpoint {
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+    /// The API key, if the endpoint takes one.
+    pub key: Option<ApiKey>,
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl Endpoint {
+    /// An endpoint at `base_url`, or `default` when none is given. `provider` names it in a
+    /// set-up error.
+    pub fn new(
+        provider: &str,
+        base_url: Option<String>,
+        default: &str,
+        key: Option<ApiKey>,
+        timeout: Duration,
+    ) -> Result<Self, EvalError> {
+        let base_url = base_url
+            .as_deref()
+            .unwrap_or(default)
+            .trim_end_matches('/')
+            .to_string();
+        // Concurrency up to a few hundred requests reuses connections instead of reconnecting.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()
+            .map_err(|e| EvalError::ProviderSetup {
+                provider: provider.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(Endpoint {
+            base_url,
+            key,
+            client,
+            timeout,
+        })
+    }
+
+    /// The key as a header value marked sensitive, so that reqwest never prints it.
+    pub fn key_header(
+        &self,
+        prefix: &str,
+    ) -> Result<Option<reqwest::header::HeaderValue>, ProviderError> {
+        let Some(k) = &self.key else { return Ok(None) };
+        let mut v = reqwest::header::HeaderValue::from_str(&format!("{prefix}{}", k.expose()))
+            .map_err(|_| ProviderError::Rejected("API key is not a valid header value".into()))?;
+        v.set_sensitive(true);
+        Ok(Some(v))
+    }
+
+    /// POSTs `body` to `base_url + path` with the deadline; see [`post_json`].
+    pub async fn post(
+        &self,
+        path: &str,
+        headers: reqwest::header::HeaderMap,
+        body: &Value,
+    ) -> Result<Value, ProviderError> {
+        let url = format!("{}{path}", self.base_url);
+        post_json(
+            &self.client,
+            &url,
+            headers,
+            body,
+            self.timeout,
+            self.key.as_ref(),
+        )
+        .await
+    }
+}
+
+/// A `Malformed` error (retried as transient) for response `v`, its body cleaned of the key.
+pub fn malformed(v: &Value, key: Option<&ApiKey>, reason: &str) -> ProviderError {
+    ProviderError::Malformed {
+        reason: reason.to_string(),
+        body: clean_body(&v.to_string(), key),
+    }
+}
+
+/// `usage.<field>` of a response as a count; absent or non-numeric counts are 0 (servers differ
+/// in what they report, and a missing count must not fail a sample that has its answer).
+pub fn usage_count(v: &Value, field: &str) -> u64 {
+    v.get("usage")
+        .and_then(|u| u.get(field))
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+}
 
 /// Longest body kept in an error message.
 const BODY_LIMIT: usize = 2000;

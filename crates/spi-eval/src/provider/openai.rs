@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use crate::error::{EvalError, ProviderError};
-use crate::provider::http::{clean_body, post_json};
+use crate::provider::http::{Endpoint, malformed, usage_count};
 use crate::provider::{ApiKey, ChatRequest, ChatResponse, Provider};
 
 /// Default endpoint when no `--base-url` is given.
@@ -17,10 +17,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 #[derive(Debug)]
 pub struct OpenAiProvider {
     model: String,
-    base_url: String,
-    key: Option<ApiKey>,
-    client: reqwest::Client,
-    timeout: Duration,
+    endpoint: Endpoint,
 }
 
 impl OpenAiProvider {
@@ -32,31 +29,17 @@ impl OpenAiProvider {
         key: Option<ApiKey>,
         timeout: Duration,
     ) -> Result<Self, EvalError> {
-        let explicit = base_url.is_some();
-        let base_url = base_url
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
-            .trim_end_matches('/')
-            .to_string();
-        if !explicit && key.is_none() {
+        let provider = format!("openai:{model}");
+        if base_url.is_none() && key.is_none() {
             return Err(EvalError::ProviderSetup {
-                provider: format!("openai:{model}"),
+                provider,
                 message: "set OPENAI_API_KEY (or pass --base-url for a server that needs no key)"
                     .into(),
             });
         }
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(256)
-            .build()
-            .map_err(|e| EvalError::ProviderSetup {
-                provider: format!("openai:{model}"),
-                message: e.to_string(),
-            })?;
         Ok(OpenAiProvider {
             model: model.to_string(),
-            base_url,
-            key,
-            client,
-            timeout,
+            endpoint: Endpoint::new(&provider, base_url, DEFAULT_BASE_URL, key, timeout)?,
         })
     }
 }
@@ -80,10 +63,7 @@ pub fn request_body(model: &str, req: &ChatRequest) -> Value {
 
 /// Reads a chat-completions response; any missing piece is `Malformed` (and so retried).
 pub fn parse_response(v: &Value, key: Option<&ApiKey>) -> Result<ChatResponse, ProviderError> {
-    let malformed = |reason: &str| ProviderError::Malformed {
-        reason: reason.to_string(),
-        body: clean_body(&v.to_string(), key),
-    };
+    let malformed = |reason: &str| malformed(v, key, reason);
     let choice = v
         .get("choices")
         .and_then(|c| c.get(0))
@@ -98,17 +78,10 @@ pub fn parse_response(v: &Value, key: Option<&ApiKey>) -> Result<ChatResponse, P
         .and_then(Value::as_str)
         .unwrap_or("stop")
         .to_string();
-    let usage = v.get("usage");
-    let n = |k: &str| {
-        usage
-            .and_then(|u| u.get(k))
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
-    };
     Ok(ChatResponse {
         text,
-        prompt_tokens: n("prompt_tokens"),
-        completion_tokens: n("completion_tokens"),
+        prompt_tokens: usage_count(v, "prompt_tokens"),
+        completion_tokens: usage_count(v, "completion_tokens"),
         finish_reason,
     })
 }
@@ -119,28 +92,18 @@ impl Provider for OpenAiProvider {
         format!("openai:{}", self.model)
     }
     fn cache_identity(&self) -> String {
-        format!("openai:{}@{}", self.model, self.base_url)
+        format!("openai:{}@{}", self.model, self.endpoint.base_url)
     }
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(k) = &self.key {
-            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", k.expose()))
-                .map_err(|_| {
-                ProviderError::Rejected("API key is not a valid header value".into())
-            })?;
-            v.set_sensitive(true);
+        if let Some(v) = self.endpoint.key_header("Bearer ")? {
             headers.insert(reqwest::header::AUTHORIZATION, v);
         }
-        let url = format!("{}/chat/completions", self.base_url);
-        let v = post_json(
-            &self.client,
-            &url,
-            headers,
-            &request_body(&self.model, request),
-            self.timeout,
-            self.key.as_ref(),
-        )
-        .await?;
-        parse_response(&v, self.key.as_ref())
+        let body = request_body(&self.model, request);
+        let v = self
+            .endpoint
+            .post("/chat/completions", headers, &body)
+            .await?;
+        parse_response(&v, self.endpoint.key.as_ref())
     }
 }

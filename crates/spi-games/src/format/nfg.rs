@@ -404,8 +404,8 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Writes the payoff variant with strategy names.
-pub fn write_nfg(game: &Game) -> String {
+/// The prologue both variants share: title, player names, strategy names (unterminated).
+fn header(game: &Game) -> String {
     let mut out = format!("NFG 1 R {} {{ ", quote(game.name()));
     for p in game.players() {
         out.push_str(&quote(p));
@@ -420,6 +420,12 @@ pub fn write_nfg(game: &Game) -> String {
         }
         out.push_str("}\n");
     }
+    out
+}
+
+/// Writes the payoff variant with strategy names.
+pub fn write_nfg(game: &Game) -> String {
+    let mut out = header(game);
     out.push_str("}\n\"\"\n\n");
     write_body(game, &mut out, |pay, out| {
         for x in pay {
@@ -432,20 +438,7 @@ pub fn write_nfg(game: &Game) -> String {
 
 /// Writes the outcome variant: one outcome per distinct payoff vector.
 pub fn write_nfg_outcomes(game: &Game) -> String {
-    let mut out = format!("NFG 1 R {} {{ ", quote(game.name()));
-    for p in game.players() {
-        out.push_str(&quote(p));
-        out.push(' ');
-    }
-    out.push_str("}\n{ ");
-    for acts in game.action_names() {
-        out.push_str("{ ");
-        for a in acts {
-            out.push_str(&quote(a));
-            out.push(' ');
-        }
-        out.push_str("}\n");
-    }
+    let mut out = header(game);
     out.push_str("}\n\"\"\n\n{\n");
     let mut outcomes: Vec<Vec<Rational>> = Vec::new();
     let mut refs = String::new();
