@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests need (the default model), then
 # runs formatting, lints and every test of the workspace. `.ci/run` calls exactly this.
-# Live tests on the real local model run with SPI_LIVE_LOCAL_MODEL=1 (off by default: in the dev
-# profile they take minutes; the run says so loudly).
+# The live tests on the real local model (token ids and greedy replies against llama.cpp's, and
+# `spi eval run` through `spi serve` on SmolLM2) run by default: setup fetched the model, and they
+# take about 40 s. SPI_LIVE_LOCAL_MODEL=0 turns them off (the run says so loudly).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== setup (dev build, default model)"
 scripts/setup.sh dev
 echo "== cargo test"
-if [ "${SPI_LIVE_LOCAL_MODEL:-0}" != 1 ]; then
-  echo "== NOTE: live tests on the real local model are OFF (set SPI_LIVE_LOCAL_MODEL=1 to run them)"
+export SPI_LIVE_LOCAL_MODEL="${SPI_LIVE_LOCAL_MODEL:-1}"
+if [ "$SPI_LIVE_LOCAL_MODEL" != 1 ]; then
+  echo "== NOTE: live tests on the real local model are OFF (SPI_LIVE_LOCAL_MODEL=$SPI_LIVE_LOCAL_MODEL)"
 fi
 cargo test --workspace --locked --no-fail-fast

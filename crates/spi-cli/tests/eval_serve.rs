@@ -1,6 +1,6 @@
 //! End to end: `spi serve` over a provider, and `spi eval run` with the OpenAI-compatible
 //! provider against it. The mock-model test always runs; the local-model test needs the
-//! SmolLM2 GGUF and runs only with SPI_LIVE_LOCAL_MODEL=1 (see crates/spi-eval/README-section.md).
+//! SmolLM2 GGUF and runs only with SPI_LIVE_LOCAL_MODEL=1 (README.md, "Evaluating models").
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -89,6 +89,9 @@ fn eval_http_provider_through_spi_serve_matches_direct_mock() {
     );
 }
 
+/// The real SmolLM2 model behind `spi serve`, driven over HTTP by the OpenAI-compatible provider,
+/// must give exactly what the in-process `local:` provider gives (greedy decoding is
+/// deterministic), with the same token accounting: nothing is lost or altered on the wire.
 #[test]
 fn eval_local_model_through_spi_serve() {
     if std::env::var("SPI_LIVE_LOCAL_MODEL").as_deref() != Ok("1") {
@@ -97,13 +100,27 @@ fn eval_local_model_through_spi_serve() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve("local:smollm2");
-    let v = run(
+    let limit = ["--limit", "3", "--max-connections", "1"];
+    let via = run(
         "openai:smollm2",
         Some(&url),
-        &dir.path().join("local"),
-        &["--limit", "3", "--max-connections", "1"],
+        &dir.path().join("via"),
+        &limit,
     );
-    assert_eq!(v["ok"].as_u64().unwrap() + v["errors"].as_u64().unwrap(), 3);
-    assert_eq!(v["errors"], 0);
-    assert!(v["completion_tokens"].as_u64().unwrap() > 0);
+    let direct = run("local:smollm2", None, &dir.path().join("direct"), &limit);
+    for v in [&via, &direct] {
+        assert_eq!(v["planned"], 3, "{v}");
+        assert_eq!(v["ok"], 3, "{v}");
+        assert_eq!(v["errors"], 0, "{v}");
+    }
+    assert!(via["completion_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(via["prompt_tokens"], direct["prompt_tokens"]);
+    assert_eq!(via["completion_tokens"], direct["completion_tokens"]);
+    let (a, b) = (
+        answers(&dir.path().join("via")),
+        answers(&dir.path().join("direct")),
+    );
+    assert_eq!(a.len(), 3);
+    assert!(a.iter().all(|(_, text)| !text.trim().is_empty()), "{a:?}");
+    assert_eq!(a, b);
 }

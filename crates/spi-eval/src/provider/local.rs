@@ -72,19 +72,58 @@ pub struct LocalModels {
     pub threads: Option<usize>,
 }
 
+/// Splits `NAME[:q8]`: the suffix asks for the 4- and 5-bit matrices re-quantized to Q8_0 at
+/// load (candle has AVX kernels for Q8_0 only; about 1.3x faster decoding and 2x faster prompt
+/// processing on SmolLM2, at a small rounding difference from the file's weights).
+fn weights_for(spec: &str) -> Result<(&str, spi_local::WeightFormat), String> {
+    match spec.split_once(':') {
+        None => Ok((spec, spi_local::WeightFormat::AsStored)),
+        Some((name, "q8")) => Ok((name, spi_local::WeightFormat::Q8_0)),
+        Some((_, other)) => Err(format!(
+            "unknown weight option `{other}`: expected `local:NAME` or `local:NAME:q8`"
+        )),
+    }
+}
+
 impl LocalFactory for LocalModels {
-    fn load(&self, name: &str) -> Result<Arc<dyn Provider>, EvalError> {
+    fn load(&self, spec: &str) -> Result<Arc<dyn Provider>, EvalError> {
         let setup = |message: String| EvalError::ProviderSetup {
-            provider: format!("local:{name}"),
+            provider: format!("local:{spec}"),
             message,
         };
+        let (name, weights) = weights_for(spec).map_err(setup)?;
         let path = spi_local::resolve_model(name, &self.cache_dir)
             .map_err(|e| setup(format!("{e} (run `spi model fetch {name}`)")))?;
-        let model = spi_local::LocalModel::load(&path, self.threads)
+        let opts = spi_local::LoadOptions {
+            threads: self.threads,
+            weights,
+        };
+        let model = spi_local::LocalModel::load_with(&path, &opts)
             .map_err(|e| setup(format!("{}: {e}", path.display())))?;
         Ok(Arc::new(LocalProvider {
-            name: format!("local:{name}"),
+            // The name (and so the response cache's key) keeps the suffix: the two weight
+            // formats can answer differently.
+            name: format!("local:{spec}"),
             model: Arc::new(Mutex::new(model)),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weight_suffix() {
+        assert!(matches!(
+            weights_for("smollm2"),
+            Ok(("smollm2", spi_local::WeightFormat::AsStored))
+        ));
+        assert!(matches!(
+            weights_for("smollm2:q8"),
+            Ok(("smollm2", spi_local::WeightFormat::Q8_0))
+        ));
+        let e = weights_for("smollm2:q4").unwrap_err();
+        assert!(e.contains("`q4`") && e.contains("local:NAME:q8"), "{e}");
     }
 }
