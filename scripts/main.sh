@@ -2,12 +2,15 @@
 # The main job: sets up on a fresh machine (offline but for the package registries), then analyses
 # the agenda's example games with the exact engine (equilibria, PMM, bargaining, SPI search, program
 # games), runs the harness's evaluation suite on the embedded default model, and writes results under out/main/.
+# The test suite runs this script as it is (crates/spi-cli/tests/main_script.rs) with three
+# overrides: SPI_BIN (a built binary; skips setup), SPI_MAIN_OUT (the output directory) and
+# SPI_MAIN_MODEL (the evaluated model, default local:smollm2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-spi=$(scripts/setup.sh release)
-
-out=out/main
+spi=${SPI_BIN:-$(scripts/setup.sh release)}
+model=${SPI_MAIN_MODEL:-local:smollm2}
+out=${SPI_MAIN_OUT:-out/main}
 mkdir -p "$out"
 
 for g in demand-game prisoners-dilemma chicken scheduling; do
@@ -29,9 +32,11 @@ $spi spi search prisoners-dilemma
 
 echo "===== program games (DiGiovanni et al.; open-source agents)"
 $spi program run renegotiation-slot1 renegotiation-slot2 --game scheduling
-$spi program tournament cooperatebot,defectbot,cliquebot,fairbot,prudentbot --game program-pd --export "$out/program-game.json"
+$spi program tournament cooperatebot,defectbot,cliquebot,fairbot-eps,oc-program-equilibrium --game program-pd --export "$out/program-game.json"
+$spi program tournament cooperatebot,defectbot,fairbot,prudentbot --game program-pd
 $spi game equilibria "$out/program-game.json" --method pure
 
 echo "===== evaluation on the embedded default model (offline)"
-$spi eval run crates/spi-eval/test_data/pd_suite.toml --model local:smollm2 --log-dir "$out/logs" --max-connections 1
+$spi eval run crates/spi-eval/test_data/pd_suite.toml --model "$model" --log-dir "$out/logs" --max-connections 1
+$spi eval report latest --log-dir "$out/logs"
 echo "results written to $out/"

@@ -1,0 +1,63 @@
+//! `scripts/main.sh`, the README's main job, run as written with this build's `spi`, so that a
+//! command change that breaks it fails the suite instead of a user's first run. The evaluation
+//! step uses the real local model with `SPI_LIVE_LOCAL_MODEL=1` (as `scripts/test.sh` sets) and
+//! the echo mock otherwise.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn main_script_runs_and_writes_its_results() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = tempfile::tempdir().unwrap();
+    let live = std::env::var("SPI_LIVE_LOCAL_MODEL").as_deref() == Ok("1");
+    let model = if live { "local:smollm2" } else { "mock:echo" };
+    let run = Command::new("bash")
+        .arg(root.join("scripts/main.sh"))
+        .env("SPI_BIN", env!("CARGO_BIN_EXE_spi"))
+        .env("SPI_MAIN_OUT", out.path())
+        .env("SPI_MAIN_MODEL", model)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "scripts/main.sh failed ({}):\n{}\n{}",
+        run.status,
+        stdout.lines().rev().take(20).collect::<Vec<_>>().join("\n"),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for game in ["demand-game", "prisoners-dilemma", "chicken", "scheduling"] {
+        for cmd in ["reduce", "equilibria", "threat", "pmm", "bargain"] {
+            let f = out.path().join(format!("{game}.{cmd}.json"));
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap())
+                .unwrap_or_else(|e| {
+                    panic!("{}: not JSON: {e}", f.display());
+                });
+            assert!(v.is_object(), "{}", f.display());
+        }
+    }
+    // The Demand Game has exactly one non-trivial SPI (formal.md §2).
+    let spi: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("demand-game.spi-search.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(spi["spis"].as_array().map(Vec::len), Some(1), "{spi}");
+    assert_eq!(spi["spis"][0]["action_map"][0]["DM"], "DL", "{spi}");
+    assert_eq!(spi["spis"][0]["action_map"][1]["RM"], "RL", "{spi}");
+    assert!(out.path().join("program-game.json").is_file());
+    // Every sample of the suite answered (a wrong answer is a score, not an error).
+    assert!(
+        stdout.contains("(success): 11 planned, 0 already done, 11 ok, 0 errors"),
+        "{stdout}"
+    );
+    let reports = out.path().join("logs/reports");
+    let run_dir = std::fs::read_dir(&reports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    for f in ["report.md", "report.html"] {
+        assert!(run_dir.path().join(f).is_file(), "{f} missing");
+    }
+}
