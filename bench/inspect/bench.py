@@ -7,6 +7,8 @@ with ratios. Run through bench.sh, which builds the binary and the venv.
 Each measurement is one run (no warm-up beyond the first import); rerun to see the noise."""
 import json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
+from common import write_mc_task
+
 SPI = os.environ["SPI"]
 VENV = os.environ["INSPECT_VENV"]
 N = int(os.environ.get("BENCH_SAMPLES", "1000"))
@@ -24,18 +26,7 @@ def timed(cmd, env=None, cwd=None):
 
 def main():
     work = tempfile.mkdtemp(prefix="spi-bench-")
-    letters = "ABCD"
-    with open(os.path.join(work, "mc.jsonl"), "w") as f:
-        for i in range(N):
-            f.write(json.dumps({"id": f"q{i}", "input": f"Question {i}: which option is number {i % 4}?",
-                                "choices": [f"option {j} for {i}" for j in range(4)], "target": letters[i % 4]}) + "\n")
-    with open(os.path.join(work, "suite.toml"), "w") as f:
-        f.write('name = "mc1000"\n[[dataset]]\nname = "mc"\npath = "mc.jsonl"\n'
-                'solver = { kind = "multiple_choice" }\nscorers = [{ kind = "choice" }]\n')
-    with open(os.path.join(work, "task.py"), "w") as f:
-        f.write("from inspect_ai import Task, task\nfrom inspect_ai.dataset import json_dataset\n"
-                "from inspect_ai.solver import multiple_choice\nfrom inspect_ai.scorer import choice\n\n"
-                "@task\ndef mc1000():\n    return Task(dataset=json_dataset('mc.jsonl'), solver=multiple_choice(), scorer=choice())\n")
+    write_mc_task(work, N, "mc1000")
     port = free_port()
     server = subprocess.Popen([SPI, "serve", "--model", "mock:const:ANSWER: A", "--addr", f"127.0.0.1:{port}"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -11,10 +11,12 @@ one scripted chat-completions server with a fixed fault schedule keyed by the sa
 
 Then the server heals and each harness is asked to finish the run (`spi eval run --resume`;
 `inspect eval-retry` on Inspect's log). Prints one table of what each harness recorded.
-Run through faults.sh (which builds the binary and the venv)."""
+Run through `bench.sh faults` (which builds the binary and the venv)."""
 import json, os, re, shutil, subprocess, sys, tempfile, threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from common import write_mc_task
 
 SPI = os.environ["SPI"]
 VENV = os.environ["INSPECT_VENV"]
@@ -99,18 +101,7 @@ def inspect_log(log_dir):
 
 def main():
     work = tempfile.mkdtemp(prefix="spi-faults-")
-    letters = "ABCD"
-    with open(os.path.join(work, "mc.jsonl"), "w") as f:
-        for i in range(N):
-            f.write(json.dumps({"id": f"q{i}", "input": f"Question {i}: which option is number {i % 4}?",
-                                "choices": [f"option {j} for {i}" for j in range(4)], "target": letters[i % 4]}) + "\n")
-    with open(os.path.join(work, "suite.toml"), "w") as f:
-        f.write('name = "mc100"\n[[dataset]]\nname = "mc"\npath = "mc.jsonl"\n'
-                'solver = { kind = "multiple_choice" }\nscorers = [{ kind = "choice" }]\n')
-    with open(os.path.join(work, "task.py"), "w") as f:
-        f.write("from inspect_ai import Task, task\nfrom inspect_ai.dataset import json_dataset\n"
-                "from inspect_ai.solver import multiple_choice\nfrom inspect_ai.scorer import choice\n\n"
-                "@task\ndef mc100():\n    return Task(dataset=json_dataset('mc.jsonl'), solver=multiple_choice(), scorer=choice())\n")
+    write_mc_task(work, N, "mc100")
     server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
