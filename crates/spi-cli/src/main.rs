@@ -6,6 +6,8 @@
 
 mod cmd;
 
+use std::io::Write;
+
 use clap::{Parser, Subcommand};
 
 /// safepareto: exact tools for safe Pareto improvements.
@@ -45,7 +47,49 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A panic is a bug in spi, never the user's input: say so in one line (where, and what), with
+    // exit code 3, instead of Rust's default report and 101. Runs and stores commit as they go, so
+    // nothing already written is lost; RUST_BACKTRACE=1 still adds the backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        // write!, not eprintln!: a closed stderr must not turn this into a double panic (abort).
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "error: internal error in spi (a bug, please report it with the command): {what}{at}"
+        );
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            let _ = writeln!(err, "{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
+    let outcome = std::panic::catch_unwind(move || {
+        // Fault injection for the test that proves this path (crates/spi-cli/tests/game_cli.rs).
+        if std::env::var_os("SPI_INJECT_PANIC").is_some() {
+            panic!("injected by SPI_INJECT_PANIC");
+        }
+        dispatch(cli.command)
+    });
+    let Ok(result) = outcome else {
+        std::process::exit(3);
+    };
+    if let Err(err) = result {
+        // One line per cause, outermost first: the file and JSON path come from the context chain.
+        eprintln!("error: {err:#}");
+        std::process::exit(cmd::exit_code(&err));
+    }
+}
+
+fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Game(c) => cmd::game::run(c),
         Command::Program(c) => cmd::program::run(c),
         Command::Eval(c) => cmd::eval::run(c),
@@ -54,10 +98,5 @@ fn main() {
         Command::Spi(c) => cmd::spi::run(c),
         Command::Strategy(c) => cmd::strategy::run(c),
         Command::Threat(c) => cmd::threat::run(c),
-    };
-    if let Err(err) = result {
-        // One line per cause, outermost first: the file and JSON path come from the context chain.
-        eprintln!("error: {err:#}");
-        std::process::exit(cmd::exit_code(&err));
     }
 }

@@ -171,3 +171,26 @@ fn unknown_game_and_bad_options_are_clear() {
     assert_eq!(code, 2);
     assert!(err.contains("needs a two-player game"), "{err}");
 }
+
+/// A bug that panics reaches the user as one `error: internal error ...` line with exit code 3,
+/// never Rust's panic report (fault injected with SPI_INJECT_PANIC).
+#[test]
+fn a_panic_is_one_internal_error_line_with_exit_code_3() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(["game", "show", "demand-game"])
+        .env("SPI_INJECT_PANIC", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: internal error in spi")
+            && err.contains("injected by SPI_INJECT_PANIC")
+            && err.contains("main.rs:"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
