@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests need (the default model), then
-# runs formatting, lints and every test of the workspace. `.ci/run` calls exactly this.
+# runs formatting, lints, every test of the workspace and the Gambit cross-check. `.ci/run` calls
+# exactly this.
 # The live tests on the real local model (token ids and greedy replies against llama.cpp's, and
 # `spi eval run` through `spi serve` on SmolLM2) run by default: setup fetched the model, and they
 # take about 40 s. SPI_LIVE_LOCAL_MODEL=0 turns them off (the run says so loudly).
@@ -19,3 +20,8 @@ if [ "$SPI_LIVE_LOCAL_MODEL" != 1 ]; then
   echo "== NOTE: live tests on the real local model are OFF (SPI_LIVE_LOCAL_MODEL=$SPI_LIVE_LOCAL_MODEL)"
 fi
 cargo test --workspace --locked --no-fail-fast
+# A peer check on every run: our extreme equilibria must equal Gambit's exact enummixed, as sets of
+# rationals, on 408 seeded games up to 6x6, many degenerate (pygambit from PyPI in bench/.venv;
+# about 20 s plus the install). bench/gambit/RESULTS.md has the larger runs.
+echo "== peer cross-check: exact equilibria against Gambit enummixed"
+SPI=target/debug/spi bench/gambit/run.sh crosscheck --count 400 --max-size 6 --seed 11

@@ -7,7 +7,7 @@ exactly, as rationals. Every equilibrium spi prints is also re-verified here (pr
 profitable pure deviation, the payoffs it states). Any disagreement prints the game and exits 1.
 
 Usage (from the repository root, normally through bench/gambit/run.sh which makes the venv):
-    python bench/gambit/crosscheck.py --spi target/release/spi [--count 240] [--seed 1]
+    python bench/gambit/crosscheck.py --spi target/release/spi [--count 240] [--seed 1] [--max-size 8]
 """
 
 from __future__ import annotations
@@ -97,14 +97,18 @@ def main() -> int:
     parser.add_argument("--spi", type=Path, default=Path("target/release/spi"), help="the spi binary")
     parser.add_argument("--count", type=int, default=240, help="number of random games (default 240)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the game generator (default 1)")
+    parser.add_argument("--max-size", type=int, default=8,
+                        help="largest number of strategies per player in a random game (2..8, default 8)")
     parser.add_argument("--keep", type=Path, help="write the games into this directory and keep them")
     args = parser.parse_args()
+    if not 2 <= args.max_size <= 8:
+        parser.error("--max-size must be between 2 and 8")
 
     rng = random.Random(args.seed)
     games: list[tuple[str, Bimatrix]] = list(HANDMADE.items())
     # Payoff ranges 0..2, 0..4 and 0..9: the smaller the range, the more ties and degeneracy.
     for k in range(args.count):
-        m, n = rng.randint(2, 8), rng.randint(2, 8)
+        m, n = rng.randint(2, args.max_size), rng.randint(2, args.max_size)
         high = (2, 4, 9)[k % 3]
         games.append((f"seed{args.seed}_{k:04d}_{m}x{n}_0to{high}", random_game(rng, m, n, high)))
 

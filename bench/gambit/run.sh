@@ -3,10 +3,11 @@
 # pygambit from PyPI (bench/.venv, reused when present), installs lrslib's lrsnash from Debian when it
 # is missing and we are root, builds `spi` in release, then runs the script.
 #
-#   bench/gambit/run.sh crosscheck [--count N] [--seed S]   # exact equilibria vs Gambit enummixed
+#   bench/gambit/run.sh crosscheck [--count N] [--seed S] [--max-size K]   # vs Gambit enummixed
 #   bench/gambit/run.sh speed [--games N] [--quick]         # the table of bench/gambit/RESULTS.md
 #
-# Environment: CARGO_TARGET_DIR (default target/), PYTHON (default python3),
+# Environment: SPI (a built binary to use instead of building a release one; scripts/test.sh passes
+# its debug build), CARGO_TARGET_DIR (default target/), PYTHON (default python3),
 # PYGAMBIT_VERSION (default 16.7.0, the version the results were measured with).
 set -euo pipefail
 
@@ -37,10 +38,13 @@ if [ "$what" = speed ] && ! command -v lrsnash >/dev/null; then
 fi
 
 target="${CARGO_TARGET_DIR:-$root/target}"
-cargo build --release --quiet -p spi-cli
+spi="${SPI:-$target/release/spi}"
+if [ -z "${SPI:-}" ]; then
+  cargo build --release --quiet -p spi-cli
+fi
 if [ "$what" = speed ]; then
   # The in-library timer (crates/spi-games/benches/solve_files.rs), built with the bench profile.
   cargo bench --quiet -p spi-games --bench solve_files --no-run
 fi
 
-exec "$venv/bin/python" "$here/$what.py" --spi "$target/release/spi" "$@"
+exec "$venv/bin/python" "$here/$what.py" --spi "$spi" "$@"
