@@ -89,29 +89,62 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, String> {
         };
         messages.push(ChatMessage { role, content });
     }
-    let max_tokens = body
-        .get("max_completion_tokens")
-        .or(body.get("max_tokens"))
-        .and_then(Value::as_u64)
-        .unwrap_or(512)
-        .min(u32::MAX as u64) as u32;
-    let temperature = body
-        .get("temperature")
-        .and_then(Value::as_f64)
-        .unwrap_or(0.0) as f32;
-    let stop = match body.get("stop") {
+    // A field that is present but malformed is refused, never silently replaced by a default:
+    // the caller would otherwise get an answer to a request it did not make.
+    let present = |k: &str| body.get(k).filter(|v| !v.is_null());
+    let (tokens_field, tokens) = match present("max_completion_tokens") {
+        Some(v) => ("max_completion_tokens", Some(v)),
+        None => ("max_tokens", present("max_tokens")),
+    };
+    let max_tokens = match tokens {
+        None => 512,
+        Some(v) => match v.as_u64() {
+            Some(n) if n >= 1 => n.min(u64::from(u32::MAX)) as u32,
+            _ => return Err(format!("`{tokens_field}` to be an integer >= 1, found {v}")),
+        },
+    };
+    let temperature = match present("temperature") {
+        None => 0.0,
+        Some(v) => match v.as_f64() {
+            Some(t) if (0.0..=2.0).contains(&t) => t as f32,
+            _ => {
+                return Err(format!(
+                    "`temperature` to be a number from 0 to 2, found {v}"
+                ));
+            }
+        },
+    };
+    let seed = match present("seed") {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .ok_or_else(|| format!("`seed` to be a non-negative integer, found {v}"))?,
+        ),
+    };
+    let stop = match present("stop") {
+        None => Vec::new(),
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) => a
             .iter()
-            .filter_map(|s| s.as_str().map(String::from))
-            .collect(),
-        _ => Vec::new(),
+            .map(|s| s.as_str().map(String::from))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                format!(
+                    "`stop` to be a string or a list of strings, found {}",
+                    Value::Array(a.clone())
+                )
+            })?,
+        Some(v) => {
+            return Err(format!(
+                "`stop` to be a string or a list of strings, found {v}"
+            ));
+        }
     };
     Ok(ChatRequest {
         messages,
         max_tokens,
         temperature,
-        seed: body.get("seed").and_then(Value::as_u64),
+        seed,
         stop,
     })
 }
@@ -167,4 +200,57 @@ async fn models(State(st): State<AppState>) -> Json<Value> {
     Json(
         json!({"object": "list", "data": [{"id": st.provider.name(), "object": "model", "owned_by": "spi"}]}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(extra: Value) -> Value {
+        let mut body = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    }
+
+    #[test]
+    fn defaults_and_explicit_fields() {
+        let r = parse_request(&with(json!({}))).unwrap();
+        assert_eq!((r.max_tokens, r.temperature, r.seed), (512, 0.0, None));
+        assert!(r.stop.is_empty());
+        let r = parse_request(&with(json!({
+            "max_tokens": 7, "temperature": 0.5, "seed": 3, "stop": ["a", "b"], "max_completion_tokens": null
+        })))
+        .unwrap();
+        assert_eq!((r.max_tokens, r.temperature, r.seed), (7, 0.5, Some(3)));
+        assert_eq!(r.stop, ["a", "b"]);
+        // The newer field wins over the older one.
+        let r = parse_request(&with(json!({"max_tokens": 7, "max_completion_tokens": 9}))).unwrap();
+        assert_eq!(r.max_tokens, 9);
+    }
+
+    #[test]
+    fn malformed_fields_are_refused_by_name() {
+        for (extra, field) in [
+            (json!({"max_tokens": -3}), "`max_tokens`"),
+            (json!({"max_tokens": 0}), "`max_tokens`"),
+            (json!({"max_tokens": "12"}), "`max_tokens`"),
+            (
+                json!({"max_completion_tokens": 1.5}),
+                "`max_completion_tokens`",
+            ),
+            (json!({"temperature": 5}), "`temperature`"),
+            (json!({"temperature": "hot"}), "`temperature`"),
+            (json!({"seed": -1}), "`seed`"),
+            (json!({"stop": [1]}), "`stop`"),
+            (json!({"stop": 3}), "`stop`"),
+        ] {
+            let e = parse_request(&with(extra.clone())).unwrap_err();
+            assert!(e.starts_with(field), "{extra}: {e}");
+        }
+        let e =
+            parse_request(&json!({"messages": [{"role": "robot", "content": "x"}]})).unwrap_err();
+        assert!(e.starts_with("messages[0].role"), "{e}");
+    }
 }
