@@ -121,24 +121,16 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, String> {
                 .ok_or_else(|| format!("`seed` to be a non-negative integer, found {v}"))?,
         ),
     };
+    let bad_stop = |v: &Value| format!("`stop` to be a string or a list of strings, found {v}");
     let stop = match present("stop") {
         None => Vec::new(),
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
+        Some(v @ Value::Array(a)) => a
             .iter()
             .map(|s| s.as_str().map(String::from))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                format!(
-                    "`stop` to be a string or a list of strings, found {}",
-                    Value::Array(a.clone())
-                )
-            })?,
-        Some(v) => {
-            return Err(format!(
-                "`stop` to be a string or a list of strings, found {v}"
-            ));
-        }
+            .ok_or_else(|| bad_stop(v))?,
+        Some(v) => return Err(bad_stop(v)),
     };
     Ok(ChatRequest {
         messages,

@@ -157,43 +157,37 @@ fn full_strategy_json(c: &FullStrategyCheck) -> Value {
 }
 
 fn render_full_strategy(c: &FullStrategyCheck) -> String {
-    let mut out = String::new();
-    let yes = |b: bool| if b { "yes" } else { "no" };
-    let line = |w: &Witness, what: &str| {
-        format!(
-            "    {}: {} (demand {}) but {what} {} (demand {})\n",
-            w.player, w.left.0, w.left.1, w.right.0, w.right.1
-        )
-    };
-    let _ = writeln!(
-        out,
-        "demand-preserving          {}",
-        yes(c.is_demand_preserving())
-    );
-    for w in &c.demand_preserving {
-        out.push_str(&line(w, "the SPI turns it into"));
-    }
-    let _ = writeln!(
-        out,
-        "participation-independent  {}",
-        yes(c.is_participation_independent())
-    );
-    for w in &c.participation {
-        out.push_str(&line(
-            w,
+    let properties: [(&str, bool, &[Witness], &str); 3] = [
+        (
+            "demand-preserving",
+            c.is_demand_preserving(),
+            &c.demand_preserving,
+            "the SPI turns it into",
+        ),
+        (
+            "participation-independent",
+            c.is_participation_independent(),
+            &c.participation,
             "had the others not participated, would have chosen",
-        ));
-    }
-    let _ = writeln!(
-        out,
-        "foreknowledge-independent  {}",
-        yes(c.is_foreknowledge_independent())
-    );
-    for w in &c.foreknowledge {
-        out.push_str(&line(
-            w,
+        ),
+        (
+            "foreknowledge-independent",
+            c.is_foreknowledge_independent(),
+            &c.foreknowledge,
             "knowing in advance that the others would not participate, would have chosen",
-        ));
+        ),
+    ];
+    let mut out = String::new();
+    for (name, holds, witnesses, what) in properties {
+        let verdict = if holds { "yes" } else { "no" };
+        let _ = writeln!(out, "{name:<27}{verdict}");
+        for w in witnesses {
+            let _ = writeln!(
+                out,
+                "    {}: {} (demand {}) but {what} {} (demand {})",
+                w.player, w.left.0, w.left.1, w.right.0, w.right.1
+            );
+        }
     }
     out
 }

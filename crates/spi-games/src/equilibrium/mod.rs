@@ -259,17 +259,26 @@ pub fn enumerate(game: &Game) -> Result<Vec<MixedEquilibrium>, EquilibriumError>
     Ok(out)
 }
 
+/// [`positive_integer_bimatrix`], after checking that `label` names one of the m + n actions.
+fn labelled_bimatrix(
+    game: &Game,
+    label: usize,
+) -> Result<(Matrix<BigInt>, Matrix<BigInt>), EquilibriumError> {
+    let (a, b) = positive_integer_bimatrix(game)?;
+    let total = a.len() + a[0].len();
+    if label >= total {
+        return Err(EquilibriumError::BadLabel { label, total });
+    }
+    Ok((a, b))
+}
+
 /// One Nash equilibrium of a two-player game by exact Lemke–Howson, dropping `label` (0..m are player
 /// 1's actions, m..m+n player 2's). Returns the equilibrium and the number of pivots.
 pub fn lemke_howson(
     game: &Game,
     label: usize,
 ) -> Result<(MixedEquilibrium, usize), EquilibriumError> {
-    let (a, b) = positive_integer_bimatrix(game)?;
-    let total = a.len() + a[0].len();
-    if label >= total {
-        return Err(EquilibriumError::BadLabel { label, total });
-    }
+    let (a, b) = labelled_bimatrix(game, label)?;
     if a.len() * a[0].len() >= FLOAT_GUIDED_MIN_CELLS
         && let Some(fb) = lemke_howson::float_path(
             &to_unit_f64(&a),
@@ -344,11 +353,7 @@ pub fn lemke_howson_exact(
     game: &Game,
     label: usize,
 ) -> Result<(MixedEquilibrium, usize), EquilibriumError> {
-    let (a, b) = positive_integer_bimatrix(game)?;
-    let total = a.len() + a[0].len();
-    if label >= total {
-        return Err(EquilibriumError::BadLabel { label, total });
-    }
+    let (a, b) = labelled_bimatrix(game, label)?;
     exact_path(game, &a, &b, label)
 }
 
