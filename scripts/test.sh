@@ -3,8 +3,9 @@
 # runs formatting, lints, every test of the workspace and the Gambit cross-check. `.ci/run` calls
 # exactly this.
 # The live tests on the real local model (token ids and greedy replies against llama.cpp's, and
-# `spi eval run` through `spi serve` on SmolLM2) run by default: setup fetched the model, and they
-# take about 40 s. SPI_LIVE_LOCAL_MODEL=0 turns them off (the run says so loudly).
+# `spi eval run` through `spi serve` on SmolLM2, the main script on the real model) run by default:
+# setup fetched the model, and they take about a minute. SPI_LIVE_LOCAL_MODEL=0 turns them off (the
+# run says so loudly).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
