@@ -225,7 +225,7 @@ impl RuleSet {
 }
 
 fn list_marker() -> Regex {
-    Regex::new(r"^\s*(?:[-*+•]|\d{1,3}[.)]|\(\w{1,4}\)|[a-zA-Z][.)]|§\s*\d[\d.]*)\s+")
+    Regex::new(r"^\s*(?:[-*+•]|\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)]|\(\w{1,4}\)|[a-zA-Z][.)]|§\s*\d[\d.]*|\*\*\d{1,3}(?:\.\d{1,3})*\.?\*\*)\s+")
         .expect("a valid pattern")
 }
 
@@ -549,7 +549,7 @@ mod tests {
 
     #[test]
     fn clauses_keep_their_line_spans_and_sections() {
-        let doc = "# Values\n\nThe agent must never\nchange its goals.\n\n1. First item\n   continues here.\n2. Second.\n\n```\ncode must never\n```\nSetext\n------\nLast paragraph.\n";
+        let doc = "# Values\n\nThe agent must never\nchange its goals.\n\n1. First item\n   continues here.\n2.1 Second.\n\n```\ncode must never\n```\nSetext\n------\nLast paragraph.\n";
         let c = split_clauses(doc);
         let spans: Vec<(usize, usize)> = c.iter().map(|c| (c.start_line, c.end_line)).collect();
         assert_eq!(spans, vec![(3, 4), (6, 7), (8, 8), (15, 15)]);

@@ -52,8 +52,10 @@ pub struct Library {
     pub auditor: Auditor,
     /// The scenarios, sorted by id.
     pub scenarios: Vec<Scenario>,
-    /// The labelled corpus.
+    /// The labelled corpus the rules were developed against.
     pub corpus: Vec<CorpusClause>,
+    /// A held-out labelled corpus, written apart from the rules and never used to tune them.
+    pub heldout: Vec<CorpusClause>,
 }
 
 /// A linter finding about the library itself.
@@ -197,6 +199,7 @@ impl Library {
         rules: (&str, &str),
         scenarios: &[(String, String)],
         corpus: &[(String, String)],
+        heldout: &[(String, String)],
     ) -> Result<Library, FileError> {
         let cl = Checklist::from_toml_str(checklist.1).map_err(|e| wrap(checklist.0, e))?;
         let rs = RuleSet::from_toml_str(rules.1, &cl).map_err(|e| wrap(rules.0, e))?;
@@ -232,11 +235,16 @@ impl Library {
         for (name, text) in corpus {
             cp.extend(parse_corpus(name, text, &cl)?);
         }
+        let mut ho = Vec::new();
+        for (name, text) in heldout {
+            ho.extend(parse_corpus(name, text, &cl)?);
+        }
         Ok(Library {
             auditor: Auditor::new(rs, cl.clone()),
             checklist: cl,
             scenarios: sc,
             corpus: cp,
+            heldout: ho,
         })
     }
 
@@ -286,7 +294,7 @@ impl Library {
             }
         }
         let mut seen = BTreeSet::new();
-        for c in &self.corpus {
+        for c in self.corpus.iter().chain(&self.heldout) {
             if !seen.insert(&c.id) {
                 out.push(LintFinding {
                     rule: "corpus-unique-id",
@@ -302,6 +310,17 @@ impl Library {
     pub fn score_corpus(&self) -> CorpusScore {
         score(
             self.corpus
+                .iter()
+                .map(|c| (c.id.clone(), c.text.clone(), c.factors.clone())),
+            &self.auditor,
+            &self.checklist,
+        )
+    }
+
+    /// The deterministic pass on the held-out corpus.
+    pub fn score_heldout(&self) -> CorpusScore {
+        score(
+            self.heldout
                 .iter()
                 .map(|c| (c.id.clone(), c.text.clone(), c.factors.clone())),
             &self.auditor,

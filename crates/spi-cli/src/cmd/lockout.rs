@@ -166,19 +166,21 @@ fn load(dir: &Path, with_content: bool) -> Result<Library> {
     };
     let checklist = file_or_builtin("checklist.toml", BUILTIN_CHECKLIST)?;
     let rules = file_or_builtin("rules.toml", BUILTIN_RULES)?;
-    let (scenarios, corpus) = if with_content {
+    let (scenarios, corpus, heldout) = if with_content {
         (
             files(&dir.join("scenarios"), "toml")?,
             files(&dir.join("corpus"), "jsonl")?,
+            files(&dir.join("heldout"), "jsonl")?,
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     Ok(Library::load(
         (&checklist.0, &checklist.1),
         (&rules.0, &rules.1),
         &scenarios,
         &corpus,
+        &heldout,
     )?)
 }
 
@@ -344,11 +346,12 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
                     println!("{}: [{}] {}", f.at, f.rule, f.message);
                 }
                 println!(
-                    "{} scenario(s) ({} with witnesses), {} factor(s), {} corpus clause(s): {} finding(s)",
+                    "{} scenario(s) ({} with witnesses), {} factor(s), {} corpus and {} held-out clause(s): {} finding(s)",
                     lib.scenarios.len(),
                     lib.scenarios.iter().filter(|s| s.witness.is_some()).count(),
                     lib.checklist.factors.len(),
                     lib.corpus.len(),
+                    lib.heldout.len(),
                     findings.len()
                 );
             }
@@ -358,13 +361,20 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
         }
         LockoutCommand::Score(a) => {
             let lib = load(&a.library, true)?;
-            let (c, s) = (lib.score_corpus(), lib.score_scenarios());
+            let (c, h, s) = (
+                lib.score_corpus(),
+                lib.score_heldout(),
+                lib.score_scenarios(),
+            );
             if a.json {
-                print_json(
-                    &json!({"schema": "spi-lockout-score/1", "pass": "rules", "corpus": c.to_value(), "scenarios": s.to_value()}),
-                );
+                print_json(&json!({
+                    "schema": "spi-lockout-score/1", "pass": "rules", "corpus": c.to_value(),
+                    "heldout": h.to_value(), "scenarios": s.to_value(),
+                }));
             } else {
-                print!("{}", c.to_text("deterministic pass on the labelled corpus"));
+                print!("{}", c.to_text("deterministic pass on the development corpus (lockout/corpus: the rules were written against it)"));
+                println!();
+                print!("{}", h.to_text("deterministic pass on the held-out corpus (lockout/heldout: written apart, never used to tune the rules)"));
                 println!();
                 print!("{}", s.to_text("deterministic pass on the scenarios' policies (labelled) and fixed policies (no factor)"));
             }
