@@ -92,6 +92,19 @@ pub struct CheckArgs {
     /// Exit with 1 when this factor (an id such as RF01, or `any`) is found.
     #[arg(long, value_name = "FACTOR|any")]
     pub fail_on: Vec<String>,
+    /// Also run the model-assisted pass with this model (`provider:model`, as in `spi eval run`);
+    /// its findings are marked `model:NAME`.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Base URL for OpenAI-compatible or Anthropic servers.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Per-request timeout in seconds for the model pass.
+    #[arg(long, default_value_t = 120.0)]
+    pub timeout: f64,
+    /// Generation cap per clause for the model pass.
+    #[arg(long, default_value_t = 256)]
+    pub max_tokens: u32,
 }
 
 /// Arguments of `spi lockout witness`.
@@ -184,6 +197,40 @@ fn load(dir: &Path, with_content: bool) -> Result<Library> {
     )?)
 }
 
+fn model_pass(
+    model: &str,
+    a: &CheckArgs,
+    clauses: &[spi_lockout::Clause],
+    checklist: &spi_lockout::Checklist,
+) -> Result<spi_lockout::model_pass::ModelPass> {
+    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 86_400.0) {
+        bail!(
+            "--timeout {}: expected a number of seconds in (0, 86400]",
+            a.timeout
+        );
+    }
+    if a.max_tokens == 0 {
+        bail!("--max-tokens 0: expected at least 1");
+    }
+    let spec =
+        spi_eval::provider::ModelSpec::parse(model).with_context(|| format!("--model {model}"))?;
+    let env = crate::cmd::eval::provider_env(a.base_url.clone(), a.timeout);
+    let provider = spi_eval::provider::build_provider(&spec, &env)
+        .with_context(|| format!("--model {model}"))?;
+    let client = spi_eval::client::ModelClient::new(provider, 1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    Ok(rt.block_on(spi_lockout::model_pass::run(
+        &client,
+        model,
+        clauses,
+        checklist,
+        a.max_tokens,
+    )))
+}
+
 /// Runs a `spi lockout` subcommand.
 pub fn run(cmd: LockoutCommand) -> Result<()> {
     match cmd {
@@ -213,7 +260,24 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
             }
             let text = read(&a.policy)?;
             let file = a.policy.display().to_string();
-            let report = lib.auditor.audit(&text);
+            let mut report = lib.auditor.audit(&text);
+            if let Some(m) = &a.model {
+                let pass = model_pass(m, &a, &report.clauses, &lib.checklist)?;
+                for (clause, why) in &pass.invalid {
+                    eprintln!("note: model pass, clause {}: {why}", clause + 1);
+                }
+                eprintln!(
+                    "model pass: {} finding(s), {} clause(s) without a verdict; tokens {} + {}",
+                    pass.findings.len(),
+                    pass.invalid.len(),
+                    pass.log.prompt_tokens,
+                    pass.log.completion_tokens
+                );
+                report.findings.extend(pass.findings);
+                report.findings.sort_by(|x, y| {
+                    (x.clause, &x.pass, &x.factor).cmp(&(y.clause, &y.pass, &y.factor))
+                });
+            }
             let format = if a.json { AuditFormat::Json } else { a.format };
             match format {
                 AuditFormat::Text => print!("{}", report.to_text(&file)),
