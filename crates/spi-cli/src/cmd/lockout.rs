@@ -26,7 +26,7 @@ pub enum LockoutCommand {
     /// Check the library: witnesses hold, every factor is exhibited, ids unique (exit 1 on findings).
     Lint(LibraryArgs),
     /// The auditor's precision and recall on the labelled corpus and on the scenarios' policies.
-    Score(LibraryArgs),
+    Score(ScoreArgs),
     /// Recompute the numbers the pitch cites (`--write` updates the file; `--check` fails if stale).
     Pitch(PitchArgs),
 }
@@ -92,6 +92,13 @@ pub struct CheckArgs {
     /// Exit with 1 when this factor (an id such as RF01, or `any`) is found.
     #[arg(long, value_name = "FACTOR|any")]
     pub fail_on: Vec<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// The model-assisted pass.
+#[derive(Args)]
+pub struct ModelArgs {
     /// Also run the model-assisted pass with this model (`provider:model`, as in `spi eval run`);
     /// its findings are marked `model:NAME`.
     #[arg(long)]
@@ -105,6 +112,19 @@ pub struct CheckArgs {
     /// Generation cap per clause for the model pass.
     #[arg(long, default_value_t = 256)]
     pub max_tokens: u32,
+}
+
+/// Arguments of `spi lockout score`.
+#[derive(Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub lib: LibraryArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// With --model: score only the first N clauses of each corpus (the model pass is one request
+    /// per clause).
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 /// Arguments of `spi lockout witness`.
@@ -199,7 +219,7 @@ fn load(dir: &Path, with_content: bool) -> Result<Library> {
 
 fn model_pass(
     model: &str,
-    a: &CheckArgs,
+    a: &ModelArgs,
     clauses: &[spi_lockout::Clause],
     checklist: &spi_lockout::Checklist,
 ) -> Result<spi_lockout::model_pass::ModelPass> {
@@ -261,8 +281,8 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
             let text = read(&a.policy)?;
             let file = a.policy.display().to_string();
             let mut report = lib.auditor.audit(&text);
-            if let Some(m) = &a.model {
-                let pass = model_pass(m, &a, &report.clauses, &lib.checklist)?;
+            if let Some(m) = &a.model.model {
+                let pass = model_pass(m, &a.model, &report.clauses, &lib.checklist)?;
                 for (clause, why) in &pass.invalid {
                     eprintln!("note: model pass, clause {}: {why}", clause + 1);
                 }
@@ -424,23 +444,53 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
             }
         }
         LockoutCommand::Score(a) => {
-            let lib = load(&a.library, true)?;
-            let (c, h, s) = (
-                lib.score_corpus(),
-                lib.score_heldout(),
-                lib.score_scenarios(),
-            );
-            if a.json {
+            let lib = load(&a.lib.library, true)?;
+            let (c, h, s) = match &a.model.model {
+                None => (
+                    lib.score_corpus(),
+                    lib.score_heldout(),
+                    lib.score_scenarios(),
+                ),
+                Some(m) => {
+                    let limit = a.limit.unwrap_or(usize::MAX);
+                    let by_model = |items: &[spi_lockout::library::CorpusClause]| -> Result<spi_lockout::library::CorpusScore> {
+                        let items = &items[..items.len().min(limit)];
+                        let clauses: Vec<spi_lockout::Clause> = items
+                            .iter()
+                            .enumerate()
+                            .map(|(k, c)| spi_lockout::Clause { index: k, start_line: 1, end_line: 1, text: c.text.clone(), section: None })
+                            .collect();
+                        let pass = model_pass(m, &a.model, &clauses, &lib.checklist)?;
+                        let mut predicted = vec![std::collections::BTreeSet::new(); items.len()];
+                        for f in &pass.findings {
+                            predicted[f.clause].insert(f.factor.clone());
+                        }
+                        eprintln!("model pass: {} of {} clause(s) without a verdict", pass.invalid.len(), items.len());
+                        Ok(spi_lockout::library::score_predictions(items, &predicted, &lib.checklist))
+                    };
+                    (
+                        by_model(&lib.corpus)?,
+                        by_model(&lib.heldout)?,
+                        lib.score_scenarios(),
+                    )
+                }
+            };
+            let pass = a
+                .model
+                .model
+                .as_deref()
+                .map_or("rules".to_string(), |m| format!("model:{m}"));
+            if a.lib.json {
                 print_json(&json!({
-                    "schema": "spi-lockout-score/1", "pass": "rules", "corpus": c.to_value(),
+                    "schema": "spi-lockout-score/1", "pass": pass, "corpus": c.to_value(),
                     "heldout": h.to_value(), "scenarios": s.to_value(),
                 }));
             } else {
-                print!("{}", c.to_text("deterministic pass on the development corpus (lockout/corpus: the rules were written against it)"));
+                print!("{}", c.to_text(&format!("{pass} pass on the development corpus (lockout/corpus: the rules were written against it)")));
                 println!();
-                print!("{}", h.to_text("deterministic pass on the held-out corpus (lockout/heldout: written apart, never used to tune the rules)"));
+                print!("{}", h.to_text(&format!("{pass} pass on the held-out corpus (lockout/heldout: written apart, never used to tune the rules)")));
                 println!();
-                print!("{}", s.to_text("deterministic pass on the scenarios' policies (labelled) and fixed policies (no factor)"));
+                print!("{}", s.to_text("rules pass on the scenarios' policies (labelled) and fixed policies (no factor)"));
             }
         }
         LockoutCommand::Pitch(a) => {
