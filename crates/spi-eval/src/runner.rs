@@ -439,6 +439,7 @@ pub async fn run_suite_until(
                 seed,
                 epoch: item.epoch,
                 key: &item.key,
+                tool_budget: checks.budget(),
             };
             let (state, scores, error) =
                 match solvers[item.dataset].solve(sample, &ctx, &mut log).await {

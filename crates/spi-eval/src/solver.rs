@@ -87,6 +87,8 @@ pub struct SolveContext<'a> {
     pub epoch: u32,
     /// `dataset/id`.
     pub key: &'a str,
+    /// How long one tool call may run.
+    pub tool_budget: std::time::Duration,
 }
 
 impl PreparedSolver {
@@ -279,10 +281,14 @@ impl PreparedSolver {
                     } else {
                         match (args, ctx.tools.get(&name)) {
                             (Err(e), _) => format!("TOOL ERROR: arguments are not JSON: {e}"),
-                            (Ok(a), Some(t)) => match t.call(a).await {
-                                Ok(out) => format!("TOOL RESULT ({name}): {out}"),
-                                Err(e) => format!("TOOL ERROR ({name}): {e}"),
-                            },
+                            (Ok(a), Some(t)) => {
+                                match call_tool(t, a, sample, &state.messages, ctx.tool_budget)
+                                    .await
+                                {
+                                    Ok(out) => format!("TOOL RESULT ({name}): {out}"),
+                                    Err(e) => format!("TOOL ERROR ({name}): {e}"),
+                                }
+                            }
                             (Ok(_), None) => format!("TOOL ERROR: no tool named `{name}`"),
                         }
                     };
@@ -301,6 +307,37 @@ impl PreparedSolver {
             }
             _ => state.messages.push(ChatMessage::user(prompt)),
         }
+    }
+}
+
+/// Runs a tool on a blocking thread under `budget`. A tool that overruns or panics answers the
+/// model with a tool error (the model may try again); the blocking thread is left to finish.
+async fn call_tool(
+    tool: std::sync::Arc<dyn crate::tools::Tool>,
+    arguments: serde_json::Value,
+    sample: &Sample,
+    messages: &[ChatMessage],
+    budget: std::time::Duration,
+) -> Result<String, crate::tools::ToolError> {
+    let (sample, messages) = (sample.clone(), messages.to_vec());
+    let task = tokio::task::spawn_blocking(move || {
+        tool.call(
+            arguments,
+            &crate::tools::ToolContext {
+                sample: &sample,
+                messages: &messages,
+            },
+        )
+    });
+    match tokio::time::timeout(budget, task).await {
+        Err(_) => Err(crate::tools::ToolError(format!(
+            "the tool ran longer than {budget:?} and was abandoned"
+        ))),
+        Ok(Err(join)) => Err(crate::tools::ToolError(format!(
+            "the tool failed: {}",
+            crate::error::panic_text(join)
+        ))),
+        Ok(Ok(r)) => r,
     }
 }
 
