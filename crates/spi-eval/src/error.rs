@@ -98,6 +98,9 @@ pub enum EvalError {
         /// The epoch.
         epoch: u32,
     },
+    /// The store stopped accepting records during a run; the run stopped.
+    #[error(transparent)]
+    StoreFailed(#[from] crate::store::StoreFailure),
     /// `spi serve` could not bind or serve.
     #[error("serve on {addr}")]
     Serve {
