@@ -194,6 +194,19 @@ pub struct SampleRecord {
     pub latency_ms: f64,
 }
 
+impl SampleRecord {
+    /// The record without its conversation and prompt text: what statistics and reports need
+    /// (status, scores, category, usage), at a fraction of the memory.
+    pub fn light(mut self) -> SampleRecord {
+        self.state = None;
+        self.sample.input = crate::dataset::Input::Text(String::new());
+        self.sample.choices = None;
+        self.sample.check = None;
+        self.sample.metadata.remove("rubric");
+        self
+    }
+}
+
 /// The store of one log directory.
 pub struct Store {
     path: PathBuf,
