@@ -306,6 +306,9 @@ impl Store {
             )
             .map_err(|e| self.err(e))?
             > 0;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
         // Version 0 with tables is a store from before versions were recorded: schema 1.
         let effective = if version == 0 && has_runs { 1 } else { version };
         let step = match effective {
