@@ -344,8 +344,8 @@ pub fn comparison_markdown(
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "# Paired comparison on `{scorer}`\n\nA = `{}` ({}), B = `{}` ({})\n",
-        a.run_id, a.model, b.run_id, b.model
+        "# Paired comparison on `{scorer}`\n\nA = `{}` ({}, arm `{}`), B = `{}` ({}, arm `{}`)\n",
+        a.run_id, a.model, a.arm, b.run_id, b.model, b.arm
     );
     let _ = writeln!(
         s,

@@ -89,6 +89,9 @@ pub struct RunOptions {
     pub retry: RetryPolicy,
     /// Prices overriding the built-in table.
     pub price: Option<Price>,
+    /// The suite arm to run (`None` or `baseline`: the suite as written).
+    #[serde(default)]
+    pub arm: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -107,6 +110,7 @@ impl Default for RunOptions {
             progress: false,
             retry: RetryPolicy::default(),
             price: None,
+            arm: None,
         }
     }
 }
@@ -241,6 +245,16 @@ pub fn fingerprint(suite: &Suite, model: &str, opts: &RunOptions) -> String {
         "shard": opts.shard, "seed": opts.seed,
     });
     h.update(key.to_string().as_bytes());
+    // Arms are separate runs: `--resume --arm X` never continues the baseline. Baseline
+    // fingerprints are unchanged from before arms existed.
+    if let Some(arm) = opts
+        .arm
+        .as_deref()
+        .filter(|a| *a != crate::suite::BASELINE_ARM)
+    {
+        h.update(b"\0arm=");
+        h.update(arm.as_bytes());
+    }
     h.finalize()
         .iter()
         .take(16)
@@ -426,6 +440,10 @@ pub async fn run_suite_until(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut cancelled = false;
     opts.validate()?;
+    let suite = match &opts.arm {
+        Some(arm) => Arc::new(suite.with_arm(arm)?),
+        None => suite,
+    };
     validate_services(&suite, services)?;
     let work = plan(&suite, opts)?;
     if work.is_empty() {
@@ -466,7 +484,7 @@ pub async fn run_suite_until(
         suite
             .datasets
             .iter()
-            .map(|d| PreparedSolver::new(&d.config))
+            .map(PreparedSolver::for_dataset)
             .collect::<Result<_, _>>()?,
     );
     for (d, solver) in suite.datasets.iter().zip(solvers.iter()) {
@@ -517,7 +535,7 @@ pub async fn run_suite_until(
                 "suite": suite.file,
                 "planned": work.len(),
             }),
-            arm: "baseline".into(),
+            arm: suite.arm.clone(),
         };
         store.create_run(&run)?;
     } else {

@@ -15,7 +15,7 @@ use crate::client::{CallError, CallLog, ModelClient};
 use crate::dataset::{Input, Sample, target_choice_index};
 use crate::error::EvalError;
 use crate::provider::{ChatMessage, ChatRequest, Role};
-use crate::suite::{DatasetConfig, SolverConfig};
+use crate::suite::{DatasetConfig, Intervention, LoadedDataset, SolverConfig};
 use crate::tools::ToolRegistry;
 
 const MC_TEMPLATE: &str = "Answer the following multiple choice question. The entire content of your response should be of the following format: 'ANSWER: $LETTER' (without quotes) where LETTER is one of {{ letters }}.\n\n{{ input }}\n\n{% for c in choices %}{{ c.letter }}) {{ c.text }}\n{% endfor %}";
@@ -56,6 +56,7 @@ impl std::io::Write for CappedWriter {
 pub struct PreparedSolver {
     config: DatasetConfig,
     env: minijinja::Environment<'static>,
+    intervention: Option<Intervention>,
 }
 
 /// What solving a sample produced.
@@ -145,7 +146,63 @@ impl PreparedSolver {
         Ok(PreparedSolver {
             config: config.clone(),
             env,
+            intervention: None,
         })
+    }
+
+    /// Compiles a loaded dataset's templates, with the run's arm intervention (if any).
+    pub fn for_dataset(d: &LoadedDataset) -> Result<Self, EvalError> {
+        let mut p = PreparedSolver::new(&d.config)?;
+        p.intervention = d.intervention.clone();
+        Ok(p)
+    }
+
+    /// The system prompt: the dataset's, then the arm's addition after a blank line.
+    fn system_prompt(&self) -> Option<String> {
+        let add = self
+            .intervention
+            .as_ref()
+            .and_then(|i| i.system_prompt.clone());
+        match (self.config.system_prompt.clone(), add) {
+            (Some(a), Some(b)) => Some(format!("{a}\n\n{b}")),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A user input with the arm's context put before it.
+    fn with_context(&self, text: String) -> String {
+        match self
+            .intervention
+            .as_ref()
+            .and_then(|i| i.context.as_deref())
+        {
+            Some(c) => format!("{c}\n\n{text}"),
+            None => text,
+        }
+    }
+
+    /// Turns as given in a conversation input, the first user turn with the arm's context.
+    fn turns_with_context(&self, ms: &[ChatMessage]) -> Vec<ChatMessage> {
+        let mut out = ms.to_vec();
+        if let Some(first) = out.iter_mut().find(|m| m.role == Role::User) {
+            first.content = self.with_context(std::mem::take(&mut first.content));
+        }
+        out
+    }
+
+    /// The opening of every conversation: the system prompt, then the arm's few-shot turns.
+    pub fn opening(&self) -> Vec<ChatMessage> {
+        let mut ms = Vec::new();
+        if let Some(sys) = self.system_prompt() {
+            ms.push(ChatMessage::system(sys));
+        }
+        if let Some(iv) = &self.intervention {
+            for (q, a) in &iv.few_shot {
+                ms.push(ChatMessage::user(q.clone()));
+                ms.push(ChatMessage::assistant(a.clone()));
+            }
+        }
+        ms
     }
 
     fn render(&self, sample: &Sample, choices: Option<&[String]>) -> Result<String, CallError> {
@@ -217,10 +274,10 @@ impl PreparedSolver {
         log: &mut CallLog,
     ) -> Result<TaskState, CallError> {
         let salt = format!("epoch={}", ctx.epoch);
-        let mut state = TaskState::default();
-        if let Some(sys) = &self.config.system_prompt {
-            state.messages.push(ChatMessage::system(sys.clone()));
-        }
+        let mut state = TaskState {
+            messages: self.opening(),
+            ..Default::default()
+        };
         match &self.config.solver {
             SolverConfig::Generate { cot } => {
                 let mut prompt = self.render(sample, None)?;
@@ -248,7 +305,9 @@ impl PreparedSolver {
                 }
                 let shown: Vec<String> = order.iter().map(|&i| orig[i].clone()).collect();
                 let prompt = self.render(sample, Some(&shown))?;
-                state.messages.push(ChatMessage::user(prompt));
+                state
+                    .messages
+                    .push(ChatMessage::user(self.with_context(prompt)));
                 let r = ctx
                     .model
                     .generate(&self.request(&state.messages, ctx), &salt, log)
@@ -260,8 +319,10 @@ impl PreparedSolver {
             }
             SolverConfig::Dialogue => {
                 let turns = match &sample.input {
-                    Input::Messages(ms) => ms.clone(),
-                    Input::Text(_) => vec![ChatMessage::user(self.render(sample, None)?)],
+                    Input::Messages(ms) => self.turns_with_context(ms),
+                    Input::Text(_) => vec![ChatMessage::user(
+                        self.with_context(self.render(sample, None)?),
+                    )],
                 };
                 for (i, m) in turns.iter().enumerate() {
                     state.messages.push(m.clone());
@@ -353,9 +414,11 @@ impl PreparedSolver {
         match &sample.input {
             // A conversation input keeps its turns; the template only shapes plain-text inputs.
             Input::Messages(ms) if self.config.prompt_template.is_none() => {
-                state.messages.extend(ms.iter().cloned())
+                state.messages.extend(self.turns_with_context(ms))
             }
-            _ => state.messages.push(ChatMessage::user(prompt)),
+            _ => state
+                .messages
+                .push(ChatMessage::user(self.with_context(prompt))),
         }
     }
 }

@@ -92,6 +92,9 @@ pub struct RunArgs {
     /// Do not read or write the response cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Run the suite's `[[arm]]` of this name (default: `baseline`, the suite as written).
+    #[arg(long)]
+    pub arm: Option<String>,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -255,6 +258,7 @@ fn run_suite(a: RunArgs) -> Result<()> {
             ..Default::default()
         },
         price,
+        arm: a.arm.clone(),
     };
     let mut tools = ToolRegistry::new();
     tools.register(Arc::new(ArithmeticTool));
@@ -454,6 +458,8 @@ fn compare(a: CompareArgs) -> Result<()> {
         let mut v = serde_json::to_value(&c)?;
         v["schema"] = json!("spi.eval.compare.v1");
         v["scorer"] = json!(scorer);
+        v["arm_a"] = json!(ra.arm);
+        v["arm_b"] = json!(rb.arm);
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{md}");
