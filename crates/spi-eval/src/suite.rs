@@ -35,10 +35,11 @@ use sha2::{Digest, Sha256};
 use crate::dataset::{Sample, load_jsonl_lines};
 use crate::error::EvalError;
 
-/// How a sample is put to the model.
+/// The built-in solvers' configurations, as written (the serde shape of [`SolverConfig`]'s
+/// built-in variants).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum SolverConfig {
+enum BuiltinSolverConfig {
     /// One prompt, one answer; `cot` asks for reasoning before a final `ANSWER:` line.
     Generate {
         /// Chain of thought.
@@ -64,6 +65,127 @@ pub enum SolverConfig {
         #[serde(default = "default_max_turns")]
         max_turns: u32,
     },
+}
+
+/// How a sample is put to the model.
+///
+/// The built-in kinds are `generate`, `multiple_choice`, `dialogue` and `agent`; any other
+/// `kind` names a solver registered in the run's [`crate::solver::SolverRegistry`] and keeps
+/// its table as that solver's options (checked by its `validate` when the run is planned).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SolverConfig {
+    /// One prompt, one answer; `cot` asks for reasoning before a final `ANSWER:` line.
+    Generate {
+        /// Chain of thought.
+        cot: bool,
+    },
+    /// Lettered options, optionally shuffled per sample and epoch with a seeded RNG.
+    MultipleChoice {
+        /// Shuffle the options (the target letter follows its option).
+        shuffle_choices: bool,
+        /// Chain of thought.
+        cot: bool,
+    },
+    /// A scripted conversation: the model answers every user turn not already answered.
+    Dialogue,
+    /// Tool use: the model may call the listed tools until it answers or runs out of turns.
+    Agent {
+        /// Tool names, looked up in the run's tool registry.
+        tools: Vec<String>,
+        /// Model turns allowed.
+        max_turns: u32,
+    },
+    /// A solver registered by kind, with its options (the whole table, `kind` included).
+    Registered {
+        /// The registered kind.
+        kind: String,
+        /// The table as written.
+        options: serde_json::Value,
+    },
+}
+
+const BUILTIN_SOLVERS: [&str; 4] = ["generate", "multiple_choice", "dialogue", "agent"];
+
+impl From<BuiltinSolverConfig> for SolverConfig {
+    fn from(b: BuiltinSolverConfig) -> Self {
+        match b {
+            BuiltinSolverConfig::Generate { cot } => SolverConfig::Generate { cot },
+            BuiltinSolverConfig::MultipleChoice {
+                shuffle_choices,
+                cot,
+            } => SolverConfig::MultipleChoice {
+                shuffle_choices,
+                cot,
+            },
+            BuiltinSolverConfig::Dialogue => SolverConfig::Dialogue,
+            BuiltinSolverConfig::Agent { tools, max_turns } => {
+                SolverConfig::Agent { tools, max_turns }
+            }
+        }
+    }
+}
+
+impl SolverConfig {
+    /// The solver's kind: the name it is registered under.
+    pub fn kind(&self) -> &str {
+        match self {
+            SolverConfig::Generate { .. } => "generate",
+            SolverConfig::MultipleChoice { .. } => "multiple_choice",
+            SolverConfig::Dialogue => "dialogue",
+            SolverConfig::Agent { .. } => "agent",
+            SolverConfig::Registered { kind, .. } => kind,
+        }
+    }
+
+    /// The configuration as a JSON object (`kind` included): what a registered solver gets.
+    pub fn options(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Reads options back into a built-in configuration (for the built-in solvers).
+    pub fn from_options(options: &serde_json::Value) -> Result<SolverConfig, String> {
+        serde_json::from_value(options.clone()).map_err(|e| e.to_string())
+    }
+}
+
+impl Serialize for SolverConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let b = match self.clone() {
+            SolverConfig::Registered { options, .. } => return options.serialize(s),
+            SolverConfig::Generate { cot } => BuiltinSolverConfig::Generate { cot },
+            SolverConfig::MultipleChoice {
+                shuffle_choices,
+                cot,
+            } => BuiltinSolverConfig::MultipleChoice {
+                shuffle_choices,
+                cot,
+            },
+            SolverConfig::Dialogue => BuiltinSolverConfig::Dialogue,
+            SolverConfig::Agent { tools, max_turns } => {
+                BuiltinSolverConfig::Agent { tools, max_turns }
+            }
+        };
+        b.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SolverConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        let kind = v
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| D::Error::custom("expected a solver table with a string `kind`"))?
+            .to_string();
+        if BUILTIN_SOLVERS.contains(&kind.as_str()) {
+            serde_json::from_value::<BuiltinSolverConfig>(v)
+                .map(SolverConfig::from)
+                .map_err(D::Error::custom)
+        } else {
+            Ok(SolverConfig::Registered { kind, options: v })
+        }
+    }
 }
 
 fn default_max_turns() -> u32 {

@@ -266,6 +266,7 @@ fn run_suite(a: RunArgs) -> Result<()> {
         checks: CheckRegistry::with_builtins(),
         tools,
         env,
+        solvers: Default::default(),
     };
     let store = Store::open(&a.log_dir)?;
     let rt = runtime()?;
