@@ -805,19 +805,7 @@ impl WriterHealth {
     }
 }
 
-/// The writer thread failed: nothing more can be committed. Carries what was kept.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error(
-    "run store {path}: writing failed ({message}); {committed} sample(s) were committed before the failure and are kept"
-)]
-pub struct StoreFailure {
-    /// The store file.
-    pub path: PathBuf,
-    /// The first error the writer met.
-    pub message: String,
-    /// Samples committed by this writer before it failed.
-    pub committed: u64,
-}
+pub use crate::error::StoreFailure;
 
 /// Sends records to the writer thread.
 pub struct StoreWriter {
