@@ -692,7 +692,14 @@ impl Store {
                 // The failure is published before the receiver drops, so a sender that finds
                 // the channel closed always finds the cause too.
                 if let Err(e) = &r {
-                    h.fail(e.to_string());
+                    // The cause ("database or disk is full") is in the source chain.
+                    let mut msg = e.to_string();
+                    let mut src = std::error::Error::source(e);
+                    while let Some(c) = src {
+                        msg = format!("{msg}: {c}");
+                        src = c.source();
+                    }
+                    h.fail(msg);
                 }
                 drop(rx);
                 r
