@@ -234,7 +234,10 @@ fn model_pass(
     }
     let spec =
         spi_eval::provider::ModelSpec::parse(model).with_context(|| format!("--model {model}"))?;
-    let env = crate::cmd::eval::provider_env(a.base_url.clone(), a.timeout);
+    let env = crate::cmd::model::provider_env(
+        a.base_url.clone(),
+        std::time::Duration::from_secs_f64(a.timeout),
+    );
     let provider = spi_eval::provider::build_provider(&spec, &env)
         .with_context(|| format!("--model {model}"))?;
     let client = spi_eval::client::ModelClient::new(provider, 1);
