@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The Part I pilot on the embedded default model (docs/results/part1-pilot.md): a stratified sample of
-# each suite in the baseline and in one arm. Stratified: every third family (in id order), one
+# each suite in the baseline and in one arm. Stratified: every EVERY-th family (in id order; default 6), one
 # variant per family (v1, v2, v3 in turn, so domains vary), its main item and its matched control,
-# first option order; and every 65th generated capability item. Usage:
+# first option order; and every (EVERY*22)-th generated capability item. Usage:
 #   SPI=target/debug/spi LOG_DIR=/tmp/part1 docs/results/part1-pilot.sh [ARM ...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 spi=${SPI:-target/debug/spi}
 logs=${LOG_DIR:-out/part1-pilot}
+every=${EVERY:-6}
 arms=("$@")
 [ ${#arms[@]} -gt 0 ] || arms=(baseline primer)
 
@@ -16,10 +17,10 @@ ids_of() { grep -o '"id":"[^"]*"' "suites/$1/items.jsonl" | sed 's/"id":"\(.*\)"
 sample() {
   local suite=$1
   if [ "$suite" = spi-capability ]; then
-    ids_of "$suite" | awk 'NR % 65 == 1'
+    ids_of "$suite" | awk -v n=$((every * 22)) 'NR % n == 1'
     return
   fi
-  ids_of "$suite" | sed 's/--v[0-9]*--.*//' | uniq | awk 'NR % 3 == 1' | {
+  ids_of "$suite" | sed 's/--v[0-9]*--.*//' | uniq | awk -v n="$every" 'NR % n == 1' | {
     k=0
     while read -r fam; do
       v=$(( k % 3 + 1 )); k=$((k + 1))
