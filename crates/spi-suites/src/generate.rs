@@ -1,0 +1,69 @@
+//! `spi suite generate --seed S --count N`: seeded engine-generated capability items.
+//!
+//! Item k uses task kind `TASKS[k mod 8]` and tier `1 + (k div 8) mod 3`, and its own RNG seeded
+//! with the SHA-256 of `S/k`, so the first N items of a larger run are the same bytes as a run of
+//! N, and a secret seed gives a fresh private split whose items follow the same distribution.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Value, json};
+
+use crate::family::CANARY;
+use crate::render::text_seed;
+use crate::tasks::{TASKS, final_answer};
+
+/// The seed of the frozen release (`suites/spi-capability/items.jsonl`).
+pub const RELEASE_SEED: u64 = 20_260_101;
+/// Items in the frozen release.
+pub const RELEASE_COUNT: usize = 1_248;
+/// The data version of generated items.
+pub const VERSION: &str = "1-0";
+
+/// The kind and tier of item k.
+pub fn slot(k: usize) -> (usize, u8) {
+    (k % TASKS.len(), 1 + ((k / TASKS.len()) % 3) as u8)
+}
+
+/// Generates item k of the run seeded `seed`.
+///
+/// # Errors
+/// When the engine cannot compute the reference answer of the generated item (a generator bug;
+/// the message names the item).
+pub fn item(seed: u64, k: usize) -> Result<Value, String> {
+    let (t, tier) = slot(k);
+    let task = TASKS[t];
+    let item_seed = text_seed(&format!("{seed}/{k}"));
+    let mut rng = ChaCha8Rng::seed_from_u64(item_seed);
+    let g = task.generate(&mut rng, tier);
+    let reference = task
+        .reference(&g.check)
+        .map_err(|e| format!("item {k} ({}): {e}", task.kind()))?;
+    debug_assert_eq!(final_answer(&format!("ANSWER: {reference}")), reference);
+    Ok(json!({
+        "id": format!("gen-{}-t{tier}-{seed}-{k}", task.kind().replace('_', "-")),
+        "input": g.input,
+        "target": reference,
+        "failure_mode": "spi_reasoning",
+        "generator": format!("spi-suites/{}", task.kind()),
+        "seed": item_seed,
+        "check": g.check,
+        "metadata": {
+            "canary": CANARY,
+            "version": VERSION,
+            "category": task.kind(),
+            "task": task.kind(),
+            "tier": tier,
+            "run_seed": seed,
+            "index": k,
+            "chance": task.chance(),
+        },
+    }))
+}
+
+/// Generates items 0..count of the run seeded `seed`.
+///
+/// # Errors
+/// As [`item`].
+pub fn generate(seed: u64, count: usize) -> Result<Vec<Value>, String> {
+    (0..count).map(|k| item(seed, k)).collect()
+}
