@@ -230,6 +230,12 @@ fn sample_from_value(value: Value) -> Result<Sample, String> {
                     cs.len()
                 ));
             }
+            let mut seen = HashSet::new();
+            if let Some(dup) = cs.iter().find(|c| !seen.insert(c.trim())) {
+                return Err(format!(
+                    "`choices` to be distinct, found the duplicate choice `{dup}`"
+                ));
+            }
             Some(cs)
         }
         Some(other) => {

@@ -98,6 +98,9 @@ pub enum EvalError {
         /// The epoch.
         epoch: u32,
     },
+    /// The store stopped accepting records during a run; the run stopped.
+    #[error(transparent)]
+    StoreFailed(#[from] crate::store::StoreFailure),
     /// `spi serve` could not bind or serve.
     #[error("serve on {addr}")]
     Serve {
@@ -176,4 +179,23 @@ pub fn should_retry(err: &ProviderError) -> bool {
         ProviderError::Malformed { .. } => true,
         ProviderError::Rejected(_) | ProviderError::Local(_) => false,
     }
+}
+
+/// The message of a panicked task, for the sample's recorded error.
+pub fn panic_text(e: tokio::task::JoinError) -> String {
+    if e.is_cancelled() {
+        return "cancelled".into();
+    }
+    match e.try_into_panic() {
+        Ok(p) => panic_payload_text(p.as_ref()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A panic payload as text (`&str` and `String` payloads; others are named as such).
+pub fn panic_payload_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }

@@ -36,10 +36,12 @@
 
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod client;
 pub mod dataset;
 pub mod error;
 pub mod export;
+pub mod extract;
 pub mod fake;
 pub mod provider;
 pub mod report;

@@ -2,7 +2,7 @@
 //! runs them concurrently through one `ModelClient` per model, scores them, and hands each record
 //! to the store the moment it completes.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -17,10 +17,10 @@ use tokio::sync::Semaphore;
 use crate::client::{CallLog, Meter, ModelClient, ResponseCache, RetryPolicy};
 use crate::error::EvalError;
 use crate::provider::{ModelSpec, Price, Provider, ProviderEnv, build_provider};
-use crate::scorer::{CheckRegistry, Judges, score_sample};
-use crate::solver::{PreparedSolver, SolveContext};
-use crate::store::{RunInfo, SampleRecord, SampleStatus, Store};
-use crate::suite::{ScorerConfig, Suite};
+use crate::scorer::{CheckRegistry, Judges, Score, score_sample};
+use crate::solver::{PreparedSolver, SolveContext, TaskState};
+use crate::store::{RunInfo, SampleRecord, SampleStatus, Store, StoreFailure};
+use crate::suite::{ScorerConfig, SolverConfig, Suite};
 use crate::tools::ToolRegistry;
 
 /// One shard of a run spread over array jobs: shard `index` of `count`, 1-based.
@@ -259,9 +259,161 @@ pub async fn run_suite(
     run_suite_until(suite, model, store, opts, services, std::future::pending()).await
 }
 
+impl RunOptions {
+    /// Refuses options that cannot describe a run: zero epochs or connections, a budget or
+    /// price that is not a finite non-negative number, an unsafe run id.
+    pub fn validate(&self) -> Result<(), EvalError> {
+        let bad = |m: String| Err(EvalError::Config(m));
+        if self.epochs == 0 {
+            return bad("--epochs 0: expected at least 1 epoch".into());
+        }
+        if self.max_connections == 0 {
+            return bad("--max-connections 0: expected at least 1".into());
+        }
+        if let Some(c) = self.max_cost
+            && !(c.is_finite() && c >= 0.0)
+        {
+            return bad(format!(
+                "--max-cost {c}: expected a finite non-negative number of USD"
+            ));
+        }
+        if let Some(p) = &self.price {
+            for (what, v) in [("input", p.input_per_mtok), ("output", p.output_per_mtok)] {
+                if !(v.is_finite() && v >= 0.0) {
+                    return bad(format!(
+                        "--price: {what} price {v}: expected a finite non-negative USD per million tokens"
+                    ));
+                }
+            }
+        }
+        if let Some(id) = &self.run_id {
+            crate::store::validate_run_id(id)?;
+        }
+        if self.limit == Some(0) {
+            return bad("--limit 0: expected at least 1 sample".into());
+        }
+        Ok(())
+    }
+}
+
+/// Checks everything a run needs before the first call: every engine check kind is
+/// registered and accepts its spec, every agent tool is registered, every rubric has judges
+/// and items. A configuration error found here costs nothing and leaves no run behind.
+pub fn validate_services(suite: &Suite, services: &RunServices) -> Result<(), EvalError> {
+    for d in &suite.datasets {
+        let name = &d.config.name;
+        if let SolverConfig::Agent { tools, .. } = &d.config.solver {
+            for t in tools {
+                if services.tools.get(t).is_none() {
+                    return Err(EvalError::Config(format!(
+                        "dataset `{name}`: agent tool `{t}` is not registered (registered: {})",
+                        services.tools.names().join(", ")
+                    )));
+                }
+            }
+        }
+        for sc in &d.config.scorers {
+            match sc {
+                ScorerConfig::Check => {
+                    for s in &d.samples {
+                        if let Some(spec) = &s.check {
+                            services.checks.validate(spec).map_err(|e| {
+                                EvalError::Config(format!(
+                                    "dataset `{name}`, sample `{}`: {e}",
+                                    s.id
+                                ))
+                            })?;
+                        }
+                    }
+                }
+                ScorerConfig::Rubric { judges, rubric } => {
+                    if judges.is_empty() {
+                        return Err(EvalError::Config(format!(
+                            "dataset `{name}`: a rubric scorer needs at least one judge"
+                        )));
+                    }
+                    if rubric.is_empty()
+                        && let Some(s) = d.samples.iter().find(|s| {
+                            s.metadata
+                                .get("rubric")
+                                .and_then(|r| r.as_array())
+                                .is_none_or(|a| a.is_empty())
+                        })
+                    {
+                        return Err(EvalError::Config(format!(
+                            "dataset `{name}`, sample `{}`: the rubric scorer has no rubric in the suite and none in metadata.rubric",
+                            s.id
+                        )));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What one sample task reports back to the runner.
+struct TaskOutcome {
+    ok: bool,
+    stored: Result<(), StoreFailure>,
+}
+
+/// Solves and scores one sample. Runs as its own task so that a panic anywhere in it (a
+/// provider, the solver, a scorer) surfaces as a `JoinError` the caller records, never as a
+/// sample that silently vanishes.
+async fn solve_and_score(
+    suite: Arc<Suite>,
+    solvers: Arc<Vec<PreparedSolver>>,
+    client: ModelClient,
+    judges: Arc<Judges>,
+    checks: Arc<CheckRegistry>,
+    tools: Arc<ToolRegistry>,
+    item: WorkItem,
+    seed: u64,
+    log: Arc<std::sync::Mutex<CallLog>>,
+) -> (Option<TaskState>, BTreeMap<String, Score>, Option<String>) {
+    let ds = &suite.datasets[item.dataset];
+    let sample = &ds.samples[item.sample];
+    let mut local = CallLog::default();
+    let ctx = SolveContext {
+        model: &client,
+        tools: &tools,
+        seed,
+        epoch: item.epoch,
+        key: &item.key,
+        tool_budget: checks.budget(),
+    };
+    let out = match solvers[item.dataset].solve(sample, &ctx, &mut local).await {
+        Err(e) => (None, Default::default(), Some(e.to_string())),
+        Ok(state) => match score_sample(
+            &ds.config.scorers,
+            sample,
+            &state,
+            &checks,
+            &judges,
+            &mut local,
+        )
+        .await
+        {
+            Ok(scores) => (Some(state), scores, None),
+            Err(e) => (Some(state), Default::default(), Some(e.to_string())),
+        },
+    };
+    if let Ok(mut l) = log.lock() {
+        *l = local;
+    }
+    out
+}
+
 /// Like [`run_suite`], but stops starting samples when `shutdown` resolves (Ctrl-C in the CLI):
 /// samples in flight finish and are committed, the rest stay unrun for `--resume`, and the run
 /// is marked `cancelled`.
+///
+/// Every planned sample-epoch ends as exactly one of ok, error (with its cause, a panic
+/// included) or not run, so `planned = already_done + ok + errors + not_run` always holds. If
+/// the store stops accepting records, no further sample is started, those in flight are
+/// abandoned, and the error says how many were committed.
 pub async fn run_suite_until(
     suite: Arc<Suite>,
     model: Arc<dyn Provider>,
@@ -273,79 +425,21 @@ pub async fn run_suite_until(
     let started = Instant::now();
     let mut shutdown = std::pin::pin!(shutdown);
     let mut cancelled = false;
+    opts.validate()?;
+    validate_services(&suite, services)?;
     let work = plan(&suite, opts)?;
+    if work.is_empty() {
+        return Err(EvalError::Config(format!(
+            "suite `{}`: the plan is empty (no samples after filters, limit and shard)",
+            suite.file.name
+        )));
+    }
     let model_name = model.name();
     let fp = fingerprint(&suite, &model_name, opts);
 
-    let existing = match (&opts.run_id, opts.resume) {
-        (Some(id), _) => store.runs()?.into_iter().find(|r| &r.run_id == id),
-        (None, true) => store.find_resumable(&fp)?,
-        (None, false) => None,
-    };
-    if let Some(run) = &existing {
-        if !opts.resume && opts.shard.is_none() {
-            return Err(EvalError::Config(format!(
-                "run `{}` already exists in {}; pass --resume to continue it",
-                run.run_id,
-                store.path().display()
-            )));
-        }
-        if run.fingerprint != fp && opts.shard.is_none() {
-            return Err(EvalError::Config(format!(
-                "run `{}` was made with a different suite, model or options; it cannot be resumed with these",
-                run.run_id
-            )));
-        }
-    }
-    let resumed = existing.is_some();
-    let run_id = match existing {
-        Some(r) => r.run_id,
-        None => {
-            let run = RunInfo {
-                run_id: opts.run_id.clone().unwrap_or_else(new_run_id),
-                suite_name: suite.file.name.clone(),
-                suite_path: suite.path.display().to_string(),
-                fingerprint: fp.clone(),
-                model: model_name.clone(),
-                created_at: now_rfc3339(),
-                finished_at: None,
-                status: "running".into(),
-                config: serde_json::json!({
-                    "options": opts,
-                    "suite": suite.file,
-                    "planned": work.len(),
-                }),
-            };
-            store.create_run(&run)?;
-            run.run_id
-        }
-    };
-    let done = store.completed(&run_id)?;
-    let todo: Vec<WorkItem> = work
-        .iter()
-        .filter(|w| !done.contains(&(w.key.clone(), w.epoch)))
-        .cloned()
-        .collect();
-    let already_done = work.len() - todo.len();
-
-    let writer = store.writer()?;
-    let cache: Option<Arc<dyn ResponseCache>> = if opts.cache {
-        Some(Arc::new(store.cache(&writer)?))
-    } else {
-        None
-    };
+    // Everything that can fail on configuration is set up before the run is recorded, so a
+    // bad judge spec leaves no phantom "running" run behind.
     let meter = Arc::new(Meter::default());
-    let spec = ModelSpec::parse(&model_name).ok();
-    let mut client = ModelClient::new(model, opts.max_connections);
-    client.meter = meter.clone();
-    client.policy = opts.retry;
-    client.budget = opts.max_cost;
-    client.cache = cache.clone();
-    client.price = opts
-        .price
-        .or_else(|| spec.as_ref().map(Price::known))
-        .unwrap_or_default();
-
     let mut judges = Judges::new();
     for d in &suite.datasets {
         for s in &d.config.scorers {
@@ -375,6 +469,85 @@ pub async fn run_suite_until(
             .map(|d| PreparedSolver::new(&d.config))
             .collect::<Result<_, _>>()?,
     );
+    for (d, solver) in suite.datasets.iter().zip(solvers.iter()) {
+        for s in &d.samples {
+            solver.preview(s)?;
+        }
+    }
+
+    let existing = match (&opts.run_id, opts.resume) {
+        (Some(id), _) => store.runs()?.into_iter().find(|r| &r.run_id == id),
+        (None, true) => store.find_resumable(&fp)?,
+        (None, false) => None,
+    };
+    if let Some(run) = &existing {
+        if !opts.resume && opts.shard.is_none() {
+            return Err(EvalError::Config(format!(
+                "run `{}` already exists in {}; pass --resume to continue it",
+                run.run_id,
+                store.path().display()
+            )));
+        }
+        if run.fingerprint != fp && opts.shard.is_none() {
+            return Err(EvalError::Config(format!(
+                "run `{}` was made with a different suite, model or options; it cannot be resumed with these",
+                run.run_id
+            )));
+        }
+    }
+    let resumed = existing.is_some();
+    let run_id = match existing {
+        Some(r) => r.run_id,
+        None => opts.run_id.clone().unwrap_or_else(new_run_id),
+    };
+    // The lock comes before the run row, so two resumers never both run the missing samples.
+    let _lock = store.lock_run(&run_id)?;
+    if !resumed {
+        let run = RunInfo {
+            run_id: run_id.clone(),
+            suite_name: suite.file.name.clone(),
+            suite_path: suite.path.display().to_string(),
+            fingerprint: fp.clone(),
+            model: model_name.clone(),
+            created_at: now_rfc3339(),
+            finished_at: None,
+            status: "running".into(),
+            config: serde_json::json!({
+                "options": opts,
+                "suite": suite.file,
+                "planned": work.len(),
+            }),
+            arm: "baseline".into(),
+        };
+        store.create_run(&run)?;
+    } else {
+        store.mark_running(&run_id)?;
+    }
+    store.add_plan(&run_id, work.iter().map(|w| (w.key.as_str(), w.epoch)))?;
+    let done = store.completed(&run_id)?;
+    let todo: Vec<WorkItem> = work
+        .iter()
+        .filter(|w| !done.contains(&(w.key.clone(), w.epoch)))
+        .cloned()
+        .collect();
+    let already_done = work.len() - todo.len();
+
+    let writer = store.writer()?;
+    let cache: Option<Arc<dyn ResponseCache>> = if opts.cache {
+        Some(Arc::new(store.cache(&writer)?))
+    } else {
+        None
+    };
+    let spec = ModelSpec::parse(&model_name).ok();
+    let mut client = ModelClient::new(model, opts.max_connections);
+    client.meter = meter.clone();
+    client.policy = opts.retry;
+    client.budget = opts.max_cost;
+    client.cache = cache.clone();
+    client.price = opts
+        .price
+        .or_else(|| spec.as_ref().map(Price::known))
+        .unwrap_or_default();
     let checks = Arc::new(services.checks.clone());
     let tools = Arc::new(services.tools.clone());
     let seed = opts.seed.unwrap_or(suite.file.seed);
@@ -398,22 +571,80 @@ pub async fn run_suite_until(
 
     let sem = Arc::new(Semaphore::new(opts.max_connections.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    let mut not_run = 0usize;
+    let mut in_flight: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let (mut ok, mut errors) = (0u64, 0u64);
+    let mut store_failure: Option<StoreFailure> = None;
     let sink = writer.sink();
+    // Reaps one finished task: counts it, and notes a store failure. A task that itself
+    // panicked (outside the guarded solve) is recorded here as an error.
+    let mut reap = |joined: Result<(tokio::task::Id, TaskOutcome), tokio::task::JoinError>,
+                    in_flight: &mut HashMap<tokio::task::Id, usize>,
+                    store_failure: &mut Option<StoreFailure>| {
+        match joined {
+            Ok((id, outcome)) => {
+                in_flight.remove(&id);
+                if outcome.ok {
+                    ok += 1;
+                } else {
+                    errors += 1;
+                }
+                if let Err(f) = outcome.stored {
+                    store_failure.get_or_insert(f);
+                }
+            }
+            Err(e) if e.is_cancelled() => {
+                in_flight.remove(&e.id());
+            }
+            Err(e) => {
+                let idx = in_flight.remove(&e.id());
+                errors += 1;
+                if let Some(i) = idx {
+                    let item: &WorkItem = &todo[i];
+                    let ds = &suite.datasets[item.dataset];
+                    let now = now_rfc3339();
+                    let r = sink.record(SampleRecord {
+                        run_id: run_id.clone(),
+                        key: item.key.clone(),
+                        epoch: item.epoch,
+                        dataset: ds.config.name.clone(),
+                        status: SampleStatus::Error,
+                        sample: ds.samples[item.sample].clone(),
+                        state: None,
+                        scores: Default::default(),
+                        error: Some(format!(
+                            "internal error (a bug in spi): {}",
+                            crate::error::panic_text(e)
+                        )),
+                        calls: CallLog::default(),
+                        started_at: now.clone(),
+                        completed_at: now,
+                        latency_ms: 0.0,
+                    });
+                    if let Err(f) = r {
+                        store_failure.get_or_insert(f);
+                    }
+                }
+            }
+        }
+    };
     for (i, item) in todo.iter().enumerate() {
+        if store_failure.is_none() {
+            store_failure = sink.failure();
+        }
+        if store_failure.is_some() {
+            break;
+        }
         let permit = tokio::select! {
             p = sem.clone().acquire_owned() => p.map_err(|_| EvalError::Config("runner semaphore closed".into()))?,
             _ = &mut shutdown => {
                 cancelled = true;
-                not_run = todo.len() - i;
                 break;
             }
         };
         if opts.max_cost.is_some_and(|b| meter.cost() >= b) {
-            not_run = todo.len() - i;
             break;
         }
-        let (suite, solvers, client, judges, checks, tools, sink, meter, bar, run_id) = (
+        let (suite2, solvers, client, judges, checks, tools, sink, meter, bar, run_id) = (
             suite.clone(),
             solvers.clone(),
             client.clone(),
@@ -426,37 +657,38 @@ pub async fn run_suite_until(
             run_id.clone(),
         );
         let item = item.clone();
-        tasks.spawn(async move {
+        let handle = tasks.spawn(async move {
             let _permit = permit;
             let t0 = Instant::now();
             let started_at = now_rfc3339();
-            let ds = &suite.datasets[item.dataset];
-            let sample = &ds.samples[item.sample];
-            let mut log = CallLog::default();
-            let ctx = SolveContext {
-                model: &client,
-                tools: &tools,
+            let log = Arc::new(std::sync::Mutex::new(CallLog::default()));
+            let guarded = tokio::spawn(solve_and_score(
+                suite2.clone(),
+                solvers,
+                client,
+                judges,
+                checks,
+                tools,
+                item.clone(),
                 seed,
-                epoch: item.epoch,
-                key: &item.key,
+                log.clone(),
+            ));
+            // Dropping this task (store failure) must also stop the guarded one.
+            let abort = guarded.abort_handle();
+            let _stop = AbortOnDrop(abort);
+            let (state, scores, error) = match guarded.await {
+                Ok(r) => r,
+                Err(e) => (
+                    None,
+                    Default::default(),
+                    Some(format!(
+                        "internal error while solving or scoring (a bug in spi): {}",
+                        crate::error::panic_text(e)
+                    )),
+                ),
             };
-            let (state, scores, error) =
-                match solvers[item.dataset].solve(sample, &ctx, &mut log).await {
-                    Err(e) => (None, Default::default(), Some(e.to_string())),
-                    Ok(state) => match score_sample(
-                        &ds.config.scorers,
-                        sample,
-                        &state,
-                        &checks,
-                        &judges,
-                        &mut log,
-                    )
-                    .await
-                    {
-                        Ok(scores) => (Some(state), scores, None),
-                        Err(e) => (Some(state), Default::default(), Some(e.to_string())),
-                    },
-                };
+            let ds = &suite2.datasets[item.dataset];
+            let sample = &ds.samples[item.sample];
             let status = if error.is_some() {
                 SampleStatus::Error
             } else {
@@ -466,7 +698,9 @@ pub async fn run_suite_until(
             if error.is_some() {
                 meter.errors.fetch_add(1, Ordering::Relaxed);
             }
-            sink.record(SampleRecord {
+            let calls = log.lock().map(|l| l.clone()).unwrap_or_default();
+            let ok = error.is_none();
+            let stored = sink.record(SampleRecord {
                 run_id,
                 key: item.key.clone(),
                 epoch: item.epoch,
@@ -476,7 +710,7 @@ pub async fn run_suite_until(
                 state,
                 scores,
                 error,
-                calls: log,
+                calls,
                 started_at,
                 completed_at: now_rfc3339(),
                 latency_ms: t0.elapsed().as_secs_f64() * 1e3,
@@ -484,11 +718,24 @@ pub async fn run_suite_until(
             if let Some(b) = &bar {
                 b.inc(1);
             }
+            TaskOutcome { ok, stored }
         });
+        in_flight.insert(handle.id(), i);
         // Reap finished tasks as we go so the set stays small on large runs.
-        while tasks.try_join_next().is_some() {}
+        while let Some(j) = tasks.try_join_next_with_id() {
+            reap(j, &mut in_flight, &mut store_failure);
+        }
     }
-    while tasks.join_next().await.is_some() {}
+    if store_failure.is_some() {
+        // Nothing more can be kept: stop paying for requests whose results would be lost.
+        tasks.abort_all();
+    }
+    while let Some(j) = tasks.join_next_with_id().await {
+        reap(j, &mut in_flight, &mut store_failure);
+        if store_failure.is_some() {
+            tasks.abort_all();
+        }
+    }
     if let Some(t) = ticker {
         t.abort();
     }
@@ -499,12 +746,21 @@ pub async fn run_suite_until(
     drop(sink);
     drop(client);
     drop(cache);
-    writer.close()?;
+    let closed = writer.close();
+    if let Some(f) = store_failure {
+        let _ = store.finish_run(&run_id, "incomplete", &now_rfc3339());
+        return Err(EvalError::StoreFailed(f));
+    }
+    closed?;
 
-    let errors = meter.errors.load(Ordering::Relaxed);
+    // The status is the store's, not this session's: a resumed run is a success only when
+    // every planned sample-epoch is recorded ok.
+    let run = store.run(&run_id)?;
+    let acc = store.accounting(&run)?;
+    let not_run = todo.len() - (ok + errors) as usize;
     let status = if cancelled {
         "cancelled"
-    } else if errors == 0 && not_run == 0 {
+    } else if acc.ok == acc.planned && not_run == 0 && errors == 0 {
         "success"
     } else {
         "incomplete"
@@ -515,7 +771,7 @@ pub async fn run_suite_until(
         resumed,
         planned: work.len(),
         already_done,
-        ok: meter.done.load(Ordering::Relaxed) - errors,
+        ok,
         errors,
         not_run,
         retries: meter.retries.load(Ordering::Relaxed),
@@ -526,6 +782,15 @@ pub async fn run_suite_until(
         elapsed_s: started.elapsed().as_secs_f64(),
         status: status.into(),
     })
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn progress_message(m: &Meter, limit: usize) -> String {

@@ -1,5 +1,6 @@
 //! Scorers: exact, choice, regex and numeric matching; engine checks dispatched by an item's
-//! `check.kind`; and rubric grading by one or more judge models.
+//! `check.kind` (the trait lives in [`crate::check`], extraction in [`crate::extract`]); and
+//! rubric grading by one or more judge models.
 //!
 //! Rubric grading resists answers that try to grade themselves: the graded text is fenced by
 //! markers carrying a fresh random nonce, and only a `VERDICT-<nonce>` line is read as the
@@ -14,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::client::{CallLog, ModelClient};
+use crate::extract::{last_number, parse_rational, tolerance_rational};
+
 use crate::dataset::Sample;
 use crate::provider::{ChatMessage, ChatRequest};
 use crate::solver::TaskState;
@@ -46,133 +49,10 @@ impl Score {
     }
 }
 
-/// A verdict from an engine check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckVerdict {
-    /// Whether the answer is right.
-    pub correct: bool,
-    /// What the engine found (e.g. the true value).
-    pub explanation: String,
-}
-
-/// A check spec the registered engine check cannot evaluate (malformed item, not a model error).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("check `{kind}`: {message}")]
-pub struct CheckError {
-    /// The check kind.
-    pub kind: String,
-    /// What was wrong with the spec.
-    pub message: String,
-}
-
-/// Evaluates an item's `check` against a model's answer. The engine crates implement this for
-/// game facts (SPI existence, equilibria, program outcomes); the CLI registers them.
-pub trait EngineCheck: Send + Sync {
-    /// The `check.kind` it handles.
-    fn kind(&self) -> &str;
-    /// Checks `answer` (already extracted from the output) against `spec` (the whole `check`).
-    fn check(&self, spec: &Value, answer: &str) -> Result<CheckVerdict, CheckError>;
-}
-
-/// Engine checks by kind.
-#[derive(Clone, Default)]
-pub struct CheckRegistry {
-    checks: HashMap<String, Arc<dyn EngineCheck>>,
-}
-
-impl std::fmt::Debug for CheckRegistry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.checks.keys()).finish()
-    }
-}
-
-impl CheckRegistry {
-    /// A registry holding the built-in `arithmetic` check.
-    pub fn with_builtins() -> Self {
-        let mut r = CheckRegistry::default();
-        r.register(Arc::new(ArithmeticCheck));
-        r
-    }
-    /// Adds a check.
-    pub fn register(&mut self, check: Arc<dyn EngineCheck>) {
-        self.checks.insert(check.kind().to_string(), check);
-    }
-    /// Looks one up.
-    pub fn get(&self, kind: &str) -> Option<Arc<dyn EngineCheck>> {
-        self.checks.get(kind).cloned()
-    }
-}
-
-/// Exact integer arithmetic over `{"op": "add"|"sub"|"mul", "operands": [ints]}`.
-pub fn arithmetic(spec: &Value) -> Result<i128, String> {
-    let op = spec
-        .get("op")
-        .and_then(Value::as_str)
-        .ok_or("expected a string field `op`")?;
-    if !matches!(op, "add" | "sub" | "mul") {
-        return Err(format!("op `{op}`: expected add, sub or mul"));
-    }
-    let ops = spec
-        .get("operands")
-        .and_then(Value::as_array)
-        .ok_or("expected an array field `operands`")?;
-    let nums: Vec<i128> = ops
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.as_i64()
-                .map(i128::from)
-                .ok_or(format!("operands[{i}]: expected an integer"))
-        })
-        .collect::<Result<_, _>>()?;
-    let (first, rest) = nums.split_first().ok_or("expected at least one operand")?;
-    rest.iter()
-        .try_fold(*first, |acc, &x| match op {
-            "add" => acc.checked_add(x),
-            "sub" => acc.checked_sub(x),
-            "mul" => acc.checked_mul(x),
-            _ => None,
-        })
-        .ok_or_else(|| format!("op `{op}`: expected add, sub or mul without overflow"))
-}
-
-/// The built-in check: the answer is the integer that `arithmetic` computes from the spec.
-#[derive(Debug, Default)]
-pub struct ArithmeticCheck;
-
-impl EngineCheck for ArithmeticCheck {
-    fn kind(&self) -> &str {
-        "arithmetic"
-    }
-    fn check(&self, spec: &Value, answer: &str) -> Result<CheckVerdict, CheckError> {
-        let truth = arithmetic(spec).map_err(|message| CheckError {
-            kind: "arithmetic".into(),
-            message,
-        })?;
-        let given = last_number(answer).and_then(|s| s.parse::<i128>().ok());
-        Ok(CheckVerdict {
-            correct: given == Some(truth),
-            explanation: format!(
-                "expected {truth}, read {}",
-                given.map_or("no integer".to_string(), |g| g.to_string())
-            ),
-        })
-    }
-}
-
-/// The text after the last `ANSWER:` line, else the whole trimmed output.
-pub fn extract_answer(output: &str) -> String {
-    for line in output.lines().rev() {
-        let l = line.trim().trim_start_matches(['*', '#', ' ']);
-        if l.len() >= 7 && l[..6].eq_ignore_ascii_case("answer") {
-            let rest = l[6..].trim_start_matches(['*', ' ']);
-            if let Some(a) = rest.strip_prefix(':') {
-                return a.trim().trim_matches('*').trim().to_string();
-            }
-        }
-    }
-    output.trim().to_string()
-}
+pub use crate::check::{
+    ArithmeticCheck, CheckError, CheckInput, CheckRegistry, CheckVerdict, EngineCheck, arithmetic,
+};
+pub use crate::extract::{extract_answer, extract_letter};
 
 fn normalize(s: &str, case_sensitive: bool) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -181,33 +61,6 @@ fn normalize(s: &str, case_sensitive: bool) -> String {
         .trim_matches(['"', '\'', '`'])
         .to_string();
     if case_sensitive { s } else { s.to_lowercase() }
-}
-
-/// The letter a multiple-choice output picked, if any.
-pub fn extract_letter(output: &str, n_choices: usize) -> Option<char> {
-    let ans = extract_answer(output);
-    let t = ans.trim().trim_start_matches(['(', '[', '*']);
-    let c = t.chars().next()?.to_ascii_uppercase();
-    let next = t.chars().nth(1);
-    let valid = c.is_ascii_uppercase() && ((c as u8 - b'A') as usize) < n_choices;
-    (valid && next.is_none_or(|n| !n.is_alphanumeric())).then_some(c)
-}
-
-fn last_number(s: &str) -> Option<String> {
-    let re = regex::Regex::new(r"-?\d+(?:\.\d+)?(?:/\d+)?").expect("static regex");
-    re.find_iter(&s.replace(',', ""))
-        .last()
-        .map(|m| m.as_str().to_string())
-}
-
-fn parse_number(s: &str) -> Option<f64> {
-    match s.split_once('/') {
-        Some((p, q)) => {
-            let (p, q): (f64, f64) = (p.trim().parse().ok()?, q.trim().parse().ok()?);
-            (q != 0.0).then(|| p / q)
-        }
-        None => s.trim().parse().ok(),
-    }
 }
 
 /// Judges available to rubric scorers, by spec.
@@ -287,30 +140,42 @@ pub async fn score_sample(
                 Score::binary(ok, found, None)
             }
             ScorerConfig::Numeric { tolerance } => {
+                // Exact rationals: `3/4`, `0.75` and `75e-2` are the same number, and a zero
+                // tolerance means equality, not "within float noise".
                 let a = last_number(&extract_answer(&state.output));
-                let got = a.as_deref().and_then(parse_number);
-                let tol = tolerance.max(1e-9);
+                let got = a.as_deref().and_then(parse_rational);
+                let tol = tolerance_rational(*tolerance).ok_or_else(|| {
+                    err(format!(
+                        "tolerance {tolerance}: expected a finite non-negative number"
+                    ))
+                })?;
                 let ok = got.is_some_and(|g| {
                     sample
                         .target
                         .iter()
-                        .filter_map(|t| parse_number(t))
-                        .any(|t| (g - t).abs() <= tol)
+                        .filter_map(|t| parse_rational(t))
+                        .any(|t| num_traits::Signed::abs(&(&g - t)) <= tol)
                 });
                 Score::binary(ok, a, None)
             }
             ScorerConfig::Check => {
                 let spec = sample
                     .check
-                    .as_ref()
+                    .clone()
                     .ok_or_else(|| err("the sample has no `check`".into()))?;
                 let kind = spec.get("kind").and_then(Value::as_str).unwrap_or_default();
                 let check = checks
                     .get(kind)
                     .ok_or_else(|| err(format!("no engine check registered for kind `{kind}`")))?;
-                let a = extract_answer(&state.output);
-                let v = check.check(spec, &a).map_err(|e| err(e.to_string()))?;
-                Score::binary(v.correct, Some(a), Some(v.explanation))
+                let v = run_check(check, spec, sample, state, checks.budget())
+                    .await
+                    .map_err(err)?;
+                Score {
+                    value: v.value,
+                    answer: v.answer,
+                    explanation: Some(v.explanation),
+                    metadata: v.detail,
+                }
             }
             ScorerConfig::Rubric {
                 judges: specs,
@@ -336,6 +201,45 @@ pub async fn score_sample(
         out.insert(name, score);
     }
     Ok(out)
+}
+
+/// Runs an engine check on a blocking thread under `budget`; a check that panics, overruns or
+/// returns a value outside [0, 1] is an error, never a score.
+async fn run_check(
+    check: Arc<dyn EngineCheck>,
+    spec: Value,
+    sample: &Sample,
+    state: &TaskState,
+    budget: std::time::Duration,
+) -> Result<CheckVerdict, String> {
+    let (sample, output, messages) = (sample.clone(), state.output.clone(), state.messages.clone());
+    let task = tokio::task::spawn_blocking(move || {
+        check.check(
+            &spec,
+            &CheckInput {
+                output: &output,
+                sample: &sample,
+                messages: &messages,
+            },
+        )
+    });
+    let v = match tokio::time::timeout(budget, task).await {
+        Err(_) => return Err(format!("engine check ran longer than {budget:?}")),
+        Ok(Err(join)) => {
+            return Err(format!(
+                "engine check panicked: {}",
+                crate::error::panic_text(join)
+            ));
+        }
+        Ok(Ok(r)) => r.map_err(|e| e.to_string())?,
+    };
+    if !(0.0..=1.0).contains(&v.value) {
+        return Err(format!(
+            "engine check returned value {} outside [0, 1]",
+            v.value
+        ));
+    }
+    Ok(v)
 }
 
 /// A judge's verdict: points per rubric item.
@@ -506,29 +410,6 @@ async fn grade_rubric(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn answers_and_letters_are_extracted() {
-        assert_eq!(extract_answer("thinking...\nANSWER: Defect"), "Defect");
-        assert_eq!(extract_answer("**Answer:** 42"), "42");
-        assert_eq!(extract_answer(" plain "), "plain");
-        assert_eq!(extract_letter("ANSWER: B", 4), Some('B'));
-        assert_eq!(extract_letter("(c) because", 4), Some('C'));
-        assert_eq!(extract_letter("ANSWER: E", 4), None);
-        assert_eq!(extract_letter("Defect", 4), None);
-    }
-
-    #[test]
-    fn arithmetic_check_is_exact() {
-        let c = ArithmeticCheck;
-        let spec = json!({"kind": "arithmetic", "op": "mul", "operands": [3, -4]});
-        assert!(c.check(&spec, "so -12").unwrap().correct);
-        assert!(!c.check(&spec, "12").unwrap().correct);
-        assert!(
-            c.check(&json!({"op": "pow", "operands": [1]}), "1")
-                .is_err()
-        );
-    }
 
     fn items() -> Vec<RubricItem> {
         vec![

@@ -22,6 +22,36 @@ const MC_TEMPLATE: &str = "Answer the following multiple choice question. The en
 const MC_COT_TEMPLATE: &str = "Answer the following multiple choice question. The last line of your response should be of the following format: 'ANSWER: $LETTER' (without quotes) where LETTER is one of {{ letters }}. Think step by step before answering.\n\n{{ input }}\n\n{% for c in choices %}{{ c.letter }}) {{ c.text }}\n{% endfor %}";
 const COT_SUFFIX: &str = "\n\nThink step by step, then give your final answer on the last line in the form 'ANSWER: <answer>'.";
 
+/// Instructions a prompt template may execute per render (minijinja fuel): ample for any real
+/// prompt, and a hard stop for a template that loops without end.
+pub const TEMPLATE_FUEL: u64 = 200_000;
+
+/// Longest rendered prompt, in bytes.
+pub const MAX_PROMPT_BYTES: usize = 4 << 20;
+
+/// A writer that refuses to grow past its limit, so a template's output is bounded while it
+/// renders, not after.
+struct CappedWriter {
+    buf: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for CappedWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > self.limit {
+            return Err(std::io::Error::other(format!(
+                "the rendered prompt exceeds {} bytes",
+                self.limit
+            )));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A dataset's solver with its templates compiled.
 pub struct PreparedSolver {
     config: DatasetConfig,
@@ -87,6 +117,8 @@ pub struct SolveContext<'a> {
     pub epoch: u32,
     /// `dataset/id`.
     pub key: &'a str,
+    /// How long one tool call may run.
+    pub tool_budget: std::time::Duration,
 }
 
 impl PreparedSolver {
@@ -94,6 +126,8 @@ impl PreparedSolver {
     pub fn new(config: &DatasetConfig) -> Result<Self, EvalError> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        // Templates are untrusted input: bounded in instructions here, in output in `render`.
+        env.set_fuel(Some(TEMPLATE_FUEL));
         let default = match &config.solver {
             SolverConfig::MultipleChoice { cot: true, .. } => MC_COT_TEMPLATE,
             SolverConfig::MultipleChoice { cot: false, .. } => MC_TEMPLATE,
@@ -137,12 +171,30 @@ impl PreparedSolver {
             metadata => minijinja::Value::from(minijinja::value::Serde(&sample.metadata)),
             id => sample.id.clone(),
         };
+        let mut out = CappedWriter {
+            buf: Vec::new(),
+            limit: MAX_PROMPT_BYTES,
+        };
         self.env
             .get_template("prompt")
-            .and_then(|t| t.render(ctx))
+            .and_then(|t| t.render_captured_to(ctx, &mut out))
             .map_err(|e| CallError::Provider {
                 error: crate::error::ProviderError::Rejected(format!("prompt template: {e}")),
                 attempts: 0,
+            })?;
+        String::from_utf8(out.buf).map_err(|e| CallError::Provider {
+            error: crate::error::ProviderError::Rejected(format!("prompt template: {e}")),
+            attempts: 0,
+        })
+    }
+
+    /// Renders a sample's prompt without calling a model (choices in file order), so the
+    /// planner can refuse a template that fails or runs away before anything is paid for.
+    pub fn preview(&self, sample: &Sample) -> Result<String, EvalError> {
+        self.render(sample, sample.choices.as_deref())
+            .map_err(|e| EvalError::Template {
+                dataset: self.config.name.clone(),
+                message: format!("sample `{}`: {e}", sample.id),
             })
     }
 
@@ -279,10 +331,14 @@ impl PreparedSolver {
                     } else {
                         match (args, ctx.tools.get(&name)) {
                             (Err(e), _) => format!("TOOL ERROR: arguments are not JSON: {e}"),
-                            (Ok(a), Some(t)) => match t.call(a).await {
-                                Ok(out) => format!("TOOL RESULT ({name}): {out}"),
-                                Err(e) => format!("TOOL ERROR ({name}): {e}"),
-                            },
+                            (Ok(a), Some(t)) => {
+                                match call_tool(t, a, sample, &state.messages, ctx.tool_budget)
+                                    .await
+                                {
+                                    Ok(out) => format!("TOOL RESULT ({name}): {out}"),
+                                    Err(e) => format!("TOOL ERROR ({name}): {e}"),
+                                }
+                            }
                             (Ok(_), None) => format!("TOOL ERROR: no tool named `{name}`"),
                         }
                     };
@@ -301,6 +357,37 @@ impl PreparedSolver {
             }
             _ => state.messages.push(ChatMessage::user(prompt)),
         }
+    }
+}
+
+/// Runs a tool on a blocking thread under `budget`. A tool that overruns or panics answers the
+/// model with a tool error (the model may try again); the blocking thread is left to finish.
+async fn call_tool(
+    tool: std::sync::Arc<dyn crate::tools::Tool>,
+    arguments: serde_json::Value,
+    sample: &Sample,
+    messages: &[ChatMessage],
+    budget: std::time::Duration,
+) -> Result<String, crate::tools::ToolError> {
+    let (sample, messages) = (sample.clone(), messages.to_vec());
+    let task = tokio::task::spawn_blocking(move || {
+        tool.call(
+            arguments,
+            &crate::tools::ToolContext {
+                sample: &sample,
+                messages: &messages,
+            },
+        )
+    });
+    match tokio::time::timeout(budget, task).await {
+        Err(_) => Err(crate::tools::ToolError(format!(
+            "the tool ran longer than {budget:?} and was abandoned"
+        ))),
+        Ok(Err(join)) => Err(crate::tools::ToolError(format!(
+            "the tool failed: {}",
+            crate::error::panic_text(join)
+        ))),
+        Ok(Ok(r)) => r,
     }
 }
 

@@ -266,8 +266,54 @@ impl Suite {
                     "dataset[{i}].scorers: expected at least one scorer"
                 )));
             }
+            let g = d.generate;
+            if !(g.temperature.is_finite() && g.temperature >= 0.0) {
+                return Err(suite_err(format!(
+                    "dataset[{i}].generate.temperature {}: expected a finite number >= 0",
+                    g.temperature
+                )));
+            }
+            if g.max_tokens == 0 {
+                return Err(suite_err(format!(
+                    "dataset[{i}].generate.max_tokens 0: expected at least 1"
+                )));
+            }
+            for (j, sc) in d.scorers.iter().enumerate() {
+                match sc {
+                    ScorerConfig::Regex { pattern } => {
+                        regex::Regex::new(pattern).map_err(|e| {
+                            suite_err(format!("dataset[{i}].scorers[{j}].pattern: {e}"))
+                        })?;
+                    }
+                    ScorerConfig::Numeric { tolerance }
+                        if !(tolerance.is_finite() && *tolerance >= 0.0) =>
+                    {
+                        return Err(suite_err(format!(
+                            "dataset[{i}].scorers[{j}].tolerance {tolerance}: expected a finite number >= 0"
+                        )));
+                    }
+                    ScorerConfig::Rubric { judges, .. } if judges.is_empty() => {
+                        return Err(suite_err(format!(
+                            "dataset[{i}].scorers[{j}]: a rubric scorer needs at least one judge"
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+            if let SolverConfig::Agent { max_turns: 0, .. } = d.solver {
+                return Err(suite_err(format!(
+                    "dataset[{i}].solver.max_turns 0: expected at least 1"
+                )));
+            }
             let dpath = base.join(&d.path);
             let lines = load_jsonl_lines(&dpath)?;
+            if lines.is_empty() {
+                return Err(suite_err(format!(
+                    "dataset[{i}] `{}`: {} has no samples",
+                    d.name,
+                    dpath.display()
+                )));
+            }
             hasher.update(std::fs::read(&dpath).unwrap_or_default());
             if let Some(t) = &d.prompt_template {
                 let mut env = minijinja::Environment::new();

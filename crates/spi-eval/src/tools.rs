@@ -1,18 +1,31 @@
 //! Tools for the agent solver: the `Tool` trait and a registry the CLI fills (the engine's tools
 //! are registered there, so this crate needs no dependency on the engine).
+//!
+//! A tool is a plain synchronous function of its arguments and the sample being solved: the
+//! solver runs it on a blocking thread under a time budget, so an engine computation never
+//! stalls the async threads that drive the model calls.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_trait::async_trait;
+use crate::dataset::Sample;
+use crate::provider::ChatMessage;
 
 /// A tool failure, shown to the model as `TOOL ERROR: ...` so it can correct itself.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
 pub struct ToolError(pub String);
 
+/// What a tool call may look at besides its arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolContext<'a> {
+    /// The sample being solved (its `check` or `metadata` may carry the game the tool works on).
+    pub sample: &'a Sample,
+    /// The conversation so far.
+    pub messages: &'a [ChatMessage],
+}
+
 /// Something the model may call during an agent loop.
-#[async_trait]
 pub trait Tool: Send + Sync {
     /// The name the model writes after `CALL`.
     fn name(&self) -> &str;
@@ -20,8 +33,13 @@ pub trait Tool: Send + Sync {
     fn description(&self) -> &str;
     /// The arguments it takes, as a JSON-schema-like object shown to the model.
     fn parameters(&self) -> serde_json::Value;
-    /// Runs it. Must be bounded in time and memory: model-written input is untrusted.
-    async fn call(&self, arguments: serde_json::Value) -> Result<String, ToolError>;
+    /// Runs it. Must be bounded in memory and should be bounded in time (the solver stops
+    /// waiting after its budget): model-written input is untrusted.
+    fn call(
+        &self,
+        arguments: serde_json::Value,
+        ctx: &ToolContext<'_>,
+    ) -> Result<String, ToolError>;
 }
 
 /// Tools by name.
@@ -60,7 +78,6 @@ impl ToolRegistry {
 #[derive(Debug, Default)]
 pub struct ArithmeticTool;
 
-#[async_trait]
 impl Tool for ArithmeticTool {
     fn name(&self) -> &str {
         "arithmetic"
@@ -71,8 +88,12 @@ impl Tool for ArithmeticTool {
     fn parameters(&self) -> serde_json::Value {
         serde_json::json!({"op": "add|sub|mul", "operands": "list of integers"})
     }
-    async fn call(&self, arguments: serde_json::Value) -> Result<String, ToolError> {
-        crate::scorer::arithmetic(&arguments)
+    fn call(
+        &self,
+        arguments: serde_json::Value,
+        _ctx: &ToolContext<'_>,
+    ) -> Result<String, ToolError> {
+        crate::check::arithmetic(&arguments)
             .map(|v| v.to_string())
             .map_err(ToolError)
     }
