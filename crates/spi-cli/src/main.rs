@@ -43,6 +43,9 @@ enum Command {
     /// Threat games with surrogate goals (agenda B.3).
     #[command(subcommand)]
     Threat(cmd::threat::ThreatCommand),
+    /// Evaluation suites: list, show, lint, render, generate and export scenario content.
+    #[command(subcommand)]
+    Suite(cmd::suite::SuiteCommand),
 }
 
 fn main() {
@@ -98,5 +101,6 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Spi(c) => cmd::spi::run(c),
         Command::Strategy(c) => cmd::strategy::run(c),
         Command::Threat(c) => cmd::threat::run(c),
+        Command::Suite(c) => cmd::suite::run(c),
     }
 }

@@ -61,7 +61,8 @@ impl Converter<'_> {
         let mut m = Map::new();
         for (k, v) in t.iter() {
             let p = join_key(path, k.get_ref());
-            self.lines.insert(p.clone(), line_of(self.text, k.span().start));
+            self.lines
+                .insert(p.clone(), line_of(self.text, k.span().start));
             let line = line_of(self.text, v.span().start);
             let value = self.value(v.get_ref(), &p, line);
             m.insert(k.get_ref().to_string(), value);

@@ -257,11 +257,9 @@ fn run_suite(a: RunArgs) -> Result<()> {
     };
     let mut tools = ToolRegistry::new();
     tools.register(Arc::new(ArithmeticTool));
-    let services = RunServices {
-        checks: CheckRegistry::with_builtins(),
-        tools,
-        env,
-    };
+    let mut checks = CheckRegistry::with_builtins();
+    spi_suites::engine::register(&mut checks, &mut tools);
+    let services = RunServices { checks, tools, env };
     let store = Store::open(&a.log_dir)?;
     let rt = runtime()?;
     let summary = rt.block_on(spi_eval::runner::run_suite_until(
