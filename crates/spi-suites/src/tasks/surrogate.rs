@@ -80,13 +80,13 @@ impl Task for SurrogateTask {
             orig_b
         };
         let p_orig = tenths(rng, k);
-        let equivalent = rng.random_bool(0.6);
-        let p_sur: Vec<Rational> = if equivalent && sur_b == orig_b {
+        // Half the policies treat the surrogate like the original; the rest concede to surrogate
+        // threats with their own probabilities (which breaks concession equivalence when executing
+        // either threat costs B the same).
+        let p_sur: Vec<Rational> = if rng.random_bool(0.5) {
             p_orig.clone()
-        } else if rng.random_bool(0.5) {
-            tenths(rng, k)
         } else {
-            p_orig.clone()
+            tenths(rng, k)
         };
         let mut by_target = Map::new();
         by_target.insert(
