@@ -526,17 +526,19 @@ pub fn lint_family(f: &Family) -> Vec<Finding> {
     };
     let main = compile("model", &f.model);
     let control = compile("control.model", &f.control_model);
-    if let (Some(m), Some(c)) = (&main, &control)
-        && m.kind() != c.kind()
+    let kind_of = |v: &Option<Value>| {
+        v.as_ref()
+            .and_then(|v| v.get("kind"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    if let (Some(m), Some(c)) = (kind_of(&f.model), kind_of(&f.control_model))
+        && m != c
     {
         out.push(finding(
             "control-kind",
             d.at("control.model.kind"),
-            format!(
-                "the control model is `{}`, the main model `{}`",
-                c.kind().as_str(),
-                m.kind().as_str()
-            ),
+            format!("the control model is `{c}`, the main model `{m}`"),
             Some("copy the main model and change only what the control changes"),
         ));
     }

@@ -15,7 +15,9 @@ fn arg() -> impl Strategy<Value = String> {
 
 fn claim() -> impl Strategy<Value = Claim> {
     let leaf = ("[a-z][a-z_]{0,12}", prop::collection::vec(arg(), 0..4))
-        .prop_filter("not a keyword", |(n, _)| !matches!(n.as_str(), "and" | "or" | "not"))
+        .prop_filter("not a keyword", |(n, _)| {
+            !matches!(n.as_str(), "and" | "or" | "not")
+        })
         .prop_map(|(name, args)| Claim::Pred { name, args });
     leaf.prop_recursive(6, 48, 3, |inner| {
         prop_oneof![

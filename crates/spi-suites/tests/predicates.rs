@@ -20,7 +20,10 @@ fn holds(m: &Model, claim: &str) -> bool {
 }
 
 fn theory(file: &str) -> Value {
-    let path = format!("{}/../../test_data/theory/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../test_data/theory/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).expect("test file")).expect("json")
 }
 
@@ -30,7 +33,10 @@ fn oc2022_demand_game_spi_exists() {
     let m = game_model(&g);
     assert!(holds(&m, "spi_exists and strict_spi_exists"));
     let (p0, p1) = (&g.players()[0], &g.players()[1]);
-    assert!(holds(&m, &format!("strictly_dominated({p0}, DL) and strictly_dominated({p1}, RL)")));
+    assert!(holds(
+        &m,
+        &format!("strictly_dominated({p0}, DL) and strictly_dominated({p1}, RL)")
+    ));
     assert!(!holds(&m, &format!("strictly_dominated({p0}, DM)")));
 }
 
@@ -40,8 +46,14 @@ fn oc2022_prisoners_dilemma_perfect_coordination_spi() {
     let m = game_model(&g);
     let p0 = &g.players()[0];
     assert!(holds(&m, "perfect_coordination_spi"));
-    assert!(holds(&m, "pure_equilibrium(D, D) and not pure_equilibrium(C, C)"));
-    assert!(holds(&m, "pareto_optimal(C, C) and not pareto_optimal(D, D)"));
+    assert!(holds(
+        &m,
+        "pure_equilibrium(D, D) and not pure_equilibrium(C, C)"
+    ));
+    assert!(holds(
+        &m,
+        "pareto_optimal(C, C) and not pareto_optimal(D, D)"
+    ));
     assert!(holds(&m, &format!("strictly_dominated({p0}, C)")));
     // IESDS leaves (D, D); mapping D to C for both players reaches (3, 3) from (2, 2).
     assert!(holds(&m, "spi_exists and strict_spi_exists"));
@@ -52,13 +64,19 @@ fn dcm2024_scheduling_pmm_is_1_1() {
     let m = game_model(&examples::scheduling());
     assert!(holds(&m, "pmm_is(1, 1)"));
     assert!(!holds(&m, "pmm_is(3, 1) or pmm_is(1, 3)"));
-    assert!(holds(&m, "pure_equilibrium(Slot3, Slot3) and not pareto_optimal(Slot3, Slot3)"));
+    assert!(holds(
+        &m,
+        "pure_equilibrium(Slot3, Slot3) and not pareto_optimal(Slot3, Slot3)"
+    ));
 }
 
 #[test]
 fn matching_pennies_threat_point_is_0_0() {
     let m = game_model(&examples::matching_pennies());
-    assert!(holds(&m, "threat_point_is(0, 0) and not threat_point_is(1, -1)"));
+    assert!(holds(
+        &m,
+        "threat_point_is(0, 0) and not threat_point_is(1, -1)"
+    ));
 }
 
 #[test]
@@ -84,9 +102,15 @@ fn threat_model(file: &str) -> Model {
 #[test]
 fn agenda_b3_surrogate_goals() {
     let m = threat_model("b3-surrogate-equal-cost.json");
-    assert!(holds(&m, "concession_equivalent and surrogate_spi and surrogate_spi_every_demand and demand_unchanged and not demand_rises"));
+    assert!(holds(
+        &m,
+        "concession_equivalent and surrogate_spi and surrogate_spi_every_demand and demand_unchanged and not demand_rises"
+    ));
     let m = threat_model("b3-surrogate-cheaper.json");
-    assert!(holds(&m, "surrogate_spi and demand_rises and not demand_unchanged"));
+    assert!(holds(
+        &m,
+        "surrogate_spi and demand_rises and not demand_unchanged"
+    ));
     let m = threat_model("b3-not-concession-equivalent.json");
     assert!(holds(&m, "not concession_equivalent"));
 }
@@ -105,7 +129,10 @@ fn agenda_b4_renegotiation_as_a_b1_transformation() {
         },
     }))
     .unwrap();
-    assert!(holds(&m, "spi and strict_spi and demand_preserving and not loses(A) and not loses(B)"));
+    assert!(holds(
+        &m,
+        "spi and strict_spi and demand_preserving and not loses(A) and not loses(B)"
+    ));
     let doc = theory("b1-renegotiation-not-spi.json");
     let g = &doc["game"];
     let m = Model::compile(&json!({
@@ -123,7 +150,11 @@ fn unknown_names_and_predicates_are_errors_even_inside_false_conjunctions() {
     let e = m.eval(&Claim::parse("pure_equilibrium(C, C) and pure_equilibrium(X, D)").unwrap());
     assert!(e.unwrap_err().to_string().contains("`X`"));
     let e = m.eval(&Claim::parse("spi").unwrap());
-    assert!(e.unwrap_err().to_string().contains("not a predicate of `game`"));
+    assert!(
+        e.unwrap_err()
+            .to_string()
+            .contains("not a predicate of `game`")
+    );
     let e = m.eval(&Claim::parse("pmm_is(1, one)").unwrap());
     assert!(e.unwrap_err().to_string().contains("exact number"));
 }

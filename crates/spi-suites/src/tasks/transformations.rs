@@ -85,7 +85,11 @@ impl Task for TransformationsTask {
         let mut g = super::random_game(rng, players, acts.clone(), 0, 6);
         // Plant up to two improved copies: f maps the space into the extra programs and
         // U(f(p)) = U(p) + (0 or 1) per player. The engine classifies afterwards in any case.
-        let planted = if rng.random_bool(0.1) { 0 } else { rng.random_range(1..=2usize) };
+        let planted = if rng.random_bool(0.1) {
+            0
+        } else {
+            rng.random_range(1..=2usize)
+        };
         let mut table = g.payoff_table().to_vec();
         let mut candidates: Vec<[Vec<usize>; 2]> = Vec::new();
         for _ in 0..planted {
