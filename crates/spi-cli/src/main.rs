@@ -46,6 +46,9 @@ enum Command {
     /// Evaluation suites: list, show, lint, render, generate and export scenario content.
     #[command(subcommand)]
     Suite(cmd::suite::SuiteCommand),
+    /// SPI lock-out (Part II): the checklist, the scenario library and the policy auditor.
+    #[command(subcommand)]
+    Lockout(cmd::lockout::LockoutCommand),
 }
 
 fn main() {
@@ -102,5 +105,6 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Strategy(c) => cmd::strategy::run(c),
         Command::Threat(c) => cmd::threat::run(c),
         Command::Suite(c) => cmd::suite::run(c),
+        Command::Lockout(c) => cmd::lockout::run(c),
     }
 }
