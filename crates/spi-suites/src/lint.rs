@@ -83,11 +83,12 @@ rules! {
     "control-flip" Error "the control's key is a different option from the main key";
     "outcome-note" Warning "every options outcome has a note saying why";
     "render-stale" Error "a family suite's items.jsonl is exactly what `spi suite render` writes";
-    "suite-file" Error "a suite.toml parses, has a version \"X-Y\" and the canary in [metadata], and names datasets that exist";
+    "suite-file" Error "a suite.toml parses, has a version \"X-Y\", the canary in [metadata], a datasheet, datasets and arm files that exist, and metadata.samples equal to its item count";
     "items-parse" Error "an items file is valid Inspect-style JSONL for the harness";
     "items-canary" Error "every item carries the canary in metadata.canary";
     "item-key" Error "a multiple-choice item's target is one of its choices";
     "generated-verify" Error "a generated item's check validates, its target is the engine's reference answer, and the reference answer scores 1";
+    "arm-sync" Error "an arm whose text lives in a shared file (metadata.arm_sources) matches that file";
     "attitude-target" Error "attitude items carry no target (they have no key)";
     "attitude-metadata" Error "attitude items have metadata topic, agenda, why_no_key";
 }
@@ -784,6 +785,7 @@ pub fn lint_suite_file(file: &Path, report: &mut LintReport, ids: &mut BTreeMap<
             None,
         ));
     }
+    let mut total = 0usize;
     for (k, ds) in datasets.iter().enumerate() {
         let Some(p) = ds.get("path").and_then(Value::as_str) else {
             report.findings.push(finding(
@@ -796,13 +798,67 @@ pub fn lint_suite_file(file: &Path, report: &mut LintReport, ids: &mut BTreeMap<
         };
         let path = dir.join(p);
         match std::fs::read_to_string(&path) {
-            Ok(text) => lint_items(&path, &text, false, report, ids),
+            Ok(text) => {
+                total += text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty() && !l.trim().starts_with("//"))
+                    .count();
+                lint_items(&path, &text, false, report, ids)
+            }
             Err(_) => report.findings.push(finding(
                 "suite-file",
                 doc.at(&format!("dataset[{k}].path")),
                 format!("{} does not exist", path.display()),
                 Some("run `spi suite render` or `spi suite generate`"),
             )),
+        }
+    }
+    if let Some(n) = v.pointer("/metadata/samples").and_then(Value::as_u64)
+        && n as usize != total
+    {
+        report.findings.push(finding(
+            "suite-file",
+            doc.at("metadata.samples"),
+            format!("metadata.samples is {n} but the datasets hold {total} items"),
+            Some("update the sample counts after rendering or generating"),
+        ));
+    }
+    if let Some(d) = v.pointer("/metadata/datasheet").and_then(Value::as_str)
+        && !dir.join(d).is_file()
+    {
+        report.findings.push(finding(
+            "suite-file",
+            doc.at("metadata.datasheet"),
+            format!("{} does not exist", dir.join(d).display()),
+            Some("write a datasheet (purpose, composition, collection, limitations, uses to avoid, maintenance)"),
+        ));
+    }
+    let arms = v.get("arm").and_then(Value::as_array).cloned().unwrap_or_default();
+    if let Some(sources) = v.pointer("/metadata/arm_sources").and_then(Value::as_object) {
+        for (name, src) in sources {
+            let at = doc.at(&format!("metadata.arm_sources.{name}"));
+            let file_text = src
+                .as_str()
+                .and_then(|p| std::fs::read_to_string(dir.join(p)).ok());
+            let Some(file_text) = file_text else {
+                report.findings.push(finding("arm-sync", at, format!("the source of arm `{name}` cannot be read"), None));
+                continue;
+            };
+            let want: String = file_text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("<!--"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let arm = arms.iter().find(|a| a.get("name").and_then(Value::as_str) == Some(name));
+            let have = arm.and_then(|a| a.get("system_prompt")).and_then(Value::as_str);
+            if have.map(str::trim) != Some(want.trim()) {
+                report.findings.push(finding(
+                    "arm-sync",
+                    at,
+                    format!("arm `{name}`'s system_prompt differs from {}", src.as_str().unwrap_or("")),
+                    Some("copy the file's text (without its comment lines) into the arm's system_prompt"),
+                ));
+            }
         }
     }
     for (k, arm) in v
