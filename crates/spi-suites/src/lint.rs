@@ -833,15 +833,27 @@ pub fn lint_suite_file(file: &Path, report: &mut LintReport, ids: &mut BTreeMap<
             Some("write a datasheet (purpose, composition, collection, limitations, uses to avoid, maintenance)"),
         ));
     }
-    let arms = v.get("arm").and_then(Value::as_array).cloned().unwrap_or_default();
-    if let Some(sources) = v.pointer("/metadata/arm_sources").and_then(Value::as_object) {
+    let arms = v
+        .get("arm")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(sources) = v
+        .pointer("/metadata/arm_sources")
+        .and_then(Value::as_object)
+    {
         for (name, src) in sources {
             let at = doc.at(&format!("metadata.arm_sources.{name}"));
             let file_text = src
                 .as_str()
                 .and_then(|p| std::fs::read_to_string(dir.join(p)).ok());
             let Some(file_text) = file_text else {
-                report.findings.push(finding("arm-sync", at, format!("the source of arm `{name}` cannot be read"), None));
+                report.findings.push(finding(
+                    "arm-sync",
+                    at,
+                    format!("the source of arm `{name}` cannot be read"),
+                    None,
+                ));
                 continue;
             };
             let want: String = file_text
@@ -849,8 +861,12 @@ pub fn lint_suite_file(file: &Path, report: &mut LintReport, ids: &mut BTreeMap<
                 .filter(|l| !l.trim_start().starts_with("<!--"))
                 .collect::<Vec<_>>()
                 .join("\n");
-            let arm = arms.iter().find(|a| a.get("name").and_then(Value::as_str) == Some(name));
-            let have = arm.and_then(|a| a.get("system_prompt")).and_then(Value::as_str);
+            let arm = arms
+                .iter()
+                .find(|a| a.get("name").and_then(Value::as_str) == Some(name));
+            let have = arm
+                .and_then(|a| a.get("system_prompt"))
+                .and_then(Value::as_str);
             if have.map(str::trim) != Some(want.trim()) {
                 report.findings.push(finding(
                     "arm-sync",

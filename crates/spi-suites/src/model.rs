@@ -230,7 +230,7 @@ pub enum Model {
     /// `full_strategy`, with its check.
     FullStrategy(FullStrategy, FullStrategyCheck),
     /// `threat_game`, with its analysis.
-    ThreatGame(ThreatGame, SurrogateAnalysis),
+    ThreatGame(ThreatGame, Box<SurrogateAnalysis>),
     /// `game`, with the SPI searches run on first use.
     Game(GameModel),
 }
@@ -528,7 +528,7 @@ fn compile_threat_game(m: &Map<String, Value>) -> Result<Model, ModelError> {
         return merr("", "not a threat game");
     };
     let a = analyze(&g);
-    Ok(Model::ThreatGame(g, a))
+    Ok(Model::ThreatGame(g, Box::new(a)))
 }
 
 fn compile_game(m: &Map<String, Value>) -> Result<Model, ModelError> {

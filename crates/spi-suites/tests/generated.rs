@@ -74,3 +74,129 @@ fn single_items_are_independent_of_the_run_length() {
     let b = &items(5, 18)[17];
     assert_eq!(&a, b);
 }
+
+fn release_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/spi-capability/items.jsonl")
+}
+
+/// The frozen release is what the generator writes for its seed (regenerate with
+/// `spi suite generate --seed 20260101 --count 1248 --out suites/spi-capability/items.jsonl`).
+#[test]
+fn the_frozen_release_regenerates_byte_for_byte() {
+    use spi_suites::generate::{RELEASE_COUNT, RELEASE_SEED};
+    let frozen = std::fs::read_to_string(release_path()).unwrap();
+    let fresh = spi_suites::render::to_jsonl(&items(RELEASE_SEED, RELEASE_COUNT));
+    assert!(
+        frozen == fresh,
+        "suites/spi-capability/items.jsonl is stale: regenerate it"
+    );
+    assert!(RELEASE_COUNT >= 1200);
+}
+
+/// Through the harness's interface: every frozen item's registered check grades its own
+/// reference answer 1 and another item's reference answer (mostly) 0.
+#[test]
+fn harness_checks_accept_the_oracle_and_reject_scrambled_answers() {
+    use spi_eval::check::{CheckInput, CheckRegistry};
+    use spi_eval::tools::ToolRegistry;
+    let mut checks = CheckRegistry::default();
+    let mut tools = ToolRegistry::new();
+    spi_suites::engine::register(&mut checks, &mut tools);
+    for name in ["spi_search", "spi_verify", "game_analyze"] {
+        assert!(tools.get(name).is_some(), "{name}");
+    }
+    let samples = spi_eval::dataset::load_jsonl(&release_path()).unwrap();
+    assert!(samples.len() >= 1200);
+    let grade = |spec: &serde_json::Value, s: &spi_eval::dataset::Sample, output: &str| {
+        let kind = spec["kind"].as_str().unwrap();
+        let c = checks.get(kind).unwrap();
+        c.check(
+            spec,
+            &CheckInput {
+                output,
+                sample: s,
+                messages: &[],
+            },
+        )
+        .unwrap()
+        .value
+    };
+    let (mut oracle, mut scrambled) = (0.0, 0.0);
+    for (k, s) in samples.iter().enumerate() {
+        let spec = s.check.as_ref().unwrap();
+        checks.validate(spec).unwrap();
+        let c = checks.get(spec["kind"].as_str().unwrap()).unwrap();
+        let reference = c.reference_answer(spec).unwrap();
+        oracle += grade(spec, s, &format!("Working...\n{reference}"));
+        // The next item of the same kind (eight kinds cycle, so k + 8).
+        let other = &samples[(k + 8) % samples.len()];
+        let wrong = c.reference_answer(other.check.as_ref().unwrap()).unwrap();
+        scrambled += grade(spec, s, &wrong);
+    }
+    let n = samples.len() as f64;
+    eprintln!("oracle {oracle}/{n}; scrambled {scrambled}/{n}");
+    assert_eq!(oracle, n, "the oracle scores 100%");
+    assert!(
+        scrambled / n < 0.25,
+        "scrambled answers scored {}",
+        scrambled / n
+    );
+    // Malformed and hostile outputs are graded 0, never an error or a panic.
+    let s = &samples[0];
+    for out in [
+        "",
+        "ANSWER:",
+        "ANSWER: R1->",
+        "ANSWER: ;;;;",
+        "\u{1F600} ANSWER: ✓",
+        &"(".repeat(10_000),
+    ] {
+        assert_eq!(grade(s.check.as_ref().unwrap(), s, out), 0.0, "{out:?}");
+    }
+}
+
+#[test]
+fn tools_answer_on_the_items_game_and_refuse_bad_input() {
+    use spi_eval::tools::{ToolContext, ToolRegistry};
+    let mut checks = spi_eval::check::CheckRegistry::default();
+    let mut tools = ToolRegistry::new();
+    spi_suites::engine::register(&mut checks, &mut tools);
+    let samples = spi_eval::dataset::load_jsonl(&release_path()).unwrap();
+    let s = samples
+        .iter()
+        .find(|s| s.check.as_ref().unwrap()["kind"] == "spi_search")
+        .unwrap();
+    let ctx = ToolContext {
+        sample: s,
+        messages: &[],
+    };
+    let out = tools
+        .get("spi_search")
+        .unwrap()
+        .call(serde_json::json!({}), &ctx)
+        .unwrap();
+    assert!(out.contains("survivors"), "{out}");
+    let out = tools
+        .get("game_analyze")
+        .unwrap()
+        .call(serde_json::json!({}), &ctx)
+        .unwrap();
+    assert!(out.contains("pmm"), "{out}");
+    let reference = task("spi_search")
+        .unwrap()
+        .reference(s.check.as_ref().unwrap())
+        .unwrap();
+    if reference != "NONE" {
+        let out = tools
+            .get("spi_verify")
+            .unwrap()
+            .call(serde_json::json!({"map": reference}), &ctx)
+            .unwrap();
+        assert!(out.contains("\"spi\":true"), "{out}");
+    }
+    let bad = tools
+        .get("spi_search")
+        .unwrap()
+        .call(serde_json::json!({"game": {"players": ["a"]}}), &ctx);
+    assert!(bad.is_err());
+}

@@ -195,7 +195,6 @@ fn model_and_claim_rules() {
         "payoffs = [-2, -2]\nnote = \"the condition cannot see the rival's claim: stand-off\"",
         "payoffs = [4, 6]\nnote = \"same as main\"",
     );
-    let same = same.replacen("policy = \"wait\"\ncounterpart = \"greedy-first\"\npayoffs = [4, 6]\nnote = \"we see the 6 and take 4\"", "policy = \"wait\"\ncounterpart = \"greedy-first\"\npayoffs = [4, 6]\nnote = \"we see the 6 and take 4\"", 1);
     fires("control-flip", &same);
     let got = rules(
         &edit("note = \"waiting costs us one berth-day\"\n", ""),
