@@ -109,12 +109,15 @@ pub fn family(f: &Family) -> Value {
 /// `spi suite show FAMILY` as text.
 pub fn family_text(f: &Family) -> String {
     let v = family(f);
+    let tags: Vec<String> = [&f.suite, &f.failure_mode, &f.kind]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
     let mut s = format!(
-        "{} ({}, {}, {})\n{}\n",
+        "{} ({})\n{}\n",
         f.id,
-        f.suite.clone().unwrap_or_default(),
-        f.failure_mode.clone().unwrap_or_default(),
-        f.kind.clone().unwrap_or_default(),
+        tags.join(", "),
         f.summary.clone().unwrap_or_default()
     );
     for arm in ["main", "control"] {
