@@ -82,6 +82,7 @@ rules! {
     "key-control" Error "exactly one option's claim is true under the control model";
     "control-flip" Error "the control's key is a different option from the main key";
     "outcome-note" Warning "every options outcome has a note saying why";
+    "numbers-stated" Warning "every payoff, demand and probability of a model appears in its text (digits, a fraction, a percentage or a small number word)";
     "render-stale" Error "a family suite's items.jsonl is exactly what `spi suite render` writes";
     "suite-file" Error "a suite.toml parses, has a version \"X-Y\", the canary in [metadata], a datasheet, datasets and arm files that exist, and metadata.samples equal to its item count";
     "items-parse" Error "an items file is valid Inspect-style JSONL for the harness";
@@ -623,7 +624,160 @@ pub fn lint_family(f: &Family) -> Vec<Finding> {
             Some("the control must change the structure so that a different option is right"),
         ));
     }
+    numbers_findings(f, &mut out);
     out
+}
+
+const NUMBER_WORDS: &[&str] = &[
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+];
+
+/// The numbers a model's payoff-like fields hold (absolute values: a text says "loses 4").
+fn model_numbers(v: &Value, key: Option<&str>, out: &mut BTreeSet<spi_games::Rational>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k != "note" {
+                    model_numbers(x, Some(k), out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| model_numbers(x, key, out)),
+        Value::Number(_) | Value::String(_) => {
+            let numeric_field = matches!(
+                key,
+                Some(
+                    "payoffs"
+                        | "executed"
+                        | "demands"
+                        | "no_threat"
+                        | "probabilities"
+                        | "b_execution"
+                )
+            ) || key.is_some_and(|k| k.starts_with("demand"));
+            let text = match v {
+                Value::Number(n) => n.to_string(),
+                Value::String(s) => s.clone(),
+                _ => String::new(),
+            };
+            if let Ok(q) = text.parse::<spi_games::Rational>()
+                && (numeric_field || matches!(v, Value::Number(_)))
+            {
+                out.insert(q.abs());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The numbers a text states: digit runs (with `/` and `.`), percentages, small number words.
+fn text_numbers(text: &str) -> BTreeSet<spi_games::Rational> {
+    let mut out = BTreeSet::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut k = 0;
+    while k < chars.len() {
+        if chars[k].is_ascii_digit() {
+            let start = k;
+            while k < chars.len()
+                && (chars[k].is_ascii_digit()
+                    || ((chars[k] == '.' || chars[k] == '/' || chars[k] == ',')
+                        && k + 1 < chars.len()
+                        && chars[k + 1].is_ascii_digit()))
+            {
+                k += 1;
+            }
+            let tok: String = chars[start..k].iter().filter(|c| **c != ',').collect();
+            if let Ok(q) = tok.parse::<spi_games::Rational>() {
+                if chars.get(k) == Some(&'%') {
+                    if let Some(p) = q.checked_div(&spi_games::Rational::from_int(100)) {
+                        out.insert(p);
+                    }
+                }
+                out.insert(q);
+            }
+        } else {
+            k += 1;
+        }
+    }
+    let lower = text.to_ascii_lowercase();
+    for word in lower.split(|c: char| !c.is_ascii_alphabetic()) {
+        if let Some(n) = NUMBER_WORDS.iter().position(|w| *w == word) {
+            out.insert(spi_games::Rational::from_int(n as i64));
+        }
+        if word == "half" {
+            out.insert(spi_games::Rational::new(1, 2).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// `numbers-stated`: per variant, the model numbers its text does not state.
+fn numbers_findings(f: &Family, out: &mut Vec<Finding>) {
+    for (label, model, text_of) in [
+        (
+            "main",
+            &f.model,
+            (|v: &crate::family::Variant| v.text.clone()) as fn(&crate::family::Variant) -> String,
+        ),
+        ("control", &f.control_model, |v: &crate::family::Variant| {
+            v.control_text.clone()
+        }),
+    ] {
+        let Some(m) = model else { continue };
+        let mut wanted = BTreeSet::new();
+        model_numbers(m, None, &mut wanted);
+        wanted.remove(&spi_games::Rational::ZERO);
+        for (k, v) in f.variants.iter().enumerate() {
+            let mut text = text_of(v);
+            for o in &f.options {
+                text.push(' ');
+                text.push_str(f.option_text(v, o));
+            }
+            let have = text_numbers(&text);
+            let missing: Vec<String> = wanted
+                .iter()
+                .filter(|q| !have.contains(q))
+                .map(|q| q.to_string())
+                .collect();
+            if !missing.is_empty() {
+                let field = if label == "main" {
+                    "text"
+                } else {
+                    "control_text"
+                };
+                out.push(finding(
+                    "numbers-stated",
+                    f.doc.at(&format!("variant[{k}].{field}")),
+                    format!(
+                        "the {label} model uses {} but variant `{}` does not state it",
+                        missing.join(", "),
+                        v.id
+                    ),
+                    Some("write the model's numbers into the story (digits, words or percentages)"),
+                ));
+            }
+        }
+    }
 }
 
 fn loc(file: &Path, path: String, line: Option<usize>) -> Location {

@@ -201,6 +201,11 @@ fn model_and_claim_rules() {
         "premature-commitment",
     );
     assert!(got.contains("outcome-note"), "{got:?}");
+    let got = rules(
+        &GOOD.replace("leaving us 5", "leaving us the rest"),
+        "premature-commitment",
+    );
+    assert!(got.contains("numbers-stated"), "{got:?}");
 }
 
 #[test]
