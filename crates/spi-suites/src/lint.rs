@@ -85,9 +85,8 @@ rules! {
     "numbers-stated" Warning "every payoff, demand and probability of a model appears in its text (digits, a fraction, a percentage or a small number word)";
     "render-stale" Error "a family suite's items.jsonl is exactly what `spi suite render` writes";
     "suite-file" Error "a suite.toml parses, has a version \"X-Y\", the canary in [metadata], a datasheet, datasets and arm files that exist, and metadata.samples equal to its item count";
-    "items-parse" Error "an items file is valid Inspect-style JSONL for the harness";
+    "items-parse" Error "an items file loads in the harness (valid JSONL, known fields, unique ids, every multiple-choice target among its choices)";
     "items-canary" Error "every item carries the canary in metadata.canary";
-    "item-key" Error "a multiple-choice item's target is one of its choices";
     "generated-verify" Error "a generated item's check validates, its target is the engine's reference answer, and the reference answer scores 1";
     "arm-sync" Error "an arm whose text lives in a shared file (metadata.arm_sources) matches that file";
     "attitude-target" Error "attitude items carry no target (they have no key)";
