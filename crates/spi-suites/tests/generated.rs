@@ -200,3 +200,62 @@ fn tools_answer_on_the_items_game_and_refuse_bad_input() {
         .call(serde_json::json!({"game": {"players": ["a"]}}), &ctx);
     assert!(bad.is_err());
 }
+
+/// Part III's near misses: a rational off by 1/1000 and an action map with one image moved are
+/// rejected.
+#[test]
+fn near_miss_answers_are_rejected() {
+    let all = items(21, TASKS.len() * 3 * 6);
+    let (mut maps, mut maps_rejected) = (0, 0);
+    for it in &all {
+        let spec = &it["check"];
+        let kind = spec["kind"].as_str().unwrap();
+        let t = task(kind).unwrap();
+        let reference = t.reference(spec).unwrap();
+        match kind {
+            "pmm" | "threat_point" => {
+                let [x, y] = spi_suites::tasks::parse_pair(&reference).unwrap();
+                let eps = spi_games::Rational::new(1, 1000).unwrap();
+                for near in [format!("{}, {y}", &x + &eps), format!("{x}, {}", &y - &eps)] {
+                    assert!(
+                        !t.grade(spec, &near).unwrap().correct,
+                        "{kind} accepted {near} for {reference}"
+                    );
+                }
+            }
+            "spi_search" if reference != "NONE" => {
+                // Move the first image to another action of the same player.
+                let (first, rest) = reference.split_once(", ").unwrap_or((&reference, ""));
+                let (from, to) = first.split_once("->").unwrap();
+                let n: usize = to[1..].parse().unwrap();
+                let moved = format!("{from}->{}{}", &to[..1], n % 4 + 1);
+                let near = if rest.is_empty() {
+                    moved
+                } else {
+                    format!("{moved}, {rest}")
+                };
+                maps += 1;
+                if !t.grade(spec, &near).unwrap().correct {
+                    maps_rejected += 1;
+                }
+            }
+            "surrogate"
+            | "renegotiation_outcome"
+            | "modal_match"
+            | "full_strategy"
+            | "spi_transformations" => {
+                assert!(
+                    !t.grade(spec, &format!("{reference} extra"))
+                        .unwrap()
+                        .correct,
+                    "{kind}"
+                );
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        maps >= 10 && maps_rejected * 10 >= maps * 9,
+        "{maps_rejected}/{maps} near-miss maps rejected"
+    );
+}
