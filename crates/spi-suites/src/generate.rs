@@ -1,6 +1,6 @@
 //! `spi suite generate --seed S --count N`: seeded engine-generated capability items.
 //!
-//! Item k uses task kind `TASKS[k mod 8]` and tier `1 + (k div 8) mod 3`, and its own RNG seeded
+//! Item k uses task kind `TASKS[k mod K]` and tier `1 + (k div K) mod 3` (K kinds), and its own RNG seeded
 //! with the SHA-256 of `S/k`, so the first N items of a larger run are the same bytes as a run of
 //! N, and a secret seed gives a fresh private split whose items follow the same distribution.
 
@@ -15,7 +15,7 @@ use crate::tasks::{TASKS, final_answer};
 /// The seed of the frozen release (`suites/spi-capability/items.jsonl`).
 pub const RELEASE_SEED: u64 = 20_260_101;
 /// Items in the frozen release.
-pub const RELEASE_COUNT: usize = 1_248;
+pub const RELEASE_COUNT: usize = 1_296;
 /// The data version of generated items.
 pub const VERSION: &str = "1-0";
 

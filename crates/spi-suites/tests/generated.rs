@@ -80,7 +80,7 @@ fn release_path() -> std::path::PathBuf {
 }
 
 /// The frozen release is what the generator writes for its seed (regenerate with
-/// `spi suite generate --seed 20260101 --count 1248 --out suites/spi-capability/items.jsonl`).
+/// `spi suite generate --seed 20260101 --count 1296 --out suites/spi-capability/items.jsonl`).
 #[test]
 fn the_frozen_release_regenerates_byte_for_byte() {
     use spi_suites::generate::{RELEASE_COUNT, RELEASE_SEED};
@@ -128,8 +128,8 @@ fn harness_checks_accept_the_oracle_and_reject_scrambled_answers() {
         let c = checks.get(spec["kind"].as_str().unwrap()).unwrap();
         let reference = c.reference_answer(spec).unwrap();
         oracle += grade(spec, s, &format!("Working...\n{reference}"));
-        // The next item of the same kind (eight kinds cycle, so k + 8).
-        let other = &samples[(k + 8) % samples.len()];
+        // The next item of the same kind (the kinds cycle).
+        let other = &samples[(k + TASKS.len()) % samples.len()];
         let wrong = c.reference_answer(other.check.as_ref().unwrap()).unwrap();
         scrambled += grade(spec, s, &wrong);
     }

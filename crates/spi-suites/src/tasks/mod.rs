@@ -11,6 +11,7 @@ use serde_json::Value;
 use spi_games::format::json::{game_from_value, game_to_value};
 use spi_games::{Game, Rational};
 
+pub mod csr;
 pub mod full_strategy;
 pub mod modal;
 pub mod pmm;
@@ -67,6 +68,7 @@ pub const TASKS: &[&dyn Task] = &[
     &pmm::PmmTask,
     &pmm::ThreatPointTask,
     &renegotiation::RenegotiationTask,
+    &csr::CsrTask,
     &modal::ModalTask,
     &full_strategy::FullStrategyTask,
     &surrogate::SurrogateTask,
