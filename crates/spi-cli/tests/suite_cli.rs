@@ -74,3 +74,51 @@ fn suite_list_and_show() {
     assert_eq!(code, 2);
     assert!(err.contains("no family `no-such-family`"), "{err}");
 }
+
+#[test]
+fn suite_report_pairs_arms_with_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().to_str().unwrap();
+    for arm in [None, Some("primer")] {
+        let mut args = vec![
+            "eval",
+            "run",
+            "suites/premature-commitment/suite.toml",
+            "--model",
+            "mock:const:ANSWER: B",
+            "--log-dir",
+            logs,
+            "--json",
+        ];
+        if let Some(a) = arm {
+            args.extend(["--arm", a]);
+        }
+        ok(&args);
+    }
+    let v = ok_json(&[
+        "suite",
+        "report",
+        "premature-commitment",
+        "--log-dir",
+        logs,
+        "--json",
+    ]);
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 2, "{v}");
+    let base = &cells[0];
+    assert_eq!(base["arm"], "baseline");
+    // A constant letter is right exactly as often as chance on a balanced key, and never invalid.
+    let acc = base["accuracy"].as_f64().unwrap();
+    assert!(
+        (acc - base["chance"].as_f64().unwrap()).abs() < 0.05,
+        "{base}"
+    );
+    assert_eq!(base["invalid_rate"], 0.0);
+    assert_eq!(cells[1]["vs_baseline"]["diff"], 0.0);
+    assert_eq!(cells[1]["vs_baseline"]["p_holm"], 1.0);
+    // The same letter under two option orders is a different option: every pair flips.
+    assert_eq!(v["arms"][0]["order_flip_rate"], 1.0);
+    let (code, _, err) = spi(&["suite", "report", "no-such-suite", "--log-dir", logs]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no baseline run"), "{err}");
+}

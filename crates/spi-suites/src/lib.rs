@@ -41,6 +41,7 @@ pub mod library;
 pub mod lint;
 pub mod model;
 pub mod render;
+pub mod report;
 pub mod show;
 pub mod tasks;
 

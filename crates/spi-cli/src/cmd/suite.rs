@@ -29,6 +29,24 @@ pub enum SuiteCommand {
     Generate(GenerateArgs),
     /// Export every suite's items into one folder with a manifest of counts and versions.
     Export(ExportArgs),
+    /// Compare every arm's latest run of a suite with its baseline run (per failure mode).
+    Report(ReportArgs),
+}
+
+/// Arguments of `spi suite report`.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The suite's name (as in its suite.toml).
+    pub suite: String,
+    /// The log directory holding the runs.
+    #[arg(long, default_value = "logs")]
+    pub log_dir: PathBuf,
+    /// Seed of the paired bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print JSON (`spi-suite-report/1`) instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The content root and output form.
@@ -133,6 +151,7 @@ pub fn run(cmd: SuiteCommand) -> Result<()> {
             }
         }
         SuiteCommand::Render(a) => render_cmd(a)?,
+        SuiteCommand::Report(a) => report_cmd(a)?,
         SuiteCommand::Generate(a) => {
             let items = generate::generate(a.seed, a.count).map_err(anyhow::Error::msg)?;
             let text = render::to_jsonl(&items);
@@ -232,6 +251,40 @@ fn render_cmd(a: RenderArgs) -> Result<()> {
     }
     if !stale.is_empty() {
         return Err(DomainRejection(format!("stale renders: {}", stale.join(", "))).into());
+    }
+    Ok(())
+}
+
+fn report_cmd(a: ReportArgs) -> Result<()> {
+    let store = spi_eval::store::Store::open_existing(&a.log_dir)
+        .with_context(|| format!("opening the runs in {}", a.log_dir.display()))?;
+    // The latest run of each arm (run ids are time-ordered).
+    let mut latest: std::collections::BTreeMap<String, String> = Default::default();
+    for r in store.runs()? {
+        if r.suite_name == a.suite {
+            let slot = latest.entry(r.arm.clone()).or_default();
+            if r.run_id > *slot {
+                *slot = r.run_id.clone();
+            }
+        }
+    }
+    let Some(base_id) = latest.remove("baseline") else {
+        bail!(
+            "no baseline run of suite `{}` in {}",
+            a.suite,
+            a.log_dir.display()
+        );
+    };
+    let baseline = store.samples(&base_id)?;
+    let mut arms = Vec::new();
+    for (arm, id) in latest {
+        arms.push((arm, store.samples(&id)?));
+    }
+    let v = spi_suites::report::report(&a.suite, &baseline, &arms, a.seed);
+    if a.json {
+        print_json(&v);
+    } else {
+        print!("{}", spi_suites::report::markdown(&v));
     }
     Ok(())
 }
