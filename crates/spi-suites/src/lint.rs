@@ -707,10 +707,10 @@ fn text_numbers(text: &str) -> BTreeSet<spi_games::Rational> {
             }
             let tok: String = chars[start..k].iter().filter(|c| **c != ',').collect();
             if let Ok(q) = tok.parse::<spi_games::Rational>() {
-                if chars.get(k) == Some(&'%') {
-                    if let Some(p) = q.checked_div(&spi_games::Rational::from_int(100)) {
-                        out.insert(p);
-                    }
+                if chars.get(k) == Some(&'%')
+                    && let Some(p) = q.checked_div(&spi_games::Rational::from_int(100))
+                {
+                    out.insert(p);
                 }
                 out.insert(q);
             }

@@ -18,7 +18,7 @@ fn every_suite_loads_in_the_harness_with_every_arm() {
         let Some(file) = &s.suite_file else { continue };
         let suite = spi_eval::suite::Suite::load(file)
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        assert!(suite.len() > 0, "{}", s.name);
+        assert!(!suite.is_empty(), "{}", s.name);
         for arm in &suite.file.arms {
             suite
                 .with_arm(&arm.name)
