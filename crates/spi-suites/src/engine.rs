@@ -19,7 +19,7 @@ use spi_games::pareto::pmm;
 use spi_games::threat::threat_point;
 use spi_theory::{SpiQuery, search};
 
-use crate::tasks::{TASKS, Task, final_answer, task};
+use crate::tasks::{INTERACTIVE, TASKS, Task, task};
 
 /// Largest action count per player a tool accepts.
 pub const MAX_TOOL_ACTIONS: usize = 12;
@@ -49,7 +49,7 @@ impl EngineCheck for TaskCheck {
         self.0.validate(spec).map_err(|m| cerr(self.0.kind(), m))
     }
     fn check(&self, spec: &Value, input: &CheckInput<'_>) -> Result<CheckVerdict, CheckError> {
-        let answer = final_answer(input.output);
+        let answer = self.0.extract(input.output);
         let g = self
             .0
             .grade(spec, &answer)
@@ -64,7 +64,7 @@ impl EngineCheck for TaskCheck {
     fn reference_answer(&self, spec: &Value) -> Result<String, CheckError> {
         self.0
             .reference(spec)
-            .map(|r| format!("ANSWER: {r}"))
+            .map(|r| self.0.render_answer(&r))
             .map_err(|m| cerr(self.0.kind(), m))
     }
 }
@@ -219,7 +219,7 @@ Pareto meet minimum and the minimax threat point."
 
 /// Registers every task kind's check and the three engine tools.
 pub fn register(checks: &mut CheckRegistry, tools: &mut ToolRegistry) {
-    for t in TASKS {
+    for t in TASKS.iter().chain(INTERACTIVE) {
         checks.register(Arc::new(TaskCheck(*t)));
     }
     tools.register(Arc::new(SpiSearchTool));

@@ -259,3 +259,56 @@ fn near_miss_answers_are_rejected() {
         "{maps_rejected}/{maps} near-miss maps rejected"
     );
 }
+
+/// Interactive items: the engine's reference program passes through the harness check, and wrong,
+/// non-compiling and hostile programs are graded 0 without an error.
+#[test]
+fn program_design_items_run_the_model_program_in_the_sandbox() {
+    use spi_eval::check::{CheckInput, CheckRegistry};
+    use spi_suites::generate::{INTERACTIVE_COUNT, RELEASE_SEED, generate_interactive};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../suites/spi-interactive/items.jsonl");
+    let frozen = std::fs::read_to_string(&path).unwrap();
+    let fresh = spi_suites::render::to_jsonl(
+        &generate_interactive(RELEASE_SEED, INTERACTIVE_COUNT).unwrap(),
+    );
+    assert!(
+        frozen == fresh,
+        "suites/spi-interactive/items.jsonl is stale: regenerate it"
+    );
+    const { assert!(INTERACTIVE_COUNT >= 40) };
+    let mut checks = CheckRegistry::default();
+    spi_suites::engine::register(&mut checks, &mut spi_eval::tools::ToolRegistry::new());
+    let samples = spi_eval::dataset::load_jsonl(&path).unwrap();
+    let c = checks.get("program_design").unwrap();
+    let grade = |s: &spi_eval::dataset::Sample, out: &str| {
+        c.check(
+            s.check.as_ref().unwrap(),
+            &CheckInput {
+                output: out,
+                sample: s,
+                messages: &[],
+            },
+        )
+        .unwrap()
+    };
+    for s in &samples {
+        let spec = s.check.as_ref().unwrap();
+        let reference = c.reference_answer(spec).unwrap();
+        assert_eq!(
+            grade(s, &format!("Here is my program.\n{reference}\nDone.")).value,
+            1.0,
+            "{}",
+            s.id
+        );
+        let default = spec["default"].as_str().unwrap();
+        // The default itself never does better: not an improvement.
+        let plain = format!("```\nname \"Plain\";\nmain {{\n  return \"{default}\";\n}}\n```");
+        let v = grade(s, &plain);
+        assert_eq!(v.value, 0.0, "{}: {}", s.id, v.explanation);
+        // Not a program; an endless recursion (runs out of fuel or depth in the sandbox).
+        assert_eq!(grade(s, "I would renegotiate.").value, 0.0);
+        let looping = "```\nfn f(x) { return f(x); }\nmain { return f(1); }\n```";
+        assert_eq!(grade(s, looping).value, 0.0);
+    }
+}

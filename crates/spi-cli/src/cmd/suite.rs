@@ -93,6 +93,9 @@ pub struct GenerateArgs {
     /// Write the JSONL here instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Generate the interactive program-design items instead of the capability items.
+    #[arg(long)]
+    pub interactive: bool,
     /// Print a JSON summary (counts per kind and tier) instead of the items.
     #[arg(long)]
     pub json: bool,
@@ -153,7 +156,12 @@ pub fn run(cmd: SuiteCommand) -> Result<()> {
         SuiteCommand::Render(a) => render_cmd(a)?,
         SuiteCommand::Report(a) => report_cmd(a)?,
         SuiteCommand::Generate(a) => {
-            let items = generate::generate(a.seed, a.count).map_err(anyhow::Error::msg)?;
+            let items = if a.interactive {
+                generate::generate_interactive(a.seed, a.count)
+            } else {
+                generate::generate(a.seed, a.count)
+            }
+            .map_err(anyhow::Error::msg)?;
             let text = render::to_jsonl(&items);
             if let Some(out) = &a.out {
                 std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
