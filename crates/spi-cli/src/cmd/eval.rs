@@ -417,6 +417,16 @@ fn export(a: ExportArgs) -> Result<()> {
     print_out(&out.display().to_string())
 }
 
+/// A run's records without their conversations: what statistics need, streamed from the store.
+fn light_records(store: &Store, run_id: &str) -> Result<Vec<spi_eval::store::SampleRecord>> {
+    let mut v = Vec::new();
+    store.for_each_sample(run_id, |r| {
+        v.push(r.light());
+        Ok(())
+    })?;
+    Ok(v)
+}
+
 fn compare(a: CompareArgs) -> Result<()> {
     let sa = open(&a.log_dir)?;
     let sb = match &a.log_dir_b {
@@ -424,7 +434,10 @@ fn compare(a: CompareArgs) -> Result<()> {
         None => open(&a.log_dir)?,
     };
     let (ra, rb) = (sa.run(&a.run_a)?, sb.run(&a.run_b)?);
-    let (xa, xb) = (sa.samples(&ra.run_id)?, sb.samples(&rb.run_id)?);
+    let (xa, xb) = (
+        light_records(&sa, &ra.run_id)?,
+        light_records(&sb, &rb.run_id)?,
+    );
     let names = spi_eval::stats::scorer_names(&xa);
     let scorer = match a.scorer {
         Some(s) if names.contains(&s) => s,
