@@ -45,7 +45,10 @@ $spi lockout check lockout/examples/agent-deployment-policy.md
 $spi lockout check lockout/examples/agent-deployment-policy.md --format sarif > "$out/lockout-audit.sarif"
 $spi lockout score
 
-echo "===== evaluation on the embedded default model (offline)"
-$spi eval run crates/spi-eval/test_data/pd_suite.toml --model "$model" --log-dir "$out/logs" --max-connections 1
-$spi eval report latest --log-dir "$out/logs"
+echo "===== Part I: a slice of every suite on the embedded default model (offline), baseline and the primer arm"
+# One family per suite (its main item and matched control) and one generated capability item; the
+# full pilot and its analysis are in docs/results/part1-pilot.md (same script, EVERY=6).
+EVERY=1000 SPI="$spi" MODEL="$model" LOG_DIR="$out/part1" KEEP_GOING=0 docs/results/part1-pilot.sh baseline primer
+$spi suite report missed-spis --log-dir "$out/part1/missed-spis"
+echo "Part I pilot report: docs/results/part1-pilot.md"
 echo "results written to $out/"

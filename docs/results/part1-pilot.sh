@@ -3,12 +3,15 @@
 # each suite in the baseline and in one arm. Stratified: every EVERY-th family (in id order; default 6), one
 # variant per family (v1, v2, v3 in turn, so domains vary), its main item and its matched control,
 # first option order; and every (EVERY*22)-th generated capability item. Usage:
-#   SPI=target/debug/spi LOG_DIR=/tmp/part1 docs/results/part1-pilot.sh [ARM ...]
+#   SPI=target/debug/spi LOG_DIR=/tmp/part1 [EVERY=6] [MODEL=local:smollm2] [KEEP_GOING=1] \
+#     docs/results/part1-pilot.sh [ARM ...]
+# KEEP_GOING=0 stops at the first run that does not end in success (the main job sets it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 spi=${SPI:-target/debug/spi}
 logs=${LOG_DIR:-out/part1-pilot}
 every=${EVERY:-6}
+model=${MODEL:-local:smollm2}
 arms=("$@")
 [ ${#arms[@]} -gt 0 ] || arms=(baseline primer)
 
@@ -37,7 +40,7 @@ for arm in "${arms[@]}"; do
     armflag=()
     [ "$arm" = baseline ] || armflag=(--arm "$arm")
     echo "== $suite, arm $arm: ${#args[@]} / 2 samples" >&2
-    CANDLE_NUM_THREADS=${CANDLE_NUM_THREADS:-2} "$spi" eval run "suites/$suite/suite.toml" --model local:smollm2 \
-      --log-dir "$logs/$suite" --max-connections 1 "${armflag[@]}" "${args[@]}" --resume || true
+    CANDLE_NUM_THREADS=${CANDLE_NUM_THREADS:-2} "$spi" eval run "suites/$suite/suite.toml" --model "$model" \
+      --log-dir "$logs/$suite" --max-connections 1 "${armflag[@]}" "${args[@]}" --resume || [ "${KEEP_GOING:-1}" = 1 ]
   done
 done

@@ -46,18 +46,30 @@ fn main_script_runs_and_writes_its_results() {
     assert_eq!(spi["spis"][0]["action_map"][0]["DM"], "DL", "{spi}");
     assert_eq!(spi["spis"][0]["action_map"][1]["RM"], "RL", "{spi}");
     assert!(out.path().join("program-game.json").is_file());
-    // Every sample of the suite answered (a wrong answer is a score, not an error).
+    // Part II: the checklist and the audit of the example policy are written.
+    let md = std::fs::read_to_string(out.path().join("lockout-checklist.md")).unwrap();
+    assert!(md.starts_with("# SPI lock-out checklist"), "{md}");
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("lockout-audit.sarif")).unwrap())
+            .unwrap();
     assert!(
-        stdout.contains("(success): 11 planned, 0 already done, 11 ok, 0 errors"),
+        !sarif["runs"][0]["results"].as_array().unwrap().is_empty(),
+        "{sarif}"
+    );
+    // Part I: every suite's slice answered in both arms (a wrong answer is a score, not an error):
+    // six family suites with one main item and its control, and one generated item.
+    assert_eq!(
+        stdout
+            .matches("(success): 2 planned, 0 already done, 2 ok, 0 errors")
+            .count(),
+        12,
         "{stdout}"
     );
-    let reports = out.path().join("logs/reports");
-    let run_dir = std::fs::read_dir(&reports)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
-    for f in ["report.md", "report.html"] {
-        assert!(run_dir.path().join(f).is_file(), "{f} missing");
-    }
+    assert_eq!(
+        stdout
+            .matches("(success): 1 planned, 0 already done, 1 ok, 0 errors")
+            .count(),
+        2,
+        "{stdout}"
+    );
 }
