@@ -43,6 +43,9 @@ enum Command {
     /// Threat games with surrogate goals (agenda B.3).
     #[command(subcommand)]
     Threat(cmd::threat::ThreatCommand),
+    /// SPI lock-out (Part II): the checklist, the scenario library and the policy auditor.
+    #[command(subcommand)]
+    Lockout(cmd::lockout::LockoutCommand),
 }
 
 fn main() {
@@ -98,5 +101,6 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Spi(c) => cmd::spi::run(c),
         Command::Strategy(c) => cmd::strategy::run(c),
         Command::Threat(c) => cmd::threat::run(c),
+        Command::Lockout(c) => cmd::lockout::run(c),
     }
 }

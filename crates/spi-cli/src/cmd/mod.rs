@@ -2,6 +2,7 @@
 
 pub mod eval;
 pub mod game;
+pub mod lockout;
 pub mod model;
 pub mod program;
 pub mod serve;
