@@ -2,13 +2,20 @@
 //!
 //! Every command lives in its own module under `cmd/`; this file only dispatches. Exit codes:
 //! 0 success, 1 a domain "no" that the user asked to be an error (e.g. `spi spi verify` rejecting a
-//! certificate), 2 bad input or usage (clap's own convention), 3 an internal failure.
+//! certificate, an incomplete eval run, a cached model that fails its digest), 2 bad input or
+//! usage (clap's own convention), 3 an internal failure (a panic, or an error whose message
+//! starts with `internal error`, such as the SPI search and verifier disagreeing), 141 a closed
+//! stdout (`spi … | head`: the status a shell reports for SIGPIPE, with nothing printed).
+//!
+//! Option values may be negative numbers (`--disagreement -2,-2`): before clap sees the
+//! arguments, a value that starts with `-` and a digit is joined to the long option before it
+//! (`--disagreement=-2,-2`) when that option takes a value.
 
 mod cmd;
 
 use std::io::Write;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// safepareto: exact tools for safe Pareto improvements.
 #[derive(Parser)]
@@ -48,8 +55,55 @@ enum Command {
     Lockout(cmd::lockout::LockoutCommand),
 }
 
+/// The exit status a shell reports for a process ended by SIGPIPE (128 + 13).
+const CLOSED_PIPE: i32 = 141;
+
+/// Whether a panic message is Rust's report of a failed write to a closed stdout.
+fn is_closed_pipe_panic(what: &str) -> bool {
+    what.starts_with("failed printing to stdout") && what.contains("Broken pipe")
+}
+
+/// Joins `--opt -2,-2` into `--opt=-2,-2` for every long option (of any subcommand) that takes
+/// a value, so negative numbers parse as values, not as unknown short flags.
+fn join_negative_values(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    fn takes_value(cmd: &clap::Command, long: &str) -> bool {
+        cmd.get_arguments()
+            .any(|a| a.get_long() == Some(long) && a.get_action().takes_values())
+            || cmd.get_subcommands().any(|c| takes_value(c, long))
+    }
+    let cmd = Cli::command();
+    let mut out: Vec<std::ffi::OsString> = Vec::with_capacity(args.len());
+    for arg in args {
+        let negative = arg.to_str().is_some_and(|a| {
+            let mut c = a.chars();
+            c.next() == Some('-') && c.next().is_some_and(|d| d.is_ascii_digit() || d == '.')
+        });
+        let joinable = out.last().and_then(|p| p.to_str()).is_some_and(|p| {
+            p.strip_prefix("--")
+                .is_some_and(|l| !l.is_empty() && !l.contains('=') && takes_value(&cmd, l))
+        });
+        if negative && joinable {
+            let prev = out.pop().expect("checked above");
+            let mut joined = prev;
+            joined.push("=");
+            joined.push(&arg);
+            out.push(joined);
+        } else {
+            out.push(arg);
+        }
+    }
+    out
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let args = join_negative_values(std::env::args_os().collect());
+    let cli = match Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     // A panic is a bug in spi, never the user's input: say so in one line (where, and what), with
     // exit code 3, instead of Rust's default report and 101. Runs and stores commit as they go, so
     // nothing already written is lost; RUST_BACKTRACE=1 still adds the backtrace.
@@ -60,6 +114,10 @@ fn main() {
             .map(|s| (*s).to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic without a message".to_string());
+        if is_closed_pipe_panic(&what) {
+            // `spi … | head`: the reader is gone, which is not spi's failure; end quietly.
+            std::process::exit(CLOSED_PIPE);
+        }
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -85,9 +143,19 @@ fn main() {
         std::process::exit(3);
     };
     if let Err(err) = result {
+        let closed_pipe = err.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        });
+        if closed_pipe {
+            std::process::exit(CLOSED_PIPE);
+        }
         // One line per cause, outermost first: the file and JSON path come from the context chain.
-        eprintln!("error: {err:#}");
-        std::process::exit(cmd::exit_code(&err));
+        let _ = writeln!(std::io::stderr(), "error: {err:#}");
+        let internal = err
+            .chain()
+            .any(|c| c.to_string().starts_with("internal error"));
+        std::process::exit(if internal { 3 } else { cmd::exit_code(&err) });
     }
 }
 

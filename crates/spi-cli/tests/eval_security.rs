@@ -1,5 +1,5 @@
 //! API keys come only from the environment and never reach a log, a report, an export or an
-//! error message, even when a server echoes the key back in its error bodies.
+//! error message, even when a server echoes the key back in its error bodies or its replies.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -20,6 +20,10 @@ fn echo_key(info: &RequestInfo) -> Reply {
         (true, _, _) => Reply::Status(401, format!("invalid key {auth}")),
         // A 500 echoing it, then success: the retried error is recorded too.
         (_, true, 0) => Reply::Status(500, format!("upstream saw {auth}")),
+        // A successful reply that echoes it: scrubbed before the store, cache and exports.
+        _ if info.prompt.contains("Question 3:") => {
+            Reply::Text(format!("ANSWER: A (your header was {auth})"))
+        }
         _ => Reply::Text(format!(
             "ANSWER: A (auth was {})",
             if auth.is_empty() {

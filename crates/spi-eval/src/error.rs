@@ -100,7 +100,7 @@ pub enum EvalError {
     },
     /// The store stopped accepting records during a run; the run stopped.
     #[error(transparent)]
-    StoreFailed(#[from] crate::store::StoreFailure),
+    StoreFailed(#[from] StoreFailure),
     /// `spi serve` could not bind or serve.
     #[error("serve on {addr}")]
     Serve {
@@ -110,6 +110,20 @@ pub enum EvalError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The writer thread failed: nothing more can be committed. Carries what was kept.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "run store {path}: writing failed ({message}); {committed} sample(s) were committed before the failure and are kept"
+)]
+pub struct StoreFailure {
+    /// The store file.
+    pub path: PathBuf,
+    /// The first error the writer met.
+    pub message: String,
+    /// Samples committed by this writer before it failed.
+    pub committed: u64,
 }
 
 /// A failed model call. Kept as data (status, body, cause) so the retry policy can be a pure

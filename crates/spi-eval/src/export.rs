@@ -5,15 +5,25 @@
 //! model, dataset, config), `plan`, `results` (scores with metrics), `stats` and `samples`
 //! (messages, output, scores, usage, error). Written from our records, checked by
 //! `bench/inspect/check_export.sh` with `inspect_ai.log.read_eval_log`.
+//!
+//! Every export accounts for the whole plan: JSON Lines and CSV carry a `not_run` row for each
+//! planned sample-epoch without a record, and the Inspect log's `results` count the plan
+//! (`total_samples`) with the accounting in `eval.metadata.spi_accounting`. With shuffled
+//! choices, a sample's `target` is given in the letters the model was shown, the same letters
+//! its `answer` is in. [`write_export`] streams records from the store one at a time and
+//! [`write_atomically`] puts the file in place only once it is complete.
 
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
 use crate::dataset::Input;
+use crate::error::EvalError;
 use crate::provider::Role;
 use crate::stats::{Reducer, estimate, reduced_scores, scorer_names};
-use crate::store::{RunInfo, SampleRecord, SampleStatus};
+use crate::store::{Accounting, RunInfo, SampleRecord, SampleStatus, Store};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,18 +56,177 @@ impl Format {
     }
 }
 
-/// Renders a run in `format`.
-pub fn export(run: &RunInfo, records: &[SampleRecord], format: Format) -> String {
+/// Renders a run in `format` from records in memory (tests and small runs); the plan's
+/// unrecorded sample-epochs come from `acc`/`not_run`.
+pub fn export(
+    run: &RunInfo,
+    records: &[SampleRecord],
+    acc: &Accounting,
+    not_run: &[(String, u32)],
+    format: Format,
+) -> String {
+    let mut out = Vec::new();
+    let light: Vec<SampleRecord> = records.iter().cloned().map(SampleRecord::light).collect();
+    let _ = write_records(
+        run,
+        &light,
+        acc,
+        not_run,
+        format,
+        &mut |f| {
+            for r in records {
+                f(r.clone())?;
+            }
+            Ok(())
+        },
+        &mut out,
+    );
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Streams a stored run in `format` to `w`: one record in memory at a time (plus the scores
+/// the Inspect header needs).
+pub fn write_export(
+    store: &Store,
+    run: &RunInfo,
+    format: Format,
+    w: &mut dyn Write,
+) -> Result<(), EvalError> {
+    let acc = store.accounting(run)?;
+    let not_run = store.not_run(&run.run_id)?;
+    let light = if format == Format::Inspect {
+        let mut v = Vec::new();
+        store.for_each_sample(&run.run_id, |r| {
+            v.push(r.light());
+            Ok(())
+        })?;
+        v
+    } else {
+        Vec::new()
+    };
+    write_records(
+        run,
+        &light,
+        &acc,
+        &not_run,
+        format,
+        &mut |f| store.for_each_sample(&run.run_id, f),
+        w,
+    )
+}
+
+type Feed<'a> =
+    dyn FnMut(&mut dyn FnMut(SampleRecord) -> Result<(), EvalError>) -> Result<(), EvalError> + 'a;
+
+fn io_err(e: std::io::Error) -> EvalError {
+    EvalError::Io {
+        path: "(export)".into(),
+        source: e,
+    }
+}
+
+fn write_records(
+    run: &RunInfo,
+    light: &[SampleRecord],
+    acc: &Accounting,
+    not_run: &[(String, u32)],
+    format: Format,
+    feed: &mut Feed<'_>,
+    w: &mut dyn Write,
+) -> Result<(), EvalError> {
     match format {
         Format::Inspect => {
-            serde_json::to_string_pretty(&inspect_log(run, records)).unwrap_or_default()
+            let mut head = inspect_log(run, light, acc);
+            // The samples are streamed into the object's last field.
+            let samples = head
+                .as_object_mut()
+                .and_then(|o| o.remove("samples"))
+                .unwrap_or(Value::Null);
+            drop(samples);
+            let text = serde_json::to_string(&head).unwrap_or_else(|_| "{}".into());
+            let open = text.strip_suffix('}').unwrap_or("{");
+            let sep = if open.ends_with('{') { "" } else { "," };
+            write!(w, "{open}{sep}\"samples\":[").map_err(io_err)?;
+            let mut first = true;
+            feed(&mut |r| {
+                if !first {
+                    w.write_all(b",").map_err(io_err)?;
+                }
+                first = false;
+                serde_json::to_writer(&mut *w, &sample_json(&r, &run.model))
+                    .map_err(|e| io_err(e.into()))
+            })?;
+            w.write_all(b"]}\n").map_err(io_err)
         }
-        Format::Jsonl => records
-            .iter()
-            .map(|r| serde_json::to_string(r).unwrap_or_default() + "\n")
-            .collect(),
-        Format::Csv => csv(records),
+        Format::Jsonl => {
+            feed(&mut |r| {
+                serde_json::to_writer(&mut *w, &r).map_err(|e| io_err(e.into()))?;
+                w.write_all(b"\n").map_err(io_err)
+            })?;
+            for (key, epoch) in not_run {
+                let line =
+                    json!({"run_id": run.run_id, "key": key, "epoch": epoch, "status": "not_run"});
+                writeln!(w, "{line}").map_err(io_err)?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
+            w.write_all(CSV_HEADER.as_bytes()).map_err(io_err)?;
+            feed(&mut |r| w.write_all(csv_rows(&r).as_bytes()).map_err(io_err))?;
+            for (key, epoch) in not_run {
+                let fields = [
+                    run.run_id.as_str(),
+                    key,
+                    &epoch.to_string(),
+                    key.split('/').next().unwrap_or_default(),
+                    "",
+                    "not_run",
+                ];
+                let mut line = fields
+                    .iter()
+                    .map(|f| csv_field(f))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                line.push_str(",,,,,,,,,\n");
+                w.write_all(line.as_bytes()).map_err(io_err)?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// Writes `path` through a temporary file in the same directory, renamed into place only
+/// when complete: a reader never sees half an export, and a failed export leaves any previous
+/// file untouched.
+pub fn write_atomically(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), EvalError>,
+) -> Result<(), EvalError> {
+    let io = |source| EvalError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp).map_err(io)?;
+        let mut bw = std::io::BufWriter::new(file);
+        f(&mut bw)?;
+        let file = bw.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 fn messages_json(msgs: &[crate::provider::ChatMessage]) -> Vec<Value> {
@@ -73,10 +242,23 @@ fn sample_json(r: &SampleRecord, model: &str) -> Value {
         Input::Text(s) => json!(s),
         Input::Messages(ms) => json!(messages_json(ms)),
     };
-    let target = if r.sample.target.len() == 1 {
-        json!(r.sample.target[0])
+    // With shuffled choices the answer is a letter as shown; the target must be too, or a
+    // viewer shows "target B, answer B, score 0" for a sample the model got wrong.
+    let shown: Option<Vec<String>> =
+        r.state
+            .as_ref()
+            .filter(|s| s.choice_order.is_some())
+            .map(|s| {
+                s.target_letters(&r.sample)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            });
+    let targets = shown.as_ref().unwrap_or(&r.sample.target);
+    let target = if targets.len() == 1 {
+        json!(targets[0])
     } else {
-        json!(r.sample.target)
+        json!(targets)
     };
     let mut metadata: Map<String, Value> = r.sample.metadata.clone();
     for (k, v) in [
@@ -136,8 +318,8 @@ fn sample_json(r: &SampleRecord, model: &str) -> Value {
     out
 }
 
-/// Builds the Inspect `EvalLog` value.
-pub fn inspect_log(run: &RunInfo, records: &[SampleRecord]) -> Value {
+/// Builds the Inspect `EvalLog` value (samples included) from records in memory.
+pub fn inspect_log(run: &RunInfo, records: &[SampleRecord], acc: &Accounting) -> Value {
     let epochs = records.iter().map(|r| r.epoch).max().unwrap_or(1);
     let mut keys: Vec<&str> = records.iter().map(|r| r.key.as_str()).collect();
     keys.dedup();
@@ -169,7 +351,7 @@ pub fn inspect_log(run: &RunInfo, records: &[SampleRecord]) -> Value {
         .iter()
         .filter(|r| r.status == SampleStatus::Error)
         .count();
-    let status = if run.status == "success" && errors == 0 {
+    let status = if run.status == "success" && errors == 0 && acc.not_run == 0 {
         "success"
     } else if run.status == "running" {
         "started"
@@ -192,15 +374,19 @@ pub fn inspect_log(run: &RunInfo, records: &[SampleRecord]) -> Value {
             "model": run.model,
             "config": {"epochs": epochs, "epochs_reducer": ["mean"], "limit": options.get("limit"), "max_samples": options.get("max_connections")},
             "packages": {"spi-eval": env!("CARGO_PKG_VERSION")},
-            "metadata": run.config.pointer("/suite/metadata").cloned().unwrap_or(json!({})),
+            "metadata": {
+                "suite": run.config.pointer("/suite/metadata").cloned().unwrap_or(json!({})),
+                "spi_arm": run.arm,
+                "spi_accounting": acc,
+            },
         },
         "plan": {"name": "plan", "steps": [], "config": {}},
-        "results": {"total_samples": records.len(), "completed_samples": records.len() - errors, "scores": scores},
+        "results": {"total_samples": acc.planned, "completed_samples": acc.ok, "scores": scores},
         "stats": {"started_at": run.created_at, "completed_at": run.finished_at.clone().unwrap_or_default(), "model_usage": {run.model.clone(): usage(p, c)}},
         "samples": records.iter().map(|r| sample_json(r, &run.model)).collect::<Vec<_>>(),
     });
     if status == "error" {
-        log["error"] = json!({"message": format!("{errors} sample(s) failed"), "traceback": "", "traceback_ansi": ""});
+        log["error"] = json!({"message": format!("{errors} sample(s) failed, {} not run, of {} planned", acc.not_run, acc.planned), "traceback": "", "traceback_ansi": ""});
     }
     log
 }
@@ -213,11 +399,11 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv(records: &[SampleRecord]) -> String {
-    let mut out = String::from(
-        "run_id,sample_key,epoch,dataset,category,status,scorer,value,answer,error,retries,prompt_tokens,completion_tokens,cost_usd,latency_ms\n",
-    );
-    for r in records {
+const CSV_HEADER: &str = "run_id,sample_key,epoch,dataset,category,status,scorer,value,answer,error,retries,prompt_tokens,completion_tokens,cost_usd,latency_ms\n";
+
+fn csv_rows(r: &SampleRecord) -> String {
+    let mut out = String::new();
+    {
         let mut rows: BTreeMap<String, (String, String)> = r
             .scores
             .iter()

@@ -3,11 +3,12 @@
 
 use std::fmt::Write;
 
+use crate::error::EvalError;
 use crate::stats::{
     Estimate, PairedComparison, Reducer, by_category, estimate, paired, reduced_scores,
     scorer_names,
 };
-use crate::store::{RunInfo, SampleRecord, SampleStatus};
+use crate::store::{Accounting, RunInfo, SampleRecord, SampleStatus, Store};
 
 /// One scorer's overall estimate and its per-category estimates.
 pub type ScorerSummary = (String, Estimate, Vec<(String, Estimate)>);
@@ -17,6 +18,8 @@ pub type ScorerSummary = (String, Estimate, Vec<(String, Estimate)>);
 pub struct RunReport {
     /// The run.
     pub run: RunInfo,
+    /// The plan's accounting: planned = ok + errors + not run.
+    pub accounting: Accounting,
     /// Sample-epochs recorded.
     pub records: usize,
     /// Of which errors.
@@ -49,8 +52,29 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 impl RunReport {
+    /// Computes the report of a stored run, streaming its records (without their
+    /// conversations) from the store.
+    pub fn from_store(
+        store: &Store,
+        run: &RunInfo,
+        reducer: Reducer,
+    ) -> Result<RunReport, EvalError> {
+        let acc = store.accounting(run)?;
+        let mut light = Vec::new();
+        store.for_each_sample(&run.run_id, |r| {
+            light.push(r.light());
+            Ok(())
+        })?;
+        Ok(RunReport::new(run, &light, acc, reducer))
+    }
+
     /// Computes the report.
-    pub fn new(run: &RunInfo, records: &[SampleRecord], reducer: Reducer) -> RunReport {
+    pub fn new(
+        run: &RunInfo,
+        records: &[SampleRecord],
+        accounting: Accounting,
+        reducer: Reducer,
+    ) -> RunReport {
         let scorers = scorer_names(records)
             .into_iter()
             .map(|name| {
@@ -70,6 +94,7 @@ impl RunReport {
         lat.sort_by(f64::total_cmp);
         RunReport {
             run: run.clone(),
+            accounting,
             records: records.len(),
             errors: records
                 .iter()
@@ -99,8 +124,14 @@ impl RunReport {
 
     /// The run's totals in one sentence, shared by the Markdown and HTML reports.
     fn totals_sentence(&self) -> String {
+        let a = &self.accounting;
         format!(
-            "Samples recorded: {} ({} errors). Tokens: {} prompt, {} completion. Cost: ${:.4}. Retries: {}. Latency p50/p90/p99: {:.0}/{:.0}/{:.0} ms.",
+            "Planned {}: {} ok, {} errors, {} not run (arm `{}`). Samples recorded: {} ({} errors). Tokens: {} prompt, {} completion. Cost: ${:.4}. Retries: {}. Latency p50/p90/p99: {:.0}/{:.0}/{:.0} ms.",
+            a.planned,
+            a.ok,
+            a.errors,
+            a.not_run,
+            self.run.arm,
             self.records,
             self.errors,
             self.prompt_tokens,
@@ -313,8 +344,8 @@ pub fn comparison_markdown(
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "# Paired comparison on `{scorer}`\n\nA = `{}` ({}), B = `{}` ({})\n",
-        a.run_id, a.model, b.run_id, b.model
+        "# Paired comparison on `{scorer}`\n\nA = `{}` ({}, arm `{}`), B = `{}` ({}, arm `{}`)\n",
+        a.run_id, a.model, a.arm, b.run_id, b.model, b.arm
     );
     let _ = writeln!(
         s,

@@ -18,7 +18,7 @@ use crate::client::{CallLog, Meter, ModelClient, ResponseCache, RetryPolicy};
 use crate::error::EvalError;
 use crate::provider::{ModelSpec, Price, Provider, ProviderEnv, build_provider};
 use crate::scorer::{CheckRegistry, Judges, Score, score_sample};
-use crate::solver::{PreparedSolver, SolveContext, TaskState};
+use crate::solver::{PreparedSolver, SolveContext, SolverRegistry, TaskState};
 use crate::store::{RunInfo, SampleRecord, SampleStatus, Store, StoreFailure};
 use crate::suite::{ScorerConfig, SolverConfig, Suite};
 use crate::tools::ToolRegistry;
@@ -89,6 +89,9 @@ pub struct RunOptions {
     pub retry: RetryPolicy,
     /// Prices overriding the built-in table.
     pub price: Option<Price>,
+    /// The suite arm to run (`None` or `baseline`: the suite as written).
+    #[serde(default)]
+    pub arm: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -107,6 +110,7 @@ impl Default for RunOptions {
             progress: false,
             retry: RetryPolicy::default(),
             price: None,
+            arm: None,
         }
     }
 }
@@ -120,6 +124,8 @@ pub struct RunServices {
     pub tools: ToolRegistry,
     /// Keys and endpoints for judge models.
     pub env: ProviderEnv,
+    /// Solvers by kind (the built-ins unless more are registered).
+    pub solvers: SolverRegistry,
 }
 
 /// One unit of work.
@@ -241,6 +247,16 @@ pub fn fingerprint(suite: &Suite, model: &str, opts: &RunOptions) -> String {
         "shard": opts.shard, "seed": opts.seed,
     });
     h.update(key.to_string().as_bytes());
+    // Arms are separate runs: `--resume --arm X` never continues the baseline. Baseline
+    // fingerprints are unchanged from before arms existed.
+    if let Some(arm) = opts
+        .arm
+        .as_deref()
+        .filter(|a| *a != crate::suite::BASELINE_ARM)
+    {
+        h.update(b"\0arm=");
+        h.update(arm.as_bytes());
+    }
     h.finalize()
         .iter()
         .take(16)
@@ -302,6 +318,16 @@ impl RunOptions {
 pub fn validate_services(suite: &Suite, services: &RunServices) -> Result<(), EvalError> {
     for d in &suite.datasets {
         let name = &d.config.name;
+        let kind = d.config.solver.kind();
+        let solver = services.solvers.get(kind).ok_or_else(|| {
+            EvalError::Config(format!(
+                "dataset `{name}`: solver `{kind}` is not registered (registered: {})",
+                services.solvers.names().join(", ")
+            ))
+        })?;
+        solver
+            .validate(&d.config.solver.options())
+            .map_err(|e| EvalError::Config(format!("dataset `{name}`: solver `{kind}`: {e}")))?;
         if let SolverConfig::Agent { tools, .. } = &d.config.solver {
             for t in tools {
                 if services.tools.get(t).is_none() {
@@ -369,6 +395,7 @@ async fn solve_and_score(
     judges: Arc<Judges>,
     checks: Arc<CheckRegistry>,
     tools: Arc<ToolRegistry>,
+    registry: Arc<SolverRegistry>,
     item: WorkItem,
     seed: u64,
     log: Arc<std::sync::Mutex<CallLog>>,
@@ -383,6 +410,7 @@ async fn solve_and_score(
         epoch: item.epoch,
         key: &item.key,
         tool_budget: checks.budget(),
+        solvers: &registry,
     };
     let out = match solvers[item.dataset].solve(sample, &ctx, &mut local).await {
         Err(e) => (None, Default::default(), Some(e.to_string())),
@@ -426,6 +454,10 @@ pub async fn run_suite_until(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut cancelled = false;
     opts.validate()?;
+    let suite = match &opts.arm {
+        Some(arm) => Arc::new(suite.with_arm(arm)?),
+        None => suite,
+    };
     validate_services(&suite, services)?;
     let work = plan(&suite, opts)?;
     if work.is_empty() {
@@ -466,7 +498,7 @@ pub async fn run_suite_until(
         suite
             .datasets
             .iter()
-            .map(|d| PreparedSolver::new(&d.config))
+            .map(PreparedSolver::for_dataset)
             .collect::<Result<_, _>>()?,
     );
     for (d, solver) in suite.datasets.iter().zip(solvers.iter()) {
@@ -517,7 +549,7 @@ pub async fn run_suite_until(
                 "suite": suite.file,
                 "planned": work.len(),
             }),
-            arm: "baseline".into(),
+            arm: suite.arm.clone(),
         };
         store.create_run(&run)?;
     } else {
@@ -550,6 +582,7 @@ pub async fn run_suite_until(
         .unwrap_or_default();
     let checks = Arc::new(services.checks.clone());
     let tools = Arc::new(services.tools.clone());
+    let registry = Arc::new(services.solvers.clone());
     let seed = opts.seed.unwrap_or(suite.file.seed);
 
     let bar = progress_bar(
@@ -644,13 +677,14 @@ pub async fn run_suite_until(
         if opts.max_cost.is_some_and(|b| meter.cost() >= b) {
             break;
         }
-        let (suite2, solvers, client, judges, checks, tools, sink, meter, bar, run_id) = (
+        let (suite2, solvers, client, judges, checks, tools, registry, sink, meter, bar, run_id) = (
             suite.clone(),
             solvers.clone(),
             client.clone(),
             judges.clone(),
             checks.clone(),
             tools.clone(),
+            registry.clone(),
             sink.clone(),
             meter.clone(),
             bar.clone(),
@@ -669,6 +703,7 @@ pub async fn run_suite_until(
                 judges,
                 checks,
                 tools,
+                registry,
                 item.clone(),
                 seed,
                 log.clone(),

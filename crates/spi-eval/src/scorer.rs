@@ -77,6 +77,77 @@ pub struct ScoreError {
     pub message: String,
 }
 
+/// Scores one output with a text-matching scorer (exact, choice, regex, numeric): pure, total
+/// over arbitrary output text, no model and no engine involved. Engine checks and rubrics are
+/// refused here (they run through [`score_sample`]).
+pub fn score_text(cfg: &ScorerConfig, sample: &Sample, state: &TaskState) -> Result<Score, String> {
+    Ok(match cfg {
+        ScorerConfig::Exact { case_sensitive } => {
+            let a = extract_answer(&state.output);
+            let na = normalize(&a, *case_sensitive);
+            let ok = sample
+                .target
+                .iter()
+                .any(|t| normalize(t, *case_sensitive) == na);
+            Score::binary(ok, Some(a), None)
+        }
+        ScorerConfig::Choice => {
+            let n = state.choices.as_ref().map_or(0, Vec::len);
+            let letter = extract_letter(&state.output, n);
+            let want = state.target_letters(sample);
+            let ok = letter.is_some_and(|l| want.contains(&l));
+            let mut s = Score::binary(
+                ok,
+                letter.map(String::from),
+                Some(format!("target {}", want.iter().collect::<String>())),
+            );
+            s.metadata = state
+                .choice_order
+                .as_ref()
+                .map(|o| json!({"choice_order": o}));
+            s
+        }
+        ScorerConfig::Regex { pattern } => {
+            let re = regex::Regex::new(pattern).map_err(|e| format!("pattern: {e}"))?;
+            let found = re.captures(&state.output).map(|c| {
+                c.get(1)
+                    .or(c.get(0))
+                    .map_or(String::new(), |m| m.as_str().to_string())
+            });
+            let ok = found.as_ref().is_some_and(|a| {
+                sample
+                    .target
+                    .iter()
+                    .any(|t| normalize(t, false) == normalize(a, false))
+            });
+            Score::binary(ok, found, None)
+        }
+        ScorerConfig::Numeric { tolerance } => {
+            // Exact rationals: `3/4`, `0.75` and `75e-2` are the same number, and a zero
+            // tolerance means equality, not "within float noise".
+            let a = last_number(&extract_answer(&state.output));
+            let got = a.as_deref().and_then(parse_rational);
+            let tol = tolerance_rational(*tolerance).ok_or_else(|| {
+                format!("tolerance {tolerance}: expected a finite non-negative number")
+            })?;
+            let ok = got.is_some_and(|g| {
+                sample
+                    .target
+                    .iter()
+                    .filter_map(|t| parse_rational(t))
+                    .any(|t| num_traits::Signed::abs(&(&g - t)) <= tol)
+            });
+            Score::binary(ok, a, None)
+        }
+        ScorerConfig::Check | ScorerConfig::Rubric { .. } => {
+            return Err(format!(
+                "scorer `{}` is not a text-matching scorer",
+                cfg.name()
+            ));
+        }
+    })
+}
+
 /// Scores one solved sample with every configured scorer; names are unique (`regex`, `regex_2`).
 pub async fn score_sample(
     scorers: &[ScorerConfig],
@@ -99,65 +170,10 @@ pub async fn score_sample(
             message,
         };
         let score = match cfg {
-            ScorerConfig::Exact { case_sensitive } => {
-                let a = extract_answer(&state.output);
-                let na = normalize(&a, *case_sensitive);
-                let ok = sample
-                    .target
-                    .iter()
-                    .any(|t| normalize(t, *case_sensitive) == na);
-                Score::binary(ok, Some(a), None)
-            }
-            ScorerConfig::Choice => {
-                let n = state.choices.as_ref().map_or(0, Vec::len);
-                let letter = extract_letter(&state.output, n);
-                let want = state.target_letters(sample);
-                let ok = letter.is_some_and(|l| want.contains(&l));
-                let mut s = Score::binary(
-                    ok,
-                    letter.map(String::from),
-                    Some(format!("target {}", want.iter().collect::<String>())),
-                );
-                s.metadata = state
-                    .choice_order
-                    .as_ref()
-                    .map(|o| json!({"choice_order": o}));
-                s
-            }
-            ScorerConfig::Regex { pattern } => {
-                let re = regex::Regex::new(pattern).map_err(|e| err(format!("pattern: {e}")))?;
-                let found = re.captures(&state.output).map(|c| {
-                    c.get(1)
-                        .or(c.get(0))
-                        .map_or(String::new(), |m| m.as_str().to_string())
-                });
-                let ok = found.as_ref().is_some_and(|a| {
-                    sample
-                        .target
-                        .iter()
-                        .any(|t| normalize(t, false) == normalize(a, false))
-                });
-                Score::binary(ok, found, None)
-            }
-            ScorerConfig::Numeric { tolerance } => {
-                // Exact rationals: `3/4`, `0.75` and `75e-2` are the same number, and a zero
-                // tolerance means equality, not "within float noise".
-                let a = last_number(&extract_answer(&state.output));
-                let got = a.as_deref().and_then(parse_rational);
-                let tol = tolerance_rational(*tolerance).ok_or_else(|| {
-                    err(format!(
-                        "tolerance {tolerance}: expected a finite non-negative number"
-                    ))
-                })?;
-                let ok = got.is_some_and(|g| {
-                    sample
-                        .target
-                        .iter()
-                        .filter_map(|t| parse_rational(t))
-                        .any(|t| num_traits::Signed::abs(&(&g - t)) <= tol)
-                });
-                Score::binary(ok, a, None)
-            }
+            ScorerConfig::Exact { .. }
+            | ScorerConfig::Choice
+            | ScorerConfig::Regex { .. }
+            | ScorerConfig::Numeric { .. } => score_text(cfg, sample, state).map_err(err)?,
             ScorerConfig::Check => {
                 let spec = sample
                     .check

@@ -15,7 +15,7 @@ use crate::client::{CallError, CallLog, ModelClient};
 use crate::dataset::{Input, Sample, target_choice_index};
 use crate::error::EvalError;
 use crate::provider::{ChatMessage, ChatRequest, Role};
-use crate::suite::{DatasetConfig, SolverConfig};
+use crate::suite::{DatasetConfig, Intervention, LoadedDataset, SolverConfig};
 use crate::tools::ToolRegistry;
 
 const MC_TEMPLATE: &str = "Answer the following multiple choice question. The entire content of your response should be of the following format: 'ANSWER: $LETTER' (without quotes) where LETTER is one of {{ letters }}.\n\n{{ input }}\n\n{% for c in choices %}{{ c.letter }}) {{ c.text }}\n{% endfor %}";
@@ -56,6 +56,7 @@ impl std::io::Write for CappedWriter {
 pub struct PreparedSolver {
     config: DatasetConfig,
     env: minijinja::Environment<'static>,
+    intervention: Option<Intervention>,
 }
 
 /// What solving a sample produced.
@@ -119,6 +120,115 @@ pub struct SolveContext<'a> {
     pub key: &'a str,
     /// How long one tool call may run.
     pub tool_budget: std::time::Duration,
+    /// Solvers by kind.
+    pub solvers: &'a SolverRegistry,
+}
+
+/// What a solver works on: the sample, its dataset's prepared templates (and arm), and the
+/// run's context (model, tools, seed).
+pub struct SolverTask<'a> {
+    /// The sample.
+    pub sample: &'a Sample,
+    /// The dataset's templates, generation settings and arm intervention.
+    pub prepared: &'a PreparedSolver,
+    /// The run's context.
+    pub ctx: &'a SolveContext<'a>,
+}
+
+/// How a sample becomes model calls. A multi-step solver (decomposed tasks with check-ins, a
+/// propose-verify-revise loop with the engine) implements this and is registered under its
+/// `kind`; a suite names it with `solver = { kind = "...", ... }` and the runner needs no edit.
+#[async_trait::async_trait]
+pub trait Solver: Send + Sync {
+    /// The `solver.kind` it handles.
+    fn name(&self) -> &str;
+    /// Whether `options` (the suite's `solver` table as JSON, `kind` included) configures
+    /// this solver; called when the run is planned, before any model call.
+    fn validate(&self, options: &serde_json::Value) -> Result<(), String>;
+    /// Solves one sample for one epoch.
+    async fn solve(
+        &self,
+        options: &serde_json::Value,
+        task: &SolverTask<'_>,
+        log: &mut CallLog,
+    ) -> Result<TaskState, CallError>;
+}
+
+/// A built-in solver, registered under its kind like any other.
+struct BuiltinSolver(&'static str);
+
+#[async_trait::async_trait]
+impl Solver for BuiltinSolver {
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn validate(&self, options: &serde_json::Value) -> Result<(), String> {
+        match SolverConfig::from_options(options)? {
+            SolverConfig::Agent { max_turns: 0, .. } => {
+                Err("max_turns 0: expected at least 1".into())
+            }
+            c if c.kind() == self.0 => Ok(()),
+            c => Err(format!(
+                "options of solver `{}` given to `{}`",
+                c.kind(),
+                self.0
+            )),
+        }
+    }
+    async fn solve(
+        &self,
+        options: &serde_json::Value,
+        task: &SolverTask<'_>,
+        log: &mut CallLog,
+    ) -> Result<TaskState, CallError> {
+        let cfg = SolverConfig::from_options(options).map_err(|e| CallError::Provider {
+            error: crate::error::ProviderError::Rejected(format!("solver options: {e}")),
+            attempts: 0,
+        })?;
+        task.prepared
+            .solve_builtin(&cfg, task.sample, task.ctx, log)
+            .await
+    }
+}
+
+/// Solvers by kind. The default registry holds the built-ins (`generate`, `multiple_choice`,
+/// `dialogue`, `agent`).
+#[derive(Clone)]
+pub struct SolverRegistry {
+    solvers: std::collections::BTreeMap<String, std::sync::Arc<dyn Solver>>,
+}
+
+impl Default for SolverRegistry {
+    fn default() -> Self {
+        let mut r = SolverRegistry {
+            solvers: Default::default(),
+        };
+        for k in ["generate", "multiple_choice", "dialogue", "agent"] {
+            r.register(std::sync::Arc::new(BuiltinSolver(k)));
+        }
+        r
+    }
+}
+
+impl std::fmt::Debug for SolverRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.solvers.keys()).finish()
+    }
+}
+
+impl SolverRegistry {
+    /// Adds a solver (replacing one of the same kind).
+    pub fn register(&mut self, solver: std::sync::Arc<dyn Solver>) {
+        self.solvers.insert(solver.name().to_string(), solver);
+    }
+    /// Looks one up.
+    pub fn get(&self, kind: &str) -> Option<std::sync::Arc<dyn Solver>> {
+        self.solvers.get(kind).cloned()
+    }
+    /// Registered kinds.
+    pub fn names(&self) -> Vec<String> {
+        self.solvers.keys().cloned().collect()
+    }
 }
 
 impl PreparedSolver {
@@ -145,10 +255,68 @@ impl PreparedSolver {
         Ok(PreparedSolver {
             config: config.clone(),
             env,
+            intervention: None,
         })
     }
 
-    fn render(&self, sample: &Sample, choices: Option<&[String]>) -> Result<String, CallError> {
+    /// Compiles a loaded dataset's templates, with the run's arm intervention (if any).
+    pub fn for_dataset(d: &LoadedDataset) -> Result<Self, EvalError> {
+        let mut p = PreparedSolver::new(&d.config)?;
+        p.intervention = d.intervention.clone();
+        Ok(p)
+    }
+
+    /// The system prompt: the dataset's, then the arm's addition after a blank line.
+    fn system_prompt(&self) -> Option<String> {
+        let add = self
+            .intervention
+            .as_ref()
+            .and_then(|i| i.system_prompt.clone());
+        match (self.config.system_prompt.clone(), add) {
+            (Some(a), Some(b)) => Some(format!("{a}\n\n{b}")),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A user input with the arm's context put before it.
+    pub fn with_context(&self, text: String) -> String {
+        match self
+            .intervention
+            .as_ref()
+            .and_then(|i| i.context.as_deref())
+        {
+            Some(c) => format!("{c}\n\n{text}"),
+            None => text,
+        }
+    }
+
+    /// Turns as given in a conversation input, the first user turn with the arm's context.
+    fn turns_with_context(&self, ms: &[ChatMessage]) -> Vec<ChatMessage> {
+        let mut out = ms.to_vec();
+        if let Some(first) = out.iter_mut().find(|m| m.role == Role::User) {
+            first.content = self.with_context(std::mem::take(&mut first.content));
+        }
+        out
+    }
+
+    /// The opening of every conversation: the system prompt, then the arm's few-shot turns.
+    pub fn opening(&self) -> Vec<ChatMessage> {
+        let mut ms = Vec::new();
+        if let Some(sys) = self.system_prompt() {
+            ms.push(ChatMessage::system(sys));
+        }
+        if let Some(iv) = &self.intervention {
+            for (q, a) in &iv.few_shot {
+                ms.push(ChatMessage::user(q.clone()));
+                ms.push(ChatMessage::assistant(a.clone()));
+            }
+        }
+        ms
+    }
+
+    /// Renders the dataset's prompt template for `sample` (with `choices` as shown, for
+    /// multiple choice), bounded by [`TEMPLATE_FUEL`] and [`MAX_PROMPT_BYTES`].
+    pub fn render(&self, sample: &Sample, choices: Option<&[String]>) -> Result<String, CallError> {
         let letters: Vec<String> = choices
             .map(|c| {
                 (0..c.len())
@@ -198,7 +366,8 @@ impl PreparedSolver {
             })
     }
 
-    fn request(&self, messages: &[ChatMessage], ctx: &SolveContext<'_>) -> ChatRequest {
+    /// A request for `messages` with the dataset's generation settings and the sample's seed.
+    pub fn request(&self, messages: &[ChatMessage], ctx: &SolveContext<'_>) -> ChatRequest {
         let g = self.config.generate;
         ChatRequest {
             messages: messages.to_vec(),
@@ -209,19 +378,58 @@ impl PreparedSolver {
         }
     }
 
-    /// Runs the solver on one sample for one epoch.
+    /// The dataset's solver configuration.
+    pub fn config(&self) -> &DatasetConfig {
+        &self.config
+    }
+
+    /// Runs the dataset's solver (looked up by kind in `ctx.solvers`) on one sample for one
+    /// epoch.
     pub async fn solve(
         &self,
         sample: &Sample,
         ctx: &SolveContext<'_>,
         log: &mut CallLog,
     ) -> Result<TaskState, CallError> {
+        let kind = self.config.solver.kind();
+        let solver = ctx.solvers.get(kind).ok_or_else(|| CallError::Provider {
+            error: crate::error::ProviderError::Rejected(format!(
+                "solver `{kind}` is not registered"
+            )),
+            attempts: 0,
+        })?;
+        let task = SolverTask {
+            sample,
+            prepared: self,
+            ctx,
+        };
+        solver
+            .solve(&self.config.solver.options(), &task, log)
+            .await
+    }
+
+    /// The built-in solvers' loop, for the configuration `cfg`.
+    async fn solve_builtin(
+        &self,
+        cfg: &SolverConfig,
+        sample: &Sample,
+        ctx: &SolveContext<'_>,
+        log: &mut CallLog,
+    ) -> Result<TaskState, CallError> {
         let salt = format!("epoch={}", ctx.epoch);
-        let mut state = TaskState::default();
-        if let Some(sys) = &self.config.system_prompt {
-            state.messages.push(ChatMessage::system(sys.clone()));
-        }
-        match &self.config.solver {
+        let mut state = TaskState {
+            messages: self.opening(),
+            ..Default::default()
+        };
+        match cfg {
+            SolverConfig::Registered { kind, .. } => {
+                return Err(CallError::Provider {
+                    error: crate::error::ProviderError::Rejected(format!(
+                        "solver `{kind}` is not a built-in solver"
+                    )),
+                    attempts: 0,
+                });
+            }
             SolverConfig::Generate { cot } => {
                 let mut prompt = self.render(sample, None)?;
                 if *cot {
@@ -248,7 +456,9 @@ impl PreparedSolver {
                 }
                 let shown: Vec<String> = order.iter().map(|&i| orig[i].clone()).collect();
                 let prompt = self.render(sample, Some(&shown))?;
-                state.messages.push(ChatMessage::user(prompt));
+                state
+                    .messages
+                    .push(ChatMessage::user(self.with_context(prompt)));
                 let r = ctx
                     .model
                     .generate(&self.request(&state.messages, ctx), &salt, log)
@@ -260,8 +470,10 @@ impl PreparedSolver {
             }
             SolverConfig::Dialogue => {
                 let turns = match &sample.input {
-                    Input::Messages(ms) => ms.clone(),
-                    Input::Text(_) => vec![ChatMessage::user(self.render(sample, None)?)],
+                    Input::Messages(ms) => self.turns_with_context(ms),
+                    Input::Text(_) => vec![ChatMessage::user(
+                        self.with_context(self.render(sample, None)?),
+                    )],
                 };
                 for (i, m) in turns.iter().enumerate() {
                     state.messages.push(m.clone());
@@ -349,13 +561,17 @@ impl PreparedSolver {
         Ok(state)
     }
 
-    fn push_input(&self, state: &mut TaskState, sample: &Sample, prompt: String) {
+    /// Appends the sample's input: its conversation as given, or `prompt` (the rendered
+    /// template) as a user turn, with the arm's context either way.
+    pub fn push_input(&self, state: &mut TaskState, sample: &Sample, prompt: String) {
         match &sample.input {
             // A conversation input keeps its turns; the template only shapes plain-text inputs.
             Input::Messages(ms) if self.config.prompt_template.is_none() => {
-                state.messages.extend(ms.iter().cloned())
+                state.messages.extend(self.turns_with_context(ms))
             }
-            _ => state.messages.push(ChatMessage::user(prompt)),
+            _ => state
+                .messages
+                .push(ChatMessage::user(self.with_context(prompt))),
         }
     }
 }

@@ -194,6 +194,19 @@ pub struct SampleRecord {
     pub latency_ms: f64,
 }
 
+impl SampleRecord {
+    /// The record without its conversation and prompt text: what statistics and reports need
+    /// (status, scores, category, usage), at a fraction of the memory.
+    pub fn light(mut self) -> SampleRecord {
+        self.state = None;
+        self.sample.input = crate::dataset::Input::Text(String::new());
+        self.sample.choices = None;
+        self.sample.check = None;
+        self.sample.metadata.remove("rubric");
+        self
+    }
+}
+
 /// The store of one log directory.
 pub struct Store {
     path: PathBuf,
@@ -293,6 +306,9 @@ impl Store {
             )
             .map_err(|e| self.err(e))?
             > 0;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
         // Version 0 with tables is a store from before versions were recorded: schema 1.
         let effective = if version == 0 && has_runs { 1 } else { version };
         let step = match effective {
@@ -789,19 +805,7 @@ impl WriterHealth {
     }
 }
 
-/// The writer thread failed: nothing more can be committed. Carries what was kept.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error(
-    "run store {path}: writing failed ({message}); {committed} sample(s) were committed before the failure and are kept"
-)]
-pub struct StoreFailure {
-    /// The store file.
-    pub path: PathBuf,
-    /// The first error the writer met.
-    pub message: String,
-    /// Samples committed by this writer before it failed.
-    pub committed: u64,
-}
+pub use crate::error::StoreFailure;
 
 /// Sends records to the writer thread.
 pub struct StoreWriter {

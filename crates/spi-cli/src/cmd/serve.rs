@@ -1,10 +1,13 @@
 //! `spi serve`: an OpenAI-compatible endpoint over any provider (mock, local, or a remote API).
+//!
+//! Providers are built from `super::model::provider_env`, shared with `spi eval`; neither of
+//! the two commands imports the other.
 
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use spi_eval::provider::{LocalFactory, ModelSpec, build_provider};
+use spi_eval::provider::{ModelSpec, build_provider};
 
 /// Serve a model at /v1/chat/completions.
 #[derive(Args)]
@@ -20,29 +23,10 @@ pub struct ServeArgs {
     pub base_url: Option<String>,
 }
 
-/// The in-process model factory: models come from the cache `spi model fetch` fills
-/// (`$SPI_CACHE_DIR`, else `$XDG_CACHE_HOME/safepareto`, else `~/.cache/safepareto`).
-pub fn local_factory() -> Option<std::sync::Arc<dyn LocalFactory>> {
-    let var = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(std::path::PathBuf::from)
-    };
-    let cache_dir = var("SPI_CACHE_DIR")
-        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("safepareto")))
-        .or_else(|| var("HOME").map(|h| h.join(".cache").join("safepareto")))?;
-    Some(std::sync::Arc::new(
-        spi_eval::provider::local::LocalModels {
-            cache_dir,
-            threads: None,
-        },
-    ))
-}
-
 /// Runs `spi serve` until Ctrl-C.
 pub fn run(a: ServeArgs) -> Result<()> {
     let spec = ModelSpec::parse(&a.model)?;
-    let env = super::eval::provider_env(a.base_url.clone(), 600.0);
+    let env = super::model::provider_env(a.base_url.clone(), std::time::Duration::from_secs(600));
     let provider = build_provider(&spec, &env)?;
     let addr: SocketAddr = a
         .addr

@@ -87,6 +87,12 @@ pub fn parse_response(v: &Value, key: Option<&ApiKey>) -> Result<ChatResponse, P
         Some("end_turn") | Some("stop_sequence") | None => "stop".to_string(),
         Some(other) => other.to_string(),
     };
+    // A server that echoes the key in a successful reply must not put it in the store, the
+    // cache and every export: successful text is scrubbed like error bodies are.
+    let text = match key {
+        Some(k) => k.redact(&text),
+        None => text,
+    };
     Ok(ChatResponse {
         text,
         prompt_tokens: usage_count(v, "input_tokens"),

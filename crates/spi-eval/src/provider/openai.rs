@@ -78,6 +78,12 @@ pub fn parse_response(v: &Value, key: Option<&ApiKey>) -> Result<ChatResponse, P
         .and_then(Value::as_str)
         .unwrap_or("stop")
         .to_string();
+    // A server that echoes the key in a successful reply must not put it in the store, the
+    // cache and every export: successful text is scrubbed like error bodies are.
+    let text = match key {
+        Some(k) => k.redact(&text),
+        None => text,
+    };
     Ok(ChatResponse {
         text,
         prompt_tokens: usage_count(v, "prompt_tokens"),
