@@ -365,3 +365,55 @@ fn handwritten_classes_load_and_the_critique_grader_agrees_with_itself() {
     let e = handwritten::parse_critiques("f.jsonl", bad).unwrap_err();
     assert!(e.to_string().starts_with("f.jsonl:1: canary"), "{e}");
 }
+
+#[test]
+fn every_formalise_claim_is_balanced_on_its_games() {
+    // Each claim template, at some parameter, is true on at least a tenth and at most nine tenths
+    // of the generated games, so no constant predicate can pass.
+    let (c, tasks) = tasks_of("formalise", 10);
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &tasks {
+        c.validate(&t["check"]).unwrap();
+        seen.insert(
+            t["check"]["claim"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .take(4)
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        for constant in ["0 = 0", "0 = 1"] {
+            assert!(!c.grade(&t["check"], constant).unwrap().correct);
+        }
+    }
+    assert!(seen.len() >= 8, "{seen:?}");
+}
+
+#[test]
+fn formalise_accepts_an_equivalent_predicate_written_differently() {
+    let (c, tasks) = tasks_of("formalise", 10);
+    let prefix = "exists r in rows: forall c in cols: u1(r, c) >= ";
+    let t = tasks
+        .iter()
+        .find(|t| {
+            t["check"]["reference"]
+                .as_str()
+                .unwrap()
+                .starts_with(prefix)
+        })
+        .unwrap();
+    let spec = &t["check"];
+    let k = &spec["reference"].as_str().unwrap()[prefix.len()..];
+    let same = format!("not (forall x in rows: exists y in cols: {k} - u1(x, y) > 0)");
+    assert!(c.grade(spec, &same).unwrap().correct, "{same}");
+    let off = format!("exists r in rows: forall c in cols: u1(r, c) > {k}");
+    let g = c.grade(spec, &off).unwrap();
+    assert!(
+        !g.correct && g.feedback.contains("your predicate is false"),
+        "{}",
+        g.feedback
+    );
+    let deep = format!("{}0 = 0{}", "(".repeat(500), ")".repeat(500));
+    assert!(c.grade(spec, &deep).unwrap().answer.is_none());
+}

@@ -4,6 +4,7 @@ pub mod bundle;
 pub mod common;
 pub mod construct;
 pub mod flaw;
+pub mod formalise;
 pub mod refute;
 pub mod search;
 
@@ -17,6 +18,7 @@ pub const CLASSES: &[&dyn ClassTask] = &[
     &bundle::PROGRAM_OUTCOMES,
     &bundle::EXACT_COMPUTATION,
     &flaw::FlawClass,
+    &formalise::FormaliseClass,
 ];
 
 /// The implementation of a class, if it has one.
