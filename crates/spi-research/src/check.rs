@@ -49,7 +49,7 @@ pub fn conversation_facts(
     let first = messages
         .iter()
         .filter(|m| m.role == Role::User)
-        .filter_map(|m| m.content.lines().find_map(|l| parse_check_in(l)))
+        .filter_map(|m| m.content.lines().find_map(parse_check_in))
         .find(|(_, _, ok)| !ok)
         .map(|(n, name, _)| (n, name));
     (rounds, first)

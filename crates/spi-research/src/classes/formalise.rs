@@ -598,7 +598,7 @@ End with one line: ANSWER: your predicate (for example `ANSWER: forall r in rows
                 .ok_or_else(|| ResearchError::spec("reference", "out of fuel"))?
                 as usize;
         }
-        if truths < INSTANCES / 10 || truths > INSTANCES - INSTANCES / 10 {
+        if !(INSTANCES / 10..=INSTANCES - INSTANCES / 10).contains(&truths) {
             return Err(ResearchError::spec(
                 "instances_seed",
                 format!(
