@@ -39,4 +39,11 @@ $spi game equilibria "$out/program-game.json" --method pure
 echo "===== evaluation on the embedded default model (offline)"
 $spi eval run crates/spi-eval/test_data/pd_suite.toml --model "$model" --log-dir "$out/logs" --max-connections 1
 $spi eval report latest --log-dir "$out/logs"
+
+echo "===== research benchmark (Part III): a small slice on the same model, two modes"
+for mode in end_to_end engine_loop; do
+  $spi research run --model "$model" --mode "$mode" --class exact-computation --tier 1 --limit 1 \
+    --rounds 2 --max-tokens 128 --max-connections 1 --log-dir "$out/research-logs" --quiet
+done
+$spi research report "$out/research-logs" | tee "$out/research-report.md"
 echo "results written to $out/"
