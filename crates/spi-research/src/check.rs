@@ -10,7 +10,7 @@ use spi_eval::provider::Role;
 use crate::classes::class_task;
 use crate::error::ResearchError;
 use crate::modes::CHECK_IN;
-use crate::task::{Class, ClassTask, final_answer};
+use crate::task::{Class, ClassTask};
 
 /// The `check.kind` of research tasks.
 pub const KIND: &str = "research";
@@ -74,7 +74,7 @@ impl EngineCheck for ResearchCheck {
     }
     fn check(&self, spec: &Value, input: &CheckInput<'_>) -> Result<CheckVerdict, CheckError> {
         let class = spec_class(spec).map_err(err)?;
-        let answer = final_answer(input.output);
+        let answer = class.answer_text(input.output);
         let g = class.grade(spec, &answer).map_err(err)?;
         let (rounds, first) = conversation_facts(input.messages);
         Ok(CheckVerdict {

@@ -289,7 +289,7 @@ impl Solver for ResearchSolver {
                     state.messages.push(ChatMessage::assistant(r.text.clone()));
                     state.output = r.text.clone();
                     let g = class
-                        .grade(&spec, &final_answer(&r.text))
+                        .grade(&spec, &class.answer_text(&r.text))
                         .map_err(|e| rejected(e.to_string()))?;
                     if g.correct || round == rounds {
                         break;
@@ -318,7 +318,7 @@ impl Solver for ResearchSolver {
                     state.messages.push(ChatMessage::assistant(r.text.clone()));
                     state.output = r.text.clone();
                     let ok = class
-                        .grade_step(&spec, i, &final_answer(&r.text))
+                        .grade_step(&spec, i, &class.answer_text(&r.text))
                         .map_err(|e| rejected(e.to_string()))?;
                     let engine = if ok { "engine ok" } else { "engine failed" };
                     let mut decision = if ok {

@@ -181,6 +181,11 @@ pub trait ClassTask: Sync {
     fn validate(&self, spec: &Value) -> Result<(), ResearchError>;
     /// The engine's answer, in the answer format (the text after `ANSWER:`).
     fn reference(&self, spec: &Value) -> Result<String, ResearchError>;
+    /// The answer in a model's output: by default the first line after the last `ANSWER:`;
+    /// classes whose answers span lines (programs) override it.
+    fn answer_text(&self, output: &str) -> String {
+        final_answer(output)
+    }
     /// Grades an answer (the text after the final `ANSWER:`).
     fn grade(&self, spec: &Value, answer: &str) -> Result<Grade, ResearchError>;
     /// The task's steps; the last is the whole answer and is graded by [`ClassTask::grade`].

@@ -417,3 +417,22 @@ fn formalise_accepts_an_equivalent_predicate_written_differently() {
     let deep = format!("{}0 = 0{}", "(".repeat(500), ")".repeat(500));
     assert!(c.grade(spec, &deep).unwrap().answer.is_none());
 }
+
+#[test]
+fn program_design_runs_the_answer_in_the_sandbox() {
+    let (c, tasks) = tasks_of("program-design", 4);
+    for t in &tasks {
+        let spec = &t["check"];
+        let out = format!("Here it is.\nANSWER:\n```spl\n{}\n```", c.reference(spec).unwrap());
+        assert!(c.grade(spec, &c.answer_text(&out)).unwrap().correct);
+        for bad in [
+            "name \"D\";\nmain {\n  return \"D\";\n}\n",
+            "name \"C\";\nmain {\n  return \"C\";\n}\n",
+            "fn f(x) { return f(x); } main { return f(1); }",
+            "main { return sim(them, them); }",
+        ] {
+            let g = c.grade(spec, bad).unwrap();
+            assert!(!g.correct, "{bad}");
+        }
+    }
+}

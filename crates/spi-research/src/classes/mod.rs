@@ -3,6 +3,7 @@
 pub mod bundle;
 pub mod common;
 pub mod construct;
+pub mod design;
 pub mod flaw;
 pub mod formalise;
 pub mod refute;
@@ -16,6 +17,7 @@ pub const CLASSES: &[&dyn ClassTask] = &[
     &refute::RefuteClass,
     &construct::ConstructClass,
     &bundle::PROGRAM_OUTCOMES,
+    &design::DesignClass,
     &bundle::EXACT_COMPUTATION,
     &flaw::FlawClass,
     &formalise::FormaliseClass,
