@@ -423,7 +423,10 @@ fn program_design_runs_the_answer_in_the_sandbox() {
     let (c, tasks) = tasks_of("program-design", 4);
     for t in &tasks {
         let spec = &t["check"];
-        let out = format!("Here it is.\nANSWER:\n```spl\n{}\n```", c.reference(spec).unwrap());
+        let out = format!(
+            "Here it is.\nANSWER:\n```spl\n{}\n```",
+            c.reference(spec).unwrap()
+        );
         assert!(c.grade(spec, &c.answer_text(&out)).unwrap().correct);
         for bad in [
             "name \"D\";\nmain {\n  return \"D\";\n}\n",

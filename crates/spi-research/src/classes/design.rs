@@ -65,12 +65,15 @@ fn pool() -> Vec<Value> {
     v
 }
 
+/// An exact outcome distribution over profiles.
+type Distribution = Vec<(Vec<usize>, spi_games::Rational)>;
+
 /// Runs `program` against the battery and itself; `Err` with the first property it fails.
 fn meets(program: &Arc<Program>, props: &[Value]) -> Result<(), String> {
     let pg = ProgramGame::new(spi_games::examples::program_pd()).map_err(|e| e.to_string())?;
     let limits = Limits::default();
-    let mut cache: Vec<(String, Vec<(Vec<usize>, spi_games::Rational)>)> = Vec::new();
-    let mut dist = |k: &str| -> Result<Vec<(Vec<usize>, spi_games::Rational)>, String> {
+    let mut cache: Vec<(String, Distribution)> = Vec::new();
+    let mut dist = |k: &str| -> Result<Distribution, String> {
         if let Some((_, d)) = cache.iter().find(|(n, _)| n == k) {
             return Ok(d.clone());
         }
