@@ -136,13 +136,8 @@ fn write_records(
 ) -> Result<(), EvalError> {
     match format {
         Format::Inspect => {
-            let mut head = inspect_log(run, light, acc);
-            // The samples are streamed into the object's last field.
-            let samples = head
-                .as_object_mut()
-                .and_then(|o| o.remove("samples"))
-                .unwrap_or(Value::Null);
-            drop(samples);
+            // The header from the light records; the samples are streamed into its last field.
+            let head = inspect_header(run, light, acc);
             let text = serde_json::to_string(&head).unwrap_or_else(|_| "{}".into());
             let open = text.strip_suffix('}').unwrap_or("{");
             let sep = if open.ends_with('{') { "" } else { "," };
@@ -320,6 +315,18 @@ fn sample_json(r: &SampleRecord, model: &str) -> Value {
 
 /// Builds the Inspect `EvalLog` value (samples included) from records in memory.
 pub fn inspect_log(run: &RunInfo, records: &[SampleRecord], acc: &Accounting) -> Value {
+    let mut log = inspect_header(run, records, acc);
+    log["samples"] = json!(
+        records
+            .iter()
+            .map(|r| sample_json(r, &run.model))
+            .collect::<Vec<_>>()
+    );
+    log
+}
+
+/// The Inspect `EvalLog` without its samples (which [`write_export`] streams after it).
+fn inspect_header(run: &RunInfo, records: &[SampleRecord], acc: &Accounting) -> Value {
     let epochs = records.iter().map(|r| r.epoch).max().unwrap_or(1);
     let mut keys: Vec<&str> = records.iter().map(|r| r.key.as_str()).collect();
     keys.dedup();
@@ -383,7 +390,6 @@ pub fn inspect_log(run: &RunInfo, records: &[SampleRecord], acc: &Accounting) ->
         "plan": {"name": "plan", "steps": [], "config": {}},
         "results": {"total_samples": acc.planned, "completed_samples": acc.ok, "scores": scores},
         "stats": {"started_at": run.created_at, "completed_at": run.finished_at.clone().unwrap_or_default(), "model_usage": {run.model.clone(): usage(p, c)}},
-        "samples": records.iter().map(|r| sample_json(r, &run.model)).collect::<Vec<_>>(),
     });
     if status == "error" {
         log["error"] = json!({"message": format!("{errors} sample(s) failed, {} not run, of {} planned", acc.not_run, acc.planned), "traceback": "", "traceback_ansi": ""});

@@ -12,6 +12,13 @@
 //!   cache, cost).
 //! - [`runner::run_suite`] plans and runs; [`store::Store`] keeps runs; [`stats`], [`report`]
 //!   and [`export`] read them back.
+//! - Extension points, registered by the CLI or `spi-suites`: [`check::EngineCheck`] (grading
+//!   against the engine), [`tools::Tool`] (what an agent may call), [`solver::Solver`] (how a
+//!   sample becomes model calls).
+//!
+//! The harness's promise is that no sample vanishes: every planned sample-epoch ends ok, as an
+//! error with its cause (a panic included), or not run, and `planned = ok + errors + not run`
+//! in the summary, the store, the report and every export.
 //!
 //! Key design decision: providers make exactly one request and return what happened as data
 //! ([`error::ProviderError`]); every policy (which errors are transient, how long to wait, how
@@ -24,14 +31,17 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use spi_eval::{provider::mock::MockProvider, runner, store::Store, suite::Suite};
+//! use spi_eval::{provider::mock::MockProvider, runner, scorer::CheckRegistry, store::Store, suite::Suite};
 //! # let dir = tempfile::tempdir().unwrap();
 //! let suite = Arc::new(Suite::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/test_data/pd_suite.toml"))).unwrap());
 //! let model = Arc::new(MockProvider::from_spec("const:ANSWER: B").unwrap());
 //! let store = Store::open(dir.path()).unwrap();
 //! let rt = tokio::runtime::Runtime::new().unwrap();
-//! let summary = rt.block_on(runner::run_suite(suite, model, &store, &Default::default(), &Default::default())).unwrap();
-//! assert_eq!(summary.planned as u64, summary.ok + summary.errors);
+//! // The suite's `check` items need the built-in arithmetic check; without it the run is
+//! // refused before any call.
+//! let services = runner::RunServices { checks: CheckRegistry::with_builtins(), ..Default::default() };
+//! let summary = rt.block_on(runner::run_suite(suite, model, &store, &Default::default(), &services)).unwrap();
+//! assert_eq!(summary.planned as u64, summary.ok + summary.errors + summary.not_run as u64);
 //! ```
 
 #![deny(missing_docs)]

@@ -533,7 +533,13 @@ pub async fn run_suite_until(
         None => opts.run_id.clone().unwrap_or_else(new_run_id),
     };
     // The lock comes before the run row, so two resumers never both run the missing samples.
-    let _lock = store.lock_run(&run_id)?;
+    // Shards of one run (one `--run-id`, disjoint samples) may share a log directory and run
+    // at once; the same shard twice may not.
+    let lock_name = match opts.shard {
+        Some(sh) => format!("{run_id}.shard-{}-of-{}", sh.index, sh.count),
+        None => run_id.clone(),
+    };
+    let _lock = store.lock_run(&lock_name)?;
     if !resumed {
         let run = RunInfo {
             run_id: run_id.clone(),

@@ -362,7 +362,17 @@ impl PreparedSolver {
         self.render(sample, sample.choices.as_deref())
             .map_err(|e| EvalError::Template {
                 dataset: self.config.name.clone(),
-                message: format!("sample `{}`: {e}", sample.id),
+                message: format!(
+                    "sample `{}`: {}",
+                    sample.id,
+                    match e {
+                        CallError::Provider {
+                            error: crate::error::ProviderError::Rejected(m),
+                            ..
+                        } => m,
+                        other => other.to_string(),
+                    }
+                ),
             })
     }
 

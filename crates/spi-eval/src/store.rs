@@ -459,9 +459,9 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Keeps a second process off a run in progress: an OS lock on `locks/RUN.lock` next to
-    /// the store, held until the returned guard drops (or the process dies, so a killed run
-    /// never leaves a stale lock behind).
+    /// Keeps a second process off a run in progress: an OS lock on `locks/NAME.lock` next to
+    /// the store (`NAME` is the run id, or the run id and shard), held until the returned guard
+    /// drops (or the process dies, so a killed run never leaves a stale lock behind).
     pub fn lock_run(&self, run_id: &str) -> Result<RunLock, EvalError> {
         validate_run_id(run_id)?;
         let dir = self.path.parent().unwrap_or(Path::new(".")).join("locks");
@@ -692,7 +692,14 @@ impl Store {
                 // The failure is published before the receiver drops, so a sender that finds
                 // the channel closed always finds the cause too.
                 if let Err(e) = &r {
-                    h.fail(e.to_string());
+                    // The cause ("database or disk is full") is in the source chain.
+                    let mut msg = e.to_string();
+                    let mut src = std::error::Error::source(e);
+                    while let Some(c) = src {
+                        msg = format!("{msg}: {c}");
+                        src = c.source();
+                    }
+                    h.fail(msg);
                 }
                 drop(rx);
                 r
