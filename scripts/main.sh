@@ -36,6 +36,15 @@ $spi program tournament cooperatebot,defectbot,cliquebot,fairbot-eps,oc-program-
 $spi program tournament cooperatebot,defectbot,fairbot,prudentbot --game program-pd
 $spi game equilibria "$out/program-game.json" --method pure
 
+echo "===== SPI lock-out (Part II): the checklist, the library's witnesses, an audit of an example policy"
+$spi lockout checklist
+$spi lockout checklist --format markdown > "$out/lockout-checklist.md"
+$spi lockout scenarios
+$spi lockout witness lo-value-freeze-unreachable
+$spi lockout check lockout/examples/agent-deployment-policy.md
+$spi lockout check lockout/examples/agent-deployment-policy.md --format sarif > "$out/lockout-audit.sarif"
+$spi lockout score
+
 echo "===== evaluation on the embedded default model (offline)"
 $spi eval run crates/spi-eval/test_data/pd_suite.toml --model "$model" --log-dir "$out/logs" --max-connections 1
 $spi eval report latest --log-dir "$out/logs"

@@ -21,6 +21,8 @@ if [ "$SPI_LIVE_LOCAL_MODEL" != 1 ]; then
   echo "== NOTE: live tests on the real local model are OFF (SPI_LIVE_LOCAL_MODEL=$SPI_LIVE_LOCAL_MODEL)"
 fi
 cargo test --workspace --locked --no-fail-fast
+echo "== spi suite lint (every family's key from its model, every generated item re-verified)"
+target/debug/spi suite lint
 # A peer check on every run: our extreme equilibria must equal Gambit's exact enummixed, as sets of
 # rationals, on 408 seeded games up to 6x6, many degenerate (pygambit from PyPI in bench/.venv;
 # about 20 s plus the install). bench/gambit/RESULTS.md has the larger runs.

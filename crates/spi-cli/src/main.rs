@@ -50,6 +50,9 @@ enum Command {
     /// Threat games with surrogate goals (agenda B.3).
     #[command(subcommand)]
     Threat(cmd::threat::ThreatCommand),
+    /// Evaluation suites: list, show, lint, render, generate and export scenario content.
+    #[command(subcommand)]
+    Suite(cmd::suite::SuiteCommand),
     /// SPI lock-out (Part II): the checklist, the scenario library and the policy auditor.
     #[command(subcommand)]
     Lockout(cmd::lockout::LockoutCommand),
@@ -172,6 +175,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Spi(c) => cmd::spi::run(c),
         Command::Strategy(c) => cmd::strategy::run(c),
         Command::Threat(c) => cmd::threat::run(c),
+        Command::Suite(c) => cmd::suite::run(c),
         Command::Lockout(c) => cmd::lockout::run(c),
         Command::Research(c) => cmd::research::run(c),
     }

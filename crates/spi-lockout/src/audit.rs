@@ -224,15 +224,18 @@ impl RuleSet {
     }
 }
 
-fn list_marker() -> Regex {
+/// Compiled once: `split_clauses` runs on every document and every corpus clause.
+static LIST_MARKER: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
     Regex::new(r"^\s*(?:[-*+•]|\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)]|\(\w{1,4}\)|[a-zA-Z][.)]|§\s*\d[\d.]*|\*\*\d{1,3}(?:\.\d{1,3})*\.?\*\*)\s+")
         .expect("a valid pattern")
-}
+});
 
 /// Splits a document into clauses.
 pub fn split_clauses(text: &str) -> Vec<Clause> {
-    let marker = list_marker();
-    let heading = Regex::new(r"^\s{0,3}#{1,6}\s+(.*)$").expect("a valid pattern");
+    static HEADING: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r"^\s{0,3}#{1,6}\s+(.*)$").expect("a valid pattern")
+    });
+    let (marker, heading) = (&*LIST_MARKER, &*HEADING);
     let mut clauses: Vec<Clause> = Vec::new();
     let mut section: Option<String> = None;
     let mut current: Option<Clause> = None;

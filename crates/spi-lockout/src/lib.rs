@@ -34,7 +34,8 @@
 //! assert_eq!(report.loss[0].to_string(), "9"); // the agent loses 9 under the policy
 //! ```
 //!
-//! The crate reads no files and no environment: callers pass text and get values back.
+//! The crate reads no files and no environment: callers pass text and get values back. The
+//! model-assisted pass ([`model_pass`]) is the one async part; it calls a model through `spi-eval`.
 
 #![deny(missing_docs)]
 
@@ -42,6 +43,7 @@ pub mod audit;
 pub mod checklist;
 pub mod error;
 pub mod library;
+pub mod model_pass;
 pub mod scenario;
 mod value;
 pub mod witness;

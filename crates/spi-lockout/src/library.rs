@@ -362,9 +362,38 @@ impl Library {
     }
 }
 
+/// Scores predictions made by any pass (e.g. the model-assisted one): `predicted[k]` is the set of
+/// factors found in `items[k]`.
+pub fn score_predictions(
+    items: &[CorpusClause],
+    predicted: &[BTreeSet<String>],
+    checklist: &Checklist,
+) -> CorpusScore {
+    tally(
+        items
+            .iter()
+            .zip(predicted)
+            .map(|(c, p)| (c.id.clone(), p.clone(), c.factors.clone())),
+        checklist,
+    )
+}
+
 fn score(
     items: impl Iterator<Item = (String, String, BTreeSet<String>)>,
     auditor: &Auditor,
+    checklist: &Checklist,
+) -> CorpusScore {
+    tally(
+        items.map(|(id, text, labels)| {
+            let predicted: BTreeSet<String> = auditor.audit(&text).factors().into_iter().collect();
+            (id, predicted, labels)
+        }),
+        checklist,
+    )
+}
+
+fn tally(
+    items: impl Iterator<Item = (String, BTreeSet<String>, BTreeSet<String>)>,
     checklist: &Checklist,
 ) -> CorpusScore {
     let mut per: BTreeMap<String, Counts> = checklist
@@ -374,9 +403,8 @@ fn score(
         .collect();
     let mut errors = Vec::new();
     let mut n = 0;
-    for (id, text, labels) in items {
+    for (id, predicted, labels) in items {
         n += 1;
-        let predicted: BTreeSet<String> = auditor.audit(&text).factors().into_iter().collect();
         for f in predicted.union(&labels) {
             let c = per.entry(f.clone()).or_default();
             match (predicted.contains(f), labels.contains(f)) {

@@ -300,11 +300,8 @@ fn write_arg(f: &mut fmt::Formatter<'_>, a: &str) -> fmt::Result {
             _ => {}
         }
     }
-    let raw = balanced
-        && depth == 0
-        && !a.is_empty()
-        && a.trim() == a
-        && !a.contains([',', '"', '\\']);
+    let raw =
+        balanced && depth == 0 && !a.is_empty() && a.trim() == a && !a.contains([',', '"', '\\']);
     if raw {
         f.write_str(a)
     } else {
@@ -358,8 +355,9 @@ mod tests {
 
     #[test]
     fn precedence_and_names_with_parentheses() {
-        let c = Claim::parse("improves(reneg(demand60), demand60) and not demand_preserving or spi")
-            .unwrap();
+        let c =
+            Claim::parse("improves(reneg(demand60), demand60) and not demand_preserving or spi")
+                .unwrap();
         assert_eq!(
             c,
             Claim::Or(

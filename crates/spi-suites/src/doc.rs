@@ -3,7 +3,7 @@
 //!
 //! Paths are written as in the format documentation: `model.outcome[3].payoffs`, with keys that are
 //! not bare TOML keys quoted (`model.transformation."lab A"`). The engine readers report JSON paths
-//! (`$.game.payoffs[0]`); [`Document::locate`] maps those back with a prefix.
+//! (`$.game.payoffs[0]`); `model.rs` maps those back to the model table's paths.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,7 +61,8 @@ impl Converter<'_> {
         let mut m = Map::new();
         for (k, v) in t.iter() {
             let p = join_key(path, k.get_ref());
-            self.lines.insert(p.clone(), line_of(self.text, k.span().start));
+            self.lines
+                .insert(p.clone(), line_of(self.text, k.span().start));
             let line = line_of(self.text, v.span().start);
             let value = self.value(v.get_ref(), &p, line);
             m.insert(k.get_ref().to_string(), value);
@@ -146,26 +147,6 @@ impl Document {
             path: path.to_string(),
             line: self.line(path),
         }
-    }
-
-    /// Maps an engine reader's JSON path (`$.game.payoffs[1]`, relative to a converted sub-document
-    /// whose keys `renames` maps back, e.g. `$.game` → the model itself) to this file's path.
-    pub fn locate(&self, prefix: &str, json_path: &str, renames: &[(&str, &str)]) -> Location {
-        let mut rest = json_path.strip_prefix('$').unwrap_or(json_path).to_string();
-        for (from, to) in renames {
-            if let Some(r) = rest.strip_prefix(from) {
-                rest = format!("{to}{r}");
-                break;
-            }
-        }
-        let path = if rest.is_empty() {
-            prefix.to_string()
-        } else if rest.starts_with('[') {
-            format!("{prefix}{rest}")
-        } else {
-            format!("{prefix}{}", rest)
-        };
-        self.at(&path)
     }
 }
 

@@ -138,15 +138,30 @@ pub fn describe(v: &Value) -> String {
     }
 }
 
-fn opt_str(doc: &Document, obj: &serde_json::Map<String, Value>, key: &str, path: &str) -> Result<Option<String>, SuiteError> {
+fn opt_str(
+    doc: &Document,
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, SuiteError> {
     match obj.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(v) => Err(invalid(doc, &crate::doc::join_key(path, key), "a string", v)),
+        Some(v) => Err(invalid(
+            doc,
+            &crate::doc::join_key(path, key),
+            "a string",
+            v,
+        )),
     }
 }
 
-fn req_str(doc: &Document, obj: &serde_json::Map<String, Value>, key: &str, path: &str) -> Result<String, SuiteError> {
+fn req_str(
+    doc: &Document,
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<String, SuiteError> {
     opt_str(doc, obj, key, path)?.ok_or_else(|| SuiteError::Invalid {
         at: doc.at(path),
         expected: format!("a string field `{key}`"),
@@ -154,7 +169,11 @@ fn req_str(doc: &Document, obj: &serde_json::Map<String, Value>, key: &str, path
     })
 }
 
-fn tables<'a>(doc: &Document, root: &'a serde_json::Map<String, Value>, key: &str) -> Result<Vec<&'a serde_json::Map<String, Value>>, SuiteError> {
+fn tables<'a>(
+    doc: &Document,
+    root: &'a serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Vec<&'a serde_json::Map<String, Value>>, SuiteError> {
     match root.get(key) {
         None => Ok(Vec::new()),
         Some(Value::Array(a)) => a
@@ -165,7 +184,12 @@ fn tables<'a>(doc: &Document, root: &'a serde_json::Map<String, Value>, key: &st
                     .ok_or_else(|| invalid(doc, &format!("{key}[{k}]"), "a table", v))
             })
             .collect(),
-        Some(v) => Err(invalid(doc, key, &format!("an array of tables ([[{key}]])"), v)),
+        Some(v) => Err(invalid(
+            doc,
+            key,
+            &format!("an array of tables ([[{key}]])"),
+            v,
+        )),
     }
 }
 
@@ -230,7 +254,9 @@ impl Family {
                 let m = match c.get("model") {
                     None => None,
                     Some(v @ Value::Object(_)) => Some(v.clone()),
-                    Some(v) => return Err(invalid(&doc, "control.model", "a table [control.model]", v)),
+                    Some(v) => {
+                        return Err(invalid(&doc, "control.model", "a table [control.model]", v));
+                    }
                 };
                 (opt_str(&doc, c, "note", "control")?, m)
             }
@@ -246,7 +272,9 @@ impl Family {
                 ) {
                     return Err(SuiteError::Invalid {
                         at: doc.at(&format!("{p}.{key}")),
-                        expected: "only id, domain, text, control_text, option_text in a [[variant]]".into(),
+                        expected:
+                            "only id, domain, text, control_text, option_text in a [[variant]]"
+                                .into(),
                         found: format!("the key `{key}`"),
                     });
                 }
@@ -263,7 +291,14 @@ impl Family {
                         option_text.push((oid.clone(), t.to_string()));
                     }
                 }
-                Some(x) => return Err(invalid(&doc, &format!("{p}.option_text"), "a table { OPTION_ID = TEXT }", x)),
+                Some(x) => {
+                    return Err(invalid(
+                        &doc,
+                        &format!("{p}.option_text"),
+                        "a table { OPTION_ID = TEXT }",
+                        x,
+                    ));
+                }
             }
             variants.push(Variant {
                 id: req_str(&doc, v, "id", &p)?,
@@ -366,6 +401,9 @@ impl Family {
                 }),
             }
         };
-        Ok((key("model", &self.model)?, key("control.model", &self.control_model)?))
+        Ok((
+            key("model", &self.model)?,
+            key("control.model", &self.control_model)?,
+        ))
     }
 }

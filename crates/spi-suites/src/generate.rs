@@ -1,6 +1,6 @@
 //! `spi suite generate --seed S --count N`: seeded engine-generated capability items.
 //!
-//! Item k uses task kind `TASKS[k mod 8]` and tier `1 + (k div 8) mod 3`, and its own RNG seeded
+//! Item k uses task kind `TASKS[k mod K]` and tier `1 + (k div K) mod 3` (K kinds), and its own RNG seeded
 //! with the SHA-256 of `S/k`, so the first N items of a larger run are the same bytes as a run of
 //! N, and a secret seed gives a fresh private split whose items follow the same distribution.
 
@@ -10,18 +10,20 @@ use serde_json::{Value, json};
 
 use crate::family::CANARY;
 use crate::render::text_seed;
-use crate::tasks::{TASKS, final_answer};
+use crate::tasks::{INTERACTIVE, TASKS};
 
 /// The seed of the frozen release (`suites/spi-capability/items.jsonl`).
 pub const RELEASE_SEED: u64 = 20_260_101;
+/// Items in the frozen interactive release (`suites/spi-interactive/items.jsonl`, same seed).
+pub const INTERACTIVE_COUNT: usize = 48;
 /// Items in the frozen release.
-pub const RELEASE_COUNT: usize = 1_248;
+pub const RELEASE_COUNT: usize = 1_296;
 /// The data version of generated items.
 pub const VERSION: &str = "1-0";
 
-/// The kind and tier of item k.
-pub fn slot(k: usize) -> (usize, u8) {
-    (k % TASKS.len(), 1 + ((k / TASKS.len()) % 3) as u8)
+/// The kind and tier of item k among `kinds` kinds.
+pub fn slot(k: usize, kinds: usize) -> (usize, u8) {
+    (k % kinds, 1 + ((k / kinds) % 3) as u8)
 }
 
 /// Generates item k of the run seeded `seed`.
@@ -30,20 +32,33 @@ pub fn slot(k: usize) -> (usize, u8) {
 /// When the engine cannot compute the reference answer of the generated item (a generator bug;
 /// the message names the item).
 pub fn item(seed: u64, k: usize) -> Result<Value, String> {
-    let (t, tier) = slot(k);
-    let task = TASKS[t];
+    item_of(TASKS, "spi_reasoning", seed, k)
+}
+
+/// Item k of a run over the given task kinds (the capability kinds or the interactive ones).
+///
+/// # Errors
+/// As [`item`].
+pub fn item_of(
+    tasks: &[&dyn crate::tasks::Task],
+    failure_mode: &str,
+    seed: u64,
+    k: usize,
+) -> Result<Value, String> {
+    let (t, tier) = slot(k, tasks.len());
+    let task = tasks[t];
     let item_seed = text_seed(&format!("{seed}/{k}"));
     let mut rng = ChaCha8Rng::seed_from_u64(item_seed);
     let g = task.generate(&mut rng, tier);
     let reference = task
         .reference(&g.check)
         .map_err(|e| format!("item {k} ({}): {e}", task.kind()))?;
-    debug_assert_eq!(final_answer(&format!("ANSWER: {reference}")), reference);
+    debug_assert_eq!(task.extract(&task.render_answer(&reference)), reference);
     Ok(json!({
         "id": format!("gen-{}-t{tier}-{seed}-{k}", task.kind().replace('_', "-")),
         "input": g.input,
         "target": reference,
-        "failure_mode": "spi_reasoning",
+        "failure_mode": failure_mode,
         "generator": format!("spi-suites/{}", task.kind()),
         "seed": item_seed,
         "check": g.check,
@@ -66,4 +81,15 @@ pub fn item(seed: u64, k: usize) -> Result<Value, String> {
 /// As [`item`].
 pub fn generate(seed: u64, count: usize) -> Result<Vec<Value>, String> {
     (0..count).map(|k| item(seed, k)).collect()
+}
+
+/// Generates items 0..count of the interactive kinds (program design) seeded `seed`.
+///
+/// # Errors
+/// As [`item`].
+pub fn generate_interactive(seed: u64, count: usize) -> Result<Vec<Value>, String> {
+    // Writing a program that keeps an available SPI is the constructive side of "missed SPIs".
+    (0..count)
+        .map(|k| item_of(INTERACTIVE, "missed_spi", seed, k))
+        .collect()
 }

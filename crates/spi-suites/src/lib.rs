@@ -33,6 +33,7 @@
 
 pub mod claim;
 pub mod doc;
+pub mod engine;
 pub mod error;
 pub mod family;
 pub mod generate;
@@ -40,6 +41,8 @@ pub mod library;
 pub mod lint;
 pub mod model;
 pub mod render;
+pub mod report;
+pub mod show;
 pub mod tasks;
 
 pub use error::{Location, SuiteError};

@@ -230,7 +230,7 @@ pub enum Model {
     /// `full_strategy`, with its check.
     FullStrategy(FullStrategy, FullStrategyCheck),
     /// `threat_game`, with its analysis.
-    ThreatGame(ThreatGame, SurrogateAnalysis),
+    ThreatGame(ThreatGame, Box<SurrogateAnalysis>),
     /// `game`, with the SPI searches run on first use.
     Game(GameModel),
 }
@@ -264,10 +264,16 @@ impl GameModel {
                     };
                     let s = search(&self.game, &q).map_err(|e| e.to_string())?;
                     if let Some(w) = s.witnesses.first() {
-                        let claim =
-                            SpiClaim::from_witness(&self.game, &s.reduction, SpiKind::Omnilateral, w);
+                        let claim = SpiClaim::from_witness(
+                            &self.game,
+                            &s.reduction,
+                            SpiKind::Omnilateral,
+                            w,
+                        );
                         verify(&self.game, &claim).map_err(|r| {
-                            format!("engine disagreement: the search's witness does not verify: {r}")
+                            format!(
+                                "engine disagreement: the search's witness does not verify: {r}"
+                            )
                         })?;
                         out[k] = true;
                     }
@@ -279,7 +285,10 @@ impl GameModel {
 }
 
 fn compile_options(m: &Map<String, Value>) -> Result<Model, ModelError> {
-    only_keys(m, &["kind", "players", "policies", "counterparts", "outcome"])?;
+    only_keys(
+        m,
+        &["kind", "players", "policies", "counterparts", "outcome"],
+    )?;
     let players = strings(get(m, "players")?, "players")?;
     if players.len() != 2 {
         return merr("players", "expected two players: [you, counterpart]");
@@ -297,7 +306,10 @@ fn compile_options(m: &Map<String, Value>) -> Result<Model, ModelError> {
     for (k, o) in outcomes.iter().enumerate() {
         let p = format!("outcome[{k}]");
         let Some(o) = o.as_object() else {
-            return merr(p, "expected a table with policy, counterpart, payoffs, note");
+            return merr(
+                p,
+                "expected a table with policy, counterpart, payoffs, note",
+            );
         };
         for key in o.keys() {
             if !matches!(key.as_str(), "policy" | "counterpart" | "payoffs" | "note") {
@@ -308,22 +320,31 @@ fn compile_options(m: &Map<String, Value>) -> Result<Model, ModelError> {
             }
         }
         let name = |key: &str, list: &[String]| -> Result<usize, ModelError> {
-            let v = o.get(key).and_then(Value::as_str).ok_or_else(|| ModelError {
-                path: format!("{p}.{key}"),
-                message: "expected a name".into(),
-            })?;
+            let v = o
+                .get(key)
+                .and_then(Value::as_str)
+                .ok_or_else(|| ModelError {
+                    path: format!("{p}.{key}"),
+                    message: "expected a name".into(),
+                })?;
             list.iter().position(|x| x == v).ok_or_else(|| ModelError {
                 path: format!("{p}.{key}"),
                 message: format!("`{v}` is not one of: {}", list.join(", ")),
             })
         };
-        let (a, b) = (name("policy", &policies)?, name("counterpart", &counterparts)?);
+        let (a, b) = (
+            name("policy", &policies)?,
+            name("counterpart", &counterparts)?,
+        );
         let pv = o.get("payoffs").ok_or_else(|| ModelError {
             path: format!("{p}.payoffs"),
             message: "expected payoffs [you, counterpart]".into(),
         })?;
         let Some(arr) = pv.as_array().filter(|a| a.len() == 2) else {
-            return merr(format!("{p}.payoffs"), "expected two payoffs [you, counterpart]");
+            return merr(
+                format!("{p}.payoffs"),
+                "expected two payoffs [you, counterpart]",
+            );
         };
         let u = [
             number_at(&arr[0], &format!("{p}.payoffs[0]")).map_err(format_err)?,
@@ -446,7 +467,10 @@ fn compile_transformation(m: &Map<String, Value>) -> Result<Model, ModelError> {
         None => None,
         Some(d) => {
             let Some(d) = d.as_object() else {
-                return merr("demands", "expected a table per player: { PROGRAM = DEMAND }");
+                return merr(
+                    "demands",
+                    "expected a table per player: { PROGRAM = DEMAND }",
+                );
             };
             let mut out = vec![BTreeMap::new(); game.num_players()];
             for (player, table) in d {
@@ -454,7 +478,10 @@ fn compile_transformation(m: &Map<String, Value>) -> Result<Model, ModelError> {
                 let Some(i) = game.player_index(player) else {
                     return merr(
                         p,
-                        format!("no player `{player}` (players: {})", game.players().join(", ")),
+                        format!(
+                            "no player `{player}` (players: {})",
+                            game.players().join(", ")
+                        ),
                     );
                 };
                 let Some(table) = table.as_object() else {
@@ -501,7 +528,7 @@ fn compile_threat_game(m: &Map<String, Value>) -> Result<Model, ModelError> {
         return merr("", "not a threat game");
     };
     let a = analyze(&g);
-    Ok(Model::ThreatGame(g, a))
+    Ok(Model::ThreatGame(g, Box::new(a)))
 }
 
 fn compile_game(m: &Map<String, Value>) -> Result<Model, ModelError> {
@@ -515,7 +542,9 @@ fn compile_game(m: &Map<String, Value>) -> Result<Model, ModelError> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
     /// The predicate does not exist for this kind (or not with this many arguments).
-    #[error("`{name}` with {arity} argument(s) is not a predicate of `{kind}` models (they are: {known})")]
+    #[error(
+        "`{name}` with {arity} argument(s) is not a predicate of `{kind}` models (they are: {known})"
+    )]
     UnknownPredicate {
         /// The predicate.
         name: String,
@@ -657,7 +686,10 @@ fn options_pred(m: &OptionsModel, name: &str, args: &[String]) -> Result<bool, E
         g.action_index(0, a)
             .ok_or_else(|| unknown(a, "policy", g.actions(0)))
     };
-    let player = |a: &str| g.player_index(a).ok_or_else(|| unknown(a, "player", g.players()));
+    let player = |a: &str| {
+        g.player_index(a)
+            .ok_or_else(|| unknown(a, "player", g.players()))
+    };
     let improves = |p: usize, q: usize| -> TransformationCheck {
         let pairs = (0..g.num_actions(1))
             .map(|c| (vec![q, c], vec![p, c]))
@@ -669,8 +701,11 @@ fn options_pred(m: &OptionsModel, name: &str, args: &[String]) -> Result<bool, E
     };
     let better_for = |i: usize, p: usize, q: usize| -> bool {
         let cs = 0..g.num_actions(1);
-        cs.clone().all(|c| g.payoff(&[p, c], i) >= g.payoff(&[q, c], i))
-            && cs.into_iter().any(|c| g.payoff(&[p, c], i) > g.payoff(&[q, c], i))
+        cs.clone()
+            .all(|c| g.payoff(&[p, c], i) >= g.payoff(&[q, c], i))
+            && cs
+                .into_iter()
+                .any(|c| g.payoff(&[p, c], i) > g.payoff(&[q, c], i))
     };
     let others = |p: usize| (0..g.num_actions(0)).filter(move |&q| q != p);
     Ok(match name {
@@ -778,8 +813,12 @@ fn game_pred(m: &GameModel, name: &str, args: &[String]) -> Result<bool, EvalErr
                 "`{name}` takes one action per player and needs a two-player game"
             )));
         }
-        let x = g.action_index(0, a).ok_or_else(|| unknown(a, "action of the first player", g.actions(0)));
-        let y = g.action_index(1, b).ok_or_else(|| unknown(b, "action of the second player", g.actions(1)));
+        let x = g
+            .action_index(0, a)
+            .ok_or_else(|| unknown(a, "action of the first player", g.actions(0)));
+        let y = g
+            .action_index(1, b)
+            .ok_or_else(|| unknown(b, "action of the second player", g.actions(1)));
         Ok(vec![x?, y?])
     };
     let point = |a: &str, b: &str| -> Result<Vec<Rational>, EvalError> {

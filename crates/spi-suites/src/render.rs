@@ -79,7 +79,11 @@ pub fn render_family(f: &Family) -> Result<Vec<Value>, SuiteError> {
                 );
                 meta.insert("chance".into(), json!(1.0 / f.options.len() as f64));
                 meta.insert("agenda".into(), json!(f.agenda.clone().unwrap_or_default()));
-                let text = if arm == "main" { &v.text } else { &v.control_text };
+                let text = if arm == "main" {
+                    &v.text
+                } else {
+                    &v.control_text
+                };
                 out.push(json!({
                     "id": format!("{}--{}--{arm}--o{order}", f.id, v.id),
                     "input": text.trim(),

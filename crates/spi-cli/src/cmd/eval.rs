@@ -262,8 +262,10 @@ fn run_suite(a: RunArgs) -> Result<()> {
     };
     let mut tools = ToolRegistry::new();
     tools.register(Arc::new(ArithmeticTool));
+    let mut checks = CheckRegistry::with_builtins();
+    spi_suites::engine::register(&mut checks, &mut tools);
     let services = RunServices {
-        checks: CheckRegistry::with_builtins(),
+        checks,
         tools,
         env,
         solvers: Default::default(),

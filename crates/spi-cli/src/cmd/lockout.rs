@@ -26,7 +26,7 @@ pub enum LockoutCommand {
     /// Check the library: witnesses hold, every factor is exhibited, ids unique (exit 1 on findings).
     Lint(LibraryArgs),
     /// The auditor's precision and recall on the labelled corpus and on the scenarios' policies.
-    Score(LibraryArgs),
+    Score(ScoreArgs),
     /// Recompute the numbers the pitch cites (`--write` updates the file; `--check` fails if stale).
     Pitch(PitchArgs),
 }
@@ -92,6 +92,39 @@ pub struct CheckArgs {
     /// Exit with 1 when this factor (an id such as RF01, or `any`) is found.
     #[arg(long, value_name = "FACTOR|any")]
     pub fail_on: Vec<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// The model-assisted pass.
+#[derive(Args)]
+pub struct ModelArgs {
+    /// Also run the model-assisted pass with this model (`provider:model`, as in `spi eval run`);
+    /// its findings are marked `model:NAME`.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Base URL for OpenAI-compatible or Anthropic servers.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Per-request timeout in seconds for the model pass.
+    #[arg(long, default_value_t = 120.0)]
+    pub timeout: f64,
+    /// Generation cap per clause for the model pass.
+    #[arg(long, default_value_t = 256)]
+    pub max_tokens: u32,
+}
+
+/// Arguments of `spi lockout score`.
+#[derive(Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub lib: LibraryArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// With --model: score only the first N clauses of each corpus (the model pass is one request
+    /// per clause).
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 /// Arguments of `spi lockout witness`.
@@ -184,6 +217,43 @@ fn load(dir: &Path, with_content: bool) -> Result<Library> {
     )?)
 }
 
+fn model_pass(
+    model: &str,
+    a: &ModelArgs,
+    clauses: &[spi_lockout::Clause],
+    checklist: &spi_lockout::Checklist,
+) -> Result<spi_lockout::model_pass::ModelPass> {
+    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 86_400.0) {
+        bail!(
+            "--timeout {}: expected a number of seconds in (0, 86400]",
+            a.timeout
+        );
+    }
+    if a.max_tokens == 0 {
+        bail!("--max-tokens 0: expected at least 1");
+    }
+    let spec =
+        spi_eval::provider::ModelSpec::parse(model).with_context(|| format!("--model {model}"))?;
+    let env = crate::cmd::model::provider_env(
+        a.base_url.clone(),
+        std::time::Duration::from_secs_f64(a.timeout),
+    );
+    let provider = spi_eval::provider::build_provider(&spec, &env)
+        .with_context(|| format!("--model {model}"))?;
+    let client = spi_eval::client::ModelClient::new(provider, 1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    Ok(rt.block_on(spi_lockout::model_pass::run(
+        &client,
+        model,
+        clauses,
+        checklist,
+        a.max_tokens,
+    )))
+}
+
 /// Runs a `spi lockout` subcommand.
 pub fn run(cmd: LockoutCommand) -> Result<()> {
     match cmd {
@@ -213,7 +283,24 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
             }
             let text = read(&a.policy)?;
             let file = a.policy.display().to_string();
-            let report = lib.auditor.audit(&text);
+            let mut report = lib.auditor.audit(&text);
+            if let Some(m) = &a.model.model {
+                let pass = model_pass(m, &a.model, &report.clauses, &lib.checklist)?;
+                for (clause, why) in &pass.invalid {
+                    eprintln!("note: model pass, clause {}: {why}", clause + 1);
+                }
+                eprintln!(
+                    "model pass: {} finding(s), {} clause(s) without a verdict; tokens {} + {}",
+                    pass.findings.len(),
+                    pass.invalid.len(),
+                    pass.log.prompt_tokens,
+                    pass.log.completion_tokens
+                );
+                report.findings.extend(pass.findings);
+                report.findings.sort_by(|x, y| {
+                    (x.clause, &x.pass, &x.factor).cmp(&(y.clause, &y.pass, &y.factor))
+                });
+            }
             let format = if a.json { AuditFormat::Json } else { a.format };
             match format {
                 AuditFormat::Text => print!("{}", report.to_text(&file)),
@@ -360,23 +447,53 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
             }
         }
         LockoutCommand::Score(a) => {
-            let lib = load(&a.library, true)?;
-            let (c, h, s) = (
-                lib.score_corpus(),
-                lib.score_heldout(),
-                lib.score_scenarios(),
-            );
-            if a.json {
+            let lib = load(&a.lib.library, true)?;
+            let (c, h, s) = match &a.model.model {
+                None => (
+                    lib.score_corpus(),
+                    lib.score_heldout(),
+                    lib.score_scenarios(),
+                ),
+                Some(m) => {
+                    let limit = a.limit.unwrap_or(usize::MAX);
+                    let by_model = |items: &[spi_lockout::library::CorpusClause]| -> Result<spi_lockout::library::CorpusScore> {
+                        let items = &items[..items.len().min(limit)];
+                        let clauses: Vec<spi_lockout::Clause> = items
+                            .iter()
+                            .enumerate()
+                            .map(|(k, c)| spi_lockout::Clause { index: k, start_line: 1, end_line: 1, text: c.text.clone(), section: None })
+                            .collect();
+                        let pass = model_pass(m, &a.model, &clauses, &lib.checklist)?;
+                        let mut predicted = vec![std::collections::BTreeSet::new(); items.len()];
+                        for f in &pass.findings {
+                            predicted[f.clause].insert(f.factor.clone());
+                        }
+                        eprintln!("model pass: {} of {} clause(s) without a verdict", pass.invalid.len(), items.len());
+                        Ok(spi_lockout::library::score_predictions(items, &predicted, &lib.checklist))
+                    };
+                    (
+                        by_model(&lib.corpus)?,
+                        by_model(&lib.heldout)?,
+                        lib.score_scenarios(),
+                    )
+                }
+            };
+            let pass = a
+                .model
+                .model
+                .as_deref()
+                .map_or("rules".to_string(), |m| format!("model:{m}"));
+            if a.lib.json {
                 print_json(&json!({
-                    "schema": "spi-lockout-score/1", "pass": "rules", "corpus": c.to_value(),
+                    "schema": "spi-lockout-score/1", "pass": pass, "corpus": c.to_value(),
                     "heldout": h.to_value(), "scenarios": s.to_value(),
                 }));
             } else {
-                print!("{}", c.to_text("deterministic pass on the development corpus (lockout/corpus: the rules were written against it)"));
+                print!("{}", c.to_text(&format!("{pass} pass on the development corpus (lockout/corpus: the rules were written against it)")));
                 println!();
-                print!("{}", h.to_text("deterministic pass on the held-out corpus (lockout/heldout: written apart, never used to tune the rules)"));
+                print!("{}", h.to_text(&format!("{pass} pass on the held-out corpus (lockout/heldout: written apart, never used to tune the rules)")));
                 println!();
-                print!("{}", s.to_text("deterministic pass on the scenarios' policies (labelled) and fixed policies (no factor)"));
+                print!("{}", s.to_text("rules pass on the scenarios' policies (labelled) and fixed policies (no factor)"));
             }
         }
         LockoutCommand::Pitch(a) => {

@@ -9,6 +9,7 @@ pub mod research;
 pub mod serve;
 pub mod spi;
 pub mod strategy;
+pub mod suite;
 pub mod threat;
 
 /// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no".

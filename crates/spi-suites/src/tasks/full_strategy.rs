@@ -18,7 +18,8 @@ pub struct FullStrategyTask;
 const DEMANDS: &[&str] = &["1/5", "3/10", "2/5", "1/2", "3/5", "7/10", "4/5"];
 
 fn strategy(spec: &Value) -> Result<FullStrategy, String> {
-    let doc = json!({"schema": "full-strategy/1", "players": spec.get("players").ok_or("no players")?});
+    let doc =
+        json!({"schema": "full-strategy/1", "players": spec.get("players").ok_or("no players")?});
     match read_model(&doc) {
         Ok(ModelDocument::FullStrategy(s)) => Ok(s),
         Ok(_) => Err("not a full strategy".into()),
@@ -30,7 +31,8 @@ fn holds(s: &FullStrategy) -> BTreeSet<String> {
     let c = check_full_strategy(s);
     let mut out = BTreeSet::new();
     for p in &s.players {
-        let clean = |w: &[spi_theory::full_strategy::Witness]| w.iter().all(|w| w.player != p.player);
+        let clean =
+            |w: &[spi_theory::full_strategy::Witness]| w.iter().all(|w| w.player != p.player);
         let dp = clean(&c.demand_preserving);
         if dp {
             out.insert(format!("{}:DP", p.player.to_ascii_uppercase()));
@@ -81,10 +83,17 @@ impl Task for FullStrategyTask {
             for (q, j) in &base {
                 let r = format!("q{next}");
                 next += 1;
-                let d = if rng.random_bool(0.75) { pool[*j] } else { pool[(*j + n_programs) % pool.len()] };
+                let d = if rng.random_bool(0.75) {
+                    pool[*j]
+                } else {
+                    pool[(*j + n_programs) % pool.len()]
+                };
                 demands.insert(r.clone(), json!(d));
                 transformation.insert(q.clone(), json!(r));
-                lines.push(format!("    {q} (demand {}) becomes {r} (demand {d})", pool[*j]));
+                lines.push(format!(
+                    "    {q} (demand {}) becomes {r} (demand {d})",
+                    pool[*j]
+                ));
             }
             let pick = |rng: &mut ChaCha8Rng, keep: &str, p: f64| -> String {
                 if rng.random_bool(p) {
@@ -136,8 +145,13 @@ example `ANSWER: A:DP, A:PI, B:DP`), or `ANSWER: NONE`."
         let want = self.reference(spec)?;
         let read = parse_set(answer);
         let ok = read.iter().all(|l| {
-            l.split_once(':').is_some_and(|(_, p)| matches!(p, "DP" | "PI" | "FI"))
+            l.split_once(':')
+                .is_some_and(|(_, p)| matches!(p, "DP" | "PI" | "FI"))
         });
-        Ok(super::grade_equal(want, ok.then(|| set_text(&read)), "properties"))
+        Ok(super::grade_equal(
+            want,
+            ok.then(|| set_text(&read)),
+            "properties",
+        ))
     }
 }

@@ -11,9 +11,11 @@ use serde_json::Value;
 use spi_games::format::json::{game_from_value, game_to_value};
 use spi_games::{Game, Rational};
 
+pub mod csr;
 pub mod full_strategy;
 pub mod modal;
 pub mod pmm;
+pub mod program_design;
 pub mod renegotiation;
 pub mod spi_search;
 pub mod surrogate;
@@ -56,8 +58,16 @@ pub trait Task: Sync {
     fn validate(&self, spec: &Value) -> Result<(), String>;
     /// The engine's answer, in the answer format.
     fn reference(&self, spec: &Value) -> Result<String, String>;
-    /// Grades an answer (the text after the final `ANSWER:`).
+    /// Grades an answer (what [`Task::extract`] read from the output).
     fn grade(&self, spec: &Value, answer: &str) -> Result<Grade, String>;
+    /// Reads the answer from a model's whole output: by default the text after the last `ANSWER:`.
+    fn extract(&self, output: &str) -> String {
+        final_answer(output)
+    }
+    /// A whole output carrying `reference` in the answer format (what an oracle would write).
+    fn render_answer(&self, reference: &str) -> String {
+        format!("ANSWER: {reference}")
+    }
 }
 
 /// Every task kind, in generation order.
@@ -67,14 +77,24 @@ pub const TASKS: &[&dyn Task] = &[
     &pmm::PmmTask,
     &pmm::ThreatPointTask,
     &renegotiation::RenegotiationTask,
+    &csr::CsrTask,
     &modal::ModalTask,
     &full_strategy::FullStrategyTask,
     &surrogate::SurrogateTask,
 ];
 
+/// Interactive kinds: the model writes a program that is run, not an answer that is compared.
+/// Generated apart from [`TASKS`] (`spi suite generate --interactive`), so the capability release
+/// does not move when one is added.
+pub const INTERACTIVE: &[&dyn Task] = &[&program_design::ProgramDesignTask];
+
 /// The task of a kind.
 pub fn task(kind: &str) -> Option<&'static dyn Task> {
-    TASKS.iter().copied().find(|t| t.kind() == kind)
+    TASKS
+        .iter()
+        .chain(INTERACTIVE)
+        .copied()
+        .find(|t| t.kind() == kind)
 }
 
 /// The text after the last `ANSWER:` (case-insensitive) in the output, else the whole output,

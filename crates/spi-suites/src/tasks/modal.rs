@@ -16,7 +16,10 @@ pub struct ModalTask;
 const LIBRARY_AGENTS: &[&str] = &["CooperateBot", "DefectBot", "FairBot", "PrudentBot"];
 
 fn atom(rng: &mut ChaCha8Rng) -> String {
-    let target = ["me", "me", "DefectBot", "CooperateBot"].choose(rng).copied().unwrap_or("me");
+    let target = ["me", "me", "DefectBot", "CooperateBot"]
+        .choose(rng)
+        .copied()
+        .unwrap_or("me");
     let lit = if rng.random_bool(0.3) {
         format!("not C({target})")
     } else {
@@ -43,12 +46,23 @@ fn formula(rng: &mut ChaCha8Rng, depth: u8) -> String {
 
 fn play(spec: &Value) -> Result<(String, String, bool, bool), String> {
     let src = spec.get("source").and_then(Value::as_str).unwrap_or("");
-    let a = spec.get("first").and_then(Value::as_str).ok_or("no `first` agent")?;
-    let b = spec.get("second").and_then(Value::as_str).ok_or("no `second` agent")?;
+    let a = spec
+        .get("first")
+        .and_then(Value::as_str)
+        .ok_or("no `first` agent")?;
+    let b = spec
+        .get("second")
+        .and_then(Value::as_str)
+        .ok_or("no `second` agent")?;
     let mut sys = ModalSystem::library();
     sys.add_source(src).map_err(|e| e.to_string())?;
     let o = sys.play(a, b).map_err(|e| e.to_string())?;
-    Ok((a.to_string(), b.to_string(), o.first_cooperates, o.second_cooperates))
+    Ok((
+        a.to_string(),
+        b.to_string(),
+        o.first_cooperates,
+        o.second_cooperates,
+    ))
 }
 
 fn cd(b: bool) -> &'static str {
@@ -69,7 +83,11 @@ impl Task for ModalTask {
         let (src, first, second) = loop {
             let mut src = String::new();
             let first = match tier {
-                1 => LIBRARY_AGENTS.choose(rng).copied().unwrap_or("FairBot").to_string(),
+                1 => LIBRARY_AGENTS
+                    .choose(rng)
+                    .copied()
+                    .unwrap_or("FairBot")
+                    .to_string(),
                 _ => {
                     src.push_str(&format!("agent NewBot = {};\n", formula(rng, tier - 2)));
                     "NewBot".to_string()
@@ -79,7 +97,11 @@ impl Task for ModalTask {
                 src.push_str(&format!("agent OtherBot = {};\n", formula(rng, 1)));
                 "OtherBot".to_string()
             } else {
-                LIBRARY_AGENTS.choose(rng).copied().unwrap_or("FairBot").to_string()
+                LIBRARY_AGENTS
+                    .choose(rng)
+                    .copied()
+                    .unwrap_or("FairBot")
+                    .to_string()
             };
             let spec = json!({"source": src, "first": first, "second": second});
             if play(&spec).is_ok() {

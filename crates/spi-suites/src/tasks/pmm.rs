@@ -37,8 +37,15 @@ fn grade_pair(want: Vec<Rational>, answer: &str, what: &str) -> Grade {
         answer: read.as_ref().map(|r| pair_text(r)),
         explanation: match &read {
             Some(r) if correct => format!("{what} ({}): right", pair_text(r)),
-            Some(r) => format!("{what}: expected ({}), read ({})", pair_text(&want), pair_text(r)),
-            None => format!("{what}: expected ({}), could not read two exact numbers", pair_text(&want)),
+            Some(r) => format!(
+                "{what}: expected ({}), read ({})",
+                pair_text(&want),
+                pair_text(r)
+            ),
+            None => format!(
+                "{what}: expected ({}), could not read two exact numbers",
+                pair_text(&want)
+            ),
         },
     }
 }
@@ -117,6 +124,10 @@ ANSWER: x, y (exact numbers, fractions as p/q).",
         Ok(pair_text(&threat_point(&two_player(spec)?).values))
     }
     fn grade(&self, spec: &Value, answer: &str) -> Result<Grade, String> {
-        Ok(grade_pair(threat_point(&two_player(spec)?).values, answer, "threat point"))
+        Ok(grade_pair(
+            threat_point(&two_player(spec)?).values,
+            answer,
+            "threat point",
+        ))
     }
 }

@@ -21,9 +21,15 @@ fn fixed(action: &str) -> String {
 }
 
 fn program(g: &Game, p: &Value, seat: usize) -> Result<Arc<Program>, String> {
-    let default = p.get("default").and_then(Value::as_str).ok_or("a program without `default`")?;
+    let default = p
+        .get("default")
+        .and_then(Value::as_str)
+        .ok_or("a program without `default`")?;
     if g.action_index(seat, default).is_none() {
-        return Err(format!("`{default}` is not an action of {}", g.players()[seat]));
+        return Err(format!(
+            "`{default}` is not an action of {}",
+            g.players()[seat]
+        ));
     }
     let limits = Limits::default();
     let base = Program::parse(&fixed(default), &limits).map_err(|e| e.to_string())?;
@@ -39,17 +45,27 @@ fn program(g: &Game, p: &Value, seat: usize) -> Result<Arc<Program>, String> {
         }
         Some(_) => return Err("propose: expected [row action, column action]".into()),
     };
-    Program::parse(&src, &limits).map(Arc::new).map_err(|e| e.to_string())
+    Program::parse(&src, &limits)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
 }
 
 fn outcome(spec: &Value) -> Result<(Game, Vec<usize>), String> {
     let g = spec_game(spec)?;
-    let ps = spec.get("programs").and_then(Value::as_array).filter(|a| a.len() == 2).ok_or("expected two programs")?;
+    let ps = spec
+        .get("programs")
+        .and_then(Value::as_array)
+        .filter(|a| a.len() == 2)
+        .ok_or("expected two programs")?;
     let (p1, p2) = (program(&g, &ps[0], 0)?, program(&g, &ps[1], 1)?);
     let pg = ProgramGame::new(g.clone()).map_err(|e| e.to_string())?;
     let r = play(&pg, &p1, &p2, &Limits::default(), 0);
     match r.outcome {
-        Outcome::Played { distribution, realized, .. } if distribution.len() == 1 => Ok((g, realized)),
+        Outcome::Played {
+            distribution,
+            realized,
+            ..
+        } if distribution.len() == 1 => Ok((g, realized)),
         Outcome::Played { .. } => Err("the programs reached a lottery".into()),
         other => Err(format!("the match did not finish: {other:?}")),
     }
@@ -97,7 +113,12 @@ impl Task for RenegotiationTask {
                 table.push(Rational::from_int(y));
             }
         }
-        let g = match Game::new("renegotiation", vec!["Ada".into(), "Ben".into()], vec![acts.clone(), acts.clone()], table) {
+        let g = match Game::new(
+            "renegotiation",
+            vec!["Ada".into(), "Ben".into()],
+            vec![acts.clone(), acts.clone()],
+            table,
+        ) {
             Ok(g) => g,
             Err(e) => unreachable!("shape: {e}"),
         };
@@ -122,7 +143,11 @@ impl Task for RenegotiationTask {
                         })
                 } else {
                     let a = rng.random_range(0..k);
-                    let b = if rng.random_bool(0.8) { a } else { rng.random_range(0..k) };
+                    let b = if rng.random_bool(0.8) {
+                        a
+                    } else {
+                        rng.random_range(0..k)
+                    };
                     json!([acts[a], acts[b]])
                 };
                 json!({"default": default, "propose": z})
@@ -159,7 +184,13 @@ Which profile is played?\nEnd with one line: ANSWER: Ada's action, Ben's action 
     fn grade(&self, spec: &Value, answer: &str) -> Result<Grade, String> {
         let (g, p) = outcome(spec)?;
         let want = format!("{}, {}", g.actions(0)[p[0]], g.actions(1)[p[1]]);
-        let parts: Vec<&str> = answer.trim().trim_start_matches('(').trim_end_matches(')').split(',').map(str::trim).collect();
+        let parts: Vec<&str> = answer
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .split(',')
+            .map(str::trim)
+            .collect();
         let read = match parts[..] {
             [a, b] => {
                 let x = g.actions(0).iter().find(|s| s.eq_ignore_ascii_case(a));

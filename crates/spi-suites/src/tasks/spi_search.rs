@@ -162,7 +162,10 @@ example `ANSWER: R1->R4, R2->R3; C2->C5, C3->C1`) or `ANSWER: NONE`.",
         for i in 0..2 {
             let keys: Vec<usize> = maps[i].keys().copied().collect();
             if keys != red.surviving[i] {
-                let want: Vec<&str> = red.surviving[i].iter().map(|&a| g.actions(i)[a].as_str()).collect();
+                let want: Vec<&str> = red.surviving[i]
+                    .iter()
+                    .map(|&a| g.actions(i)[a].as_str())
+                    .collect();
                 return Ok(Grade {
                     correct: false,
                     answer: Some(answer.to_string()),
@@ -173,7 +176,19 @@ example `ANSWER: R1->R4, R2->R3; C2->C5, C3->C1`) or `ANSWER: NONE`.",
                     ),
                 });
             }
-            images.push(maps[i].values().copied().collect::<Vec<_>>());
+            let im: Vec<usize> = maps[i].values().copied().collect();
+            let distinct: std::collections::BTreeSet<usize> = im.iter().copied().collect();
+            if distinct.len() != im.len() {
+                return Ok(Grade {
+                    correct: false,
+                    answer: Some(answer.to_string()),
+                    explanation: format!(
+                        "{}'s map sends two actions to the same action (it must be injective)",
+                        g.players()[i]
+                    ),
+                });
+            }
+            images.push(im);
         }
         let map = ActionMap { images };
         let read = map_text(&g, &red.surviving, &map.images);

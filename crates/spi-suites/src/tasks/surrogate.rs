@@ -48,7 +48,9 @@ fn tenths(rng: &mut ChaCha8Rng, k: usize) -> Vec<Rational> {
     // Decreasing concession probabilities in tenths: higher demands are conceded less often.
     let mut ps: Vec<i64> = (0..k).map(|_| rng.random_range(0..=10)).collect();
     ps.sort_unstable_by(|a, b| b.cmp(a));
-    ps.into_iter().map(|p| Rational::new(p, 10).unwrap_or(Rational::ZERO)).collect()
+    ps.into_iter()
+        .map(|p| Rational::new(p, 10).unwrap_or(Rational::ZERO))
+        .collect()
 }
 
 impl Task for SurrogateTask {
@@ -72,19 +74,29 @@ impl Task for SurrogateTask {
         let orig_b = -rng.random_range(1..=3i64);
         let sur_a = -rng.random_range(0..=2i64);
         // Tier 1 keeps B's cost equal; higher tiers sometimes make the surrogate cheaper for B.
-        let sur_b = if tier > 1 && rng.random_bool(0.4) { orig_b + 1 } else { orig_b };
-        let p_orig = tenths(rng, k);
-        let equivalent = rng.random_bool(0.6);
-        let p_sur: Vec<Rational> = if equivalent && sur_b == orig_b {
-            p_orig.clone()
-        } else if rng.random_bool(0.5) {
-            tenths(rng, k)
+        let sur_b = if tier > 1 && rng.random_bool(0.4) {
+            orig_b + 1
         } else {
+            orig_b
+        };
+        let p_orig = tenths(rng, k);
+        // Half the policies treat the surrogate like the original; the rest concede to surrogate
+        // threats with their own probabilities (which breaks concession equivalence when executing
+        // either threat costs B the same).
+        let p_sur: Vec<Rational> = if rng.random_bool(0.5) {
             p_orig.clone()
+        } else {
+            tenths(rng, k)
         };
         let mut by_target = Map::new();
-        by_target.insert("original".into(), json!(p_orig.iter().map(|p| p.to_string()).collect::<Vec<_>>()));
-        by_target.insert("surrogate".into(), json!(p_sur.iter().map(|p| p.to_string()).collect::<Vec<_>>()));
+        by_target.insert(
+            "original".into(),
+            json!(p_orig.iter().map(|p| p.to_string()).collect::<Vec<_>>()),
+        );
+        by_target.insert(
+            "surrogate".into(),
+            json!(p_sur.iter().map(|p| p.to_string()).collect::<Vec<_>>()),
+        );
         let spec = json!({
             "kind": self.kind(),
             "tier": tier,
@@ -118,7 +130,11 @@ SPI when, at B's best responses with and without it, both A's and B's expected p
 as high with it.\nIs A's policy concession-equivalent? Is adopting the surrogate an SPI? What does B \
 demand without the surrogate, and with it?\nEnd with one line: ANSWER: yes|no, yes|no, demand \
 without, demand with (a number, or none for no threat), for example `ANSWER: yes, no, 2, 3`.",
-            demands.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+            demands
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             row(&p_orig),
             row(&p_sur),
         );
@@ -132,7 +148,10 @@ without, demand with (a number, or none for no threat), for example `ANSWER: yes
     }
     fn grade(&self, spec: &Value, answer: &str) -> Result<Grade, String> {
         let want = self.reference(spec)?;
-        let parts: Vec<String> = answer.split(',').map(|s| s.trim().to_ascii_lowercase()).collect();
+        let parts: Vec<String> = answer
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect();
         let read = match &parts[..] {
             [a, b, c, d] => {
                 let yn = |s: &str| matches!(s, "yes" | "no").then(|| s.to_string());

@@ -12,7 +12,9 @@ use spi_games::{Game, Rational};
 use spi_theory::documents::{ModelDocument, read_model};
 use spi_theory::program_space::check_transformation;
 
-use super::{Generated, Grade, Task, game_table, game_value, names, parse_set, set_text, spec_game};
+use super::{
+    Generated, Grade, Task, game_table, game_value, names, parse_set, set_text, spec_game,
+};
 
 /// The task.
 pub struct TransformationsTask;
@@ -83,7 +85,11 @@ impl Task for TransformationsTask {
         let mut g = super::random_game(rng, players, acts.clone(), 0, 6);
         // Plant up to two improved copies: f maps the space into the extra programs and
         // U(f(p)) = U(p) + (0 or 1) per player. The engine classifies afterwards in any case.
-        let planted = rng.random_range(0..=2usize);
+        let planted = if rng.random_bool(0.1) {
+            0
+        } else {
+            rng.random_range(1..=2usize)
+        };
         let mut table = g.payoff_table().to_vec();
         let mut candidates: Vec<[Vec<usize>; 2]> = Vec::new();
         for _ in 0..planted {
@@ -98,13 +104,19 @@ impl Task for TransformationsTask {
                     let from = (a * m + b) * 2;
                     let to = (f[0][a] * m + f[1][b]) * 2;
                     for i in 0..2 {
-                        table[to + i] = &table[from + i] + &Rational::from_int(rng.random_range(0..=1));
+                        table[to + i] =
+                            &table[from + i] + &Rational::from_int(rng.random_range(0..=1));
                     }
                 }
             }
             candidates.push(f);
         }
-        g = match Game::new("transformations", g.players().to_vec(), acts.to_vec(), table) {
+        g = match Game::new(
+            "transformations",
+            g.players().to_vec(),
+            acts.to_vec(),
+            table,
+        ) {
             Ok(g) => g,
             Err(e) => unreachable!("same shape: {e}"),
         };
@@ -113,7 +125,9 @@ impl Task for TransformationsTask {
                 (0..s).map(|_| rng.random_range(0..m)).collect(),
                 (0..s).map(|_| rng.random_range(0..m)).collect(),
             ];
-            if f.iter().all(|fi| fi.iter().enumerate().all(|(a, &b)| a == b)) {
+            if f.iter()
+                .all(|fi| fi.iter().enumerate().all(|(a, &b)| a == b))
+            {
                 continue;
             }
             candidates.push(f);
@@ -190,7 +204,9 @@ line: ANSWER: the letters, comma-separated (for example `ANSWER: A, C`), or `ANS
         let n = classify(spec)?.len();
         let read = parse_set(answer);
         let valid = read.iter().all(|l| {
-            l.len() == 1 && (l.as_bytes()[0] as usize) >= b'A' as usize && ((l.as_bytes()[0] - b'A') as usize) < n
+            l.len() == 1
+                && (l.as_bytes()[0] as usize) >= b'A' as usize
+                && ((l.as_bytes()[0] - b'A') as usize) < n
         });
         let read = valid.then(|| set_text(&read));
         Ok(super::grade_equal(want, read, "SPIs"))

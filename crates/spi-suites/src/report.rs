@@ -1,0 +1,274 @@
+//! `spi suite report`: every arm against the baseline on the same samples, per failure mode, from
+//! the harness's run records. Pure: the CLI reads the store and hands the records over.
+//!
+//! Per failure mode and arm: accuracy with a 95% interval from the standard error clustered by
+//! scenario family (items of one family are not independent), the chance rate and chance-adjusted
+//! accuracy ((acc − chance) / (1 − chance)), the invalid-answer rate (no answer read, or the sample
+//! errored), and for arms the paired difference from baseline (McNemar's exact test and a paired
+//! bootstrap interval, `spi_eval::stats::paired`) with Holm's correction across every arm ×
+//! failure-mode contrast. Per arm: the option-order flip rate (two orders of one variant, a
+//! different option chosen) and the over-correction rate (wrong answers on over-correction items).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use spi_eval::stats::paired;
+use spi_eval::store::{SampleRecord, SampleStatus};
+
+/// One sample's reduced result.
+#[derive(Debug, Clone)]
+struct Row {
+    value: f64,
+    invalid: bool,
+    chance: f64,
+    family: String,
+    failure_mode: String,
+    kind: String,
+    chosen: Option<String>,
+    pair_key: Option<String>,
+}
+
+fn rows(records: &[SampleRecord]) -> BTreeMap<String, Row> {
+    let mut out: BTreeMap<String, Row> = BTreeMap::new();
+    for r in records {
+        if out.contains_key(&r.key) {
+            continue; // first epoch only: one value per sample keeps the pairing simple
+        }
+        let m = &r.sample.metadata;
+        let s = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+        let score = r.scores.values().next();
+        let value = match (r.status, score) {
+            (SampleStatus::Ok, Some(sc)) => sc.value,
+            _ => 0.0,
+        };
+        let invalid = r.status != SampleStatus::Ok || score.is_none_or(|sc| sc.answer.is_none());
+        // The option the model chose, by id, for flip rates across option orders.
+        let chosen = score.and_then(|sc| sc.answer.as_ref()).and_then(|a| {
+            let c = a.trim().chars().next()?.to_ascii_uppercase();
+            let k = (c as u8).checked_sub(b'A')? as usize;
+            m.get("option_ids")?
+                .as_array()?
+                .get(k)?
+                .as_str()
+                .map(str::to_string)
+        });
+        let pair_key = match (s("family"), s("variant"), s("arm")) {
+            (Some(f), Some(v), Some(a)) => Some(format!("{f}/{v}/{a}")),
+            _ => None,
+        };
+        out.insert(
+            r.key.clone(),
+            Row {
+                value,
+                invalid,
+                chance: m.get("chance").and_then(Value::as_f64).unwrap_or(0.0),
+                family: s("family")
+                    .or_else(|| s("task"))
+                    .unwrap_or_else(|| r.key.clone()),
+                failure_mode: r
+                    .sample
+                    .failure_mode
+                    .clone()
+                    .or_else(|| s("failure_mode"))
+                    .unwrap_or_else(|| "unknown".into()),
+                kind: s("kind").unwrap_or_else(|| "capability".into()),
+                chosen,
+                pair_key,
+            },
+        );
+    }
+    out
+}
+
+/// Mean and its standard error clustered by family (CR0 sandwich for a mean).
+fn clustered(rows: &[&Row]) -> (f64, f64) {
+    let n = rows.len() as f64;
+    if rows.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mean = rows.iter().map(|r| r.value).sum::<f64>() / n;
+    let mut by: BTreeMap<&str, f64> = BTreeMap::new();
+    for r in rows {
+        *by.entry(r.family.as_str()).or_default() += r.value - mean;
+    }
+    let g = by.len() as f64;
+    let ss: f64 = by.values().map(|e| e * e).sum();
+    let correction = if g > 1.0 { g / (g - 1.0) } else { 1.0 };
+    (mean, (correction * ss).sqrt() / n)
+}
+
+fn holm(ps: &[f64]) -> Vec<f64> {
+    let m = ps.len();
+    let mut idx: Vec<usize> = (0..m).collect();
+    idx.sort_by(|&a, &b| ps[a].total_cmp(&ps[b]));
+    let mut out = vec![0.0; m];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in idx.iter().enumerate() {
+        let adj = ((m - rank) as f64 * ps[i]).min(1.0);
+        running = running.max(adj);
+        out[i] = running;
+    }
+    out
+}
+
+fn flip_rate(rows: &BTreeMap<String, Row>) -> (usize, f64) {
+    let mut pairs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in rows.values() {
+        if let (Some(k), Some(c)) = (&r.pair_key, &r.chosen) {
+            pairs.entry(k.as_str()).or_default().push(c.as_str());
+        }
+    }
+    let full: Vec<&Vec<&str>> = pairs.values().filter(|v| v.len() >= 2).collect();
+    let flips = full.iter().filter(|v| v.iter().any(|c| *c != v[0])).count();
+    (
+        full.len(),
+        if full.is_empty() {
+            0.0
+        } else {
+            flips as f64 / full.len() as f64
+        },
+    )
+}
+
+/// The report over a baseline run and arm runs (name, records), as JSON (`spi-suite-report/1`).
+pub fn report(
+    suite: &str,
+    baseline: &[SampleRecord],
+    arms: &[(String, Vec<SampleRecord>)],
+    seed: u64,
+) -> Value {
+    let base = rows(baseline);
+    let mut all: Vec<(String, BTreeMap<String, Row>)> = vec![("baseline".into(), base.clone())];
+    all.extend(arms.iter().map(|(n, r)| (n.clone(), rows(r))));
+    let modes: std::collections::BTreeSet<String> =
+        base.values().map(|r| r.failure_mode.clone()).collect();
+    let mut cells = Vec::new();
+    let mut contrasts: Vec<(usize, f64)> = Vec::new();
+    for (arm, rs) in &all {
+        for mode in &modes {
+            let sel: Vec<&Row> = rs.values().filter(|r| &r.failure_mode == mode).collect();
+            let (acc, se) = clustered(&sel);
+            let n = sel.len();
+            let chance = if n == 0 {
+                0.0
+            } else {
+                sel.iter().map(|r| r.chance).sum::<f64>() / n as f64
+            };
+            let invalid = if n == 0 {
+                0.0
+            } else {
+                sel.iter().filter(|r| r.invalid).count() as f64 / n as f64
+            };
+            let mut cell = json!({
+                "arm": arm, "failure_mode": mode, "n": n,
+                "families": sel.iter().map(|r| r.family.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
+                "accuracy": acc, "se_clustered": se,
+                "ci": [(acc - 1.96 * se).max(0.0), (acc + 1.96 * se).min(1.0)],
+                "chance": chance,
+                "chance_adjusted": if chance < 1.0 { (acc - chance) / (1.0 - chance) } else { 0.0 },
+                "invalid_rate": invalid,
+            });
+            if arm != "baseline" {
+                let key = |m: &BTreeMap<String, Row>| -> BTreeMap<String, f64> {
+                    m.iter()
+                        .filter(|(_, r)| &r.failure_mode == mode)
+                        .map(|(k, r)| (k.clone(), r.value))
+                        .collect()
+                };
+                let c = paired(&key(&base), &key(rs), seed);
+                cell["vs_baseline"] = json!({
+                    "n": c.n, "diff": c.diff, "diff_ci": [c.diff_ci.0, c.diff_ci.1],
+                    "test": c.test, "p_value": c.p_value, "arm_better": c.b_better, "baseline_better": c.a_better,
+                });
+                contrasts.push((cells.len(), c.p_value));
+            }
+            cells.push(cell);
+        }
+    }
+    let adjusted = holm(&contrasts.iter().map(|(_, p)| *p).collect::<Vec<_>>());
+    for ((i, _), p) in contrasts.iter().zip(adjusted) {
+        cells[*i]["vs_baseline"]["p_holm"] = json!(p);
+    }
+    let per_arm: Vec<Value> = all
+        .iter()
+        .map(|(arm, rs)| {
+            let (pairs, flips) = flip_rate(rs);
+            let oc: Vec<&Row> = rs.values().filter(|r| r.kind == "over_correction").collect();
+            json!({
+                "arm": arm,
+                "n": rs.len(),
+                "order_pairs": pairs,
+                "order_flip_rate": flips,
+                "over_correction_items": oc.len(),
+                "over_correction_rate": if oc.is_empty() { Value::Null } else { json!(oc.iter().filter(|r| r.value < 1.0).count() as f64 / oc.len() as f64) },
+            })
+        })
+        .collect();
+    json!({"schema": "spi-suite-report/1", "suite": suite, "cells": cells, "arms": per_arm, "contrasts": contrasts.len()})
+}
+
+/// The report as Markdown.
+pub fn markdown(v: &Value) -> String {
+    let f = |x: &Value| x.as_f64().map_or("-".into(), |x| format!("{x:.3}"));
+    let mut s = format!(
+        "# Suite report: {}\n\n| arm | failure mode | n | families | accuracy (95% CI, clustered) | chance | chance-adj. | invalid | diff vs baseline (95% CI) | p (McNemar) | p (Holm) |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+        v["suite"].as_str().unwrap_or("")
+    );
+    for c in v["cells"].as_array().into_iter().flatten() {
+        let vb = &c["vs_baseline"];
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} ({}–{}) | {} | {} | {} | {} | {} | {} |\n",
+            c["arm"].as_str().unwrap_or(""),
+            c["failure_mode"].as_str().unwrap_or(""),
+            c["n"],
+            c["families"],
+            f(&c["accuracy"]),
+            f(&c["ci"][0]),
+            f(&c["ci"][1]),
+            f(&c["chance"]),
+            f(&c["chance_adjusted"]),
+            f(&c["invalid_rate"]),
+            if vb.is_null() {
+                "-".into()
+            } else {
+                format!(
+                    "{} ({}–{})",
+                    f(&vb["diff"]),
+                    f(&vb["diff_ci"][0]),
+                    f(&vb["diff_ci"][1])
+                )
+            },
+            f(&vb["p_value"]),
+            f(&vb["p_holm"]),
+        ));
+    }
+    s.push_str("\n| arm | samples | order pairs | order flip rate | over-correction items | over-correction rate |\n|---|---|---|---|---|---|\n");
+    for a in v["arms"].as_array().into_iter().flatten() {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            a["arm"].as_str().unwrap_or(""),
+            a["n"],
+            a["order_pairs"],
+            f(&a["order_flip_rate"]),
+            a["over_correction_items"],
+            f(&a["over_correction_rate"]),
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holm;
+
+    #[test]
+    fn holm_is_monotone_and_capped() {
+        let adj = holm(&[0.01, 0.04, 0.03, 0.5]);
+        let want = [0.04, 0.09, 0.09, 0.5];
+        assert!(
+            adj.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12),
+            "{adj:?}"
+        );
+        assert_eq!(holm(&[0.9, 0.8]), vec![1.0, 1.0]);
+    }
+}
