@@ -4,6 +4,7 @@
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -71,4 +72,113 @@ pub fn jsonl(samples: &[Value]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// One problem a line of a release file has.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// 1-based line.
+    pub line: usize,
+    /// The task id, when the line has one.
+    pub id: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Lints a release file's text the way the harness and the engine will read it: every line is a
+/// sample the harness accepts, carries the canary and version, has a `check` its class validates,
+/// and the engine's reference answer grades as right through the research check.
+pub fn lint(text: &str) -> Vec<Finding> {
+    use spi_eval::check::{CheckInput, EngineCheck};
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let line = i + 1;
+        if l.trim().is_empty() {
+            continue;
+        }
+        let mut find =
+            |id: Option<String>, message: String| out.push(Finding { line, id, message });
+        let sample: spi_eval::dataset::Sample = match serde_json::from_str::<Value>(l)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                let extra: Vec<String> = v
+                    .as_object()
+                    .map(|o| {
+                        o.keys()
+                            .filter(|k| {
+                                ![
+                                    "id",
+                                    "input",
+                                    "target",
+                                    "choices",
+                                    "metadata",
+                                    "failure_mode",
+                                    "generator",
+                                    "seed",
+                                    "check",
+                                ]
+                                .contains(&k.as_str())
+                            })
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !extra.is_empty() {
+                    return Err(format!(
+                        "unknown top-level fields {extra:?} (the harness refuses them)"
+                    ));
+                }
+                serde_json::from_value(v).map_err(|e| e.to_string())
+            }) {
+            Ok(s) => s,
+            Err(e) => {
+                find(None, e);
+                continue;
+            }
+        };
+        let id = Some(sample.id.clone());
+        if sample.metadata.get("canary").and_then(Value::as_str) != Some(CANARY) {
+            find(
+                id.clone(),
+                "metadata.canary: expected the benchmark canary".into(),
+            );
+        }
+        if sample.metadata.get("version").and_then(Value::as_str) != Some(VERSION) {
+            find(
+                id.clone(),
+                format!("metadata.version: expected \"{VERSION}\""),
+            );
+        }
+        let Some(spec) = &sample.check else {
+            find(id, "check: missing".into());
+            continue;
+        };
+        let check = crate::check::ResearchCheck;
+        if let Err(e) = check.validate(spec) {
+            find(id, e.to_string());
+            continue;
+        }
+        let verdict = check.reference_answer(spec).and_then(|r| {
+            check.check(
+                spec,
+                &CheckInput {
+                    output: &r,
+                    sample: &sample,
+                    messages: &[],
+                },
+            )
+        });
+        match verdict {
+            Ok(v) if v.value >= 1.0 => {}
+            Ok(v) => find(
+                id,
+                format!(
+                    "the reference answer does not grade as right: {}",
+                    v.explanation
+                ),
+            ),
+            Err(e) => find(id, e.to_string()),
+        }
+    }
+    out
 }

@@ -439,3 +439,28 @@ fn program_design_runs_the_answer_in_the_sandbox() {
         }
     }
 }
+
+#[test]
+fn the_release_lints_clean_and_the_linter_names_lines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../research");
+    for c in CLASSES {
+        let text =
+            std::fs::read_to_string(root.join(c.class().slug()).join("tasks.jsonl")).unwrap();
+        assert_eq!(release::lint(&text), vec![], "{}", c.class().slug());
+    }
+    let mut t = release::sample(CLASSES[0], 1, 0, RELEASE_SEED);
+    t["metadata"]["version"] = "0-9".into();
+    t["check"]["tier"] = 7.into();
+    let bad = format!(
+        "{}\n{{\"id\": \"x\", \"canary\": 1}}\n",
+        serde_json::to_string(&t).unwrap()
+    );
+    let f = release::lint(&bad);
+    assert_eq!(f.len(), 3, "{f:?}");
+    assert!(
+        f[0].message.starts_with("metadata.version")
+            && f[1].message.contains("tier")
+            && f[2].line == 2,
+        "{f:?}"
+    );
+}

@@ -54,7 +54,8 @@ pub struct GenerateArgs {
     /// Base seed.
     #[arg(long, default_value_t = release::RELEASE_SEED)]
     pub seed: u64,
-    /// Compare with the files instead of writing them; exit 1 on any difference.
+    /// Compare with the files instead of writing them, and lint every line (harness fields, canary,
+    /// version, spec, reference answer graded right); exit 1 on any difference or finding.
     #[arg(long)]
     pub check: bool,
 }
