@@ -51,4 +51,11 @@ echo "===== Part I: a slice of every suite on the embedded default model (offlin
 EVERY=1000 SPI="$spi" MODEL="$model" LOG_DIR="$out/part1" KEEP_GOING=0 docs/results/part1-pilot.sh baseline primer
 $spi suite report missed-spis --log-dir "$out/part1/missed-spis"
 echo "Part I pilot report: docs/results/part1-pilot.md"
+
+echo "===== research benchmark (Part III): a small slice on the same model, two modes"
+for mode in end_to_end engine_loop; do
+  $spi research run --model "$model" --mode "$mode" --class exact-computation --tier 1 --limit 1 \
+    --rounds 2 --max-tokens 128 --max-connections 1 --log-dir "$out/research-logs" --quiet
+done
+$spi research report "$out/research-logs" | tee "$out/research-report.md"
 echo "results written to $out/"

@@ -56,6 +56,9 @@ enum Command {
     /// SPI lock-out (Part II): the checklist, the scenario library and the policy auditor.
     #[command(subcommand)]
     Lockout(cmd::lockout::LockoutCommand),
+    /// The benchmark of SPI research ability (Part III): list, generate, run, report.
+    #[command(subcommand)]
+    Research(cmd::research::ResearchCommand),
 }
 
 /// The exit status a shell reports for a process ended by SIGPIPE (128 + 13).
@@ -174,5 +177,6 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Threat(c) => cmd::threat::run(c),
         Command::Suite(c) => cmd::suite::run(c),
         Command::Lockout(c) => cmd::lockout::run(c),
+        Command::Research(c) => cmd::research::run(c),
     }
 }

@@ -5,6 +5,7 @@ pub mod game;
 pub mod lockout;
 pub mod model;
 pub mod program;
+pub mod research;
 pub mod serve;
 pub mod spi;
 pub mod strategy;

@@ -1,0 +1,466 @@
+//! The benchmark's story: the engine answering as a model solves every checkable task in every
+//! mode; near-miss and hostile answers fail; the release regenerates byte for byte; the human
+//! mode replays a script; the hand-written classes load and grade.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use spi_eval::dataset::{Sample, parse_jsonl};
+use spi_eval::runner::{RunOptions, RunServices, run_suite};
+use spi_eval::store::Store;
+use spi_eval::suite::Suite;
+use spi_research::classes::CLASSES;
+use spi_research::modes::{LineOverseer, Mode};
+use spi_research::reference::ReferenceProvider;
+use spi_research::release::{self, RELEASE_SEED};
+use spi_research::{ClassTask, handwritten, suite};
+
+fn small_release(per_tier: usize) -> Vec<(&'static dyn ClassTask, Vec<Value>)> {
+    CLASSES
+        .iter()
+        .map(|c| (*c, release::generate(*c, per_tier, RELEASE_SEED)))
+        .collect()
+}
+
+/// Runs every class (`per_tier` tasks per tier) in `mode` against `provider`; returns the records.
+fn run_mode(
+    mode: Mode,
+    per_tier: usize,
+    overseer_script: &str,
+) -> Vec<spi_eval::store::SampleRecord> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut datasets = Vec::new();
+    let mut samples: Vec<Sample> = Vec::new();
+    for (c, tasks) in small_release(per_tier) {
+        let path = dir.path().join(format!("{}.jsonl", c.class().slug()));
+        let text = release::jsonl(&tasks);
+        std::fs::write(&path, &text).unwrap();
+        samples.extend(parse_jsonl(&path, &text).unwrap());
+        datasets.push((c.class().slug().to_string(), path));
+    }
+    let refs: Vec<(String, &std::path::Path)> = datasets
+        .iter()
+        .map(|(n, p)| (n.clone(), p.as_path()))
+        .collect();
+    let suite_path = dir.path().join("suite.toml");
+    std::fs::write(&suite_path, suite::suite_toml(&refs, mode, 3, 256, &[])).unwrap();
+    let s = Arc::new(Suite::load(&suite_path).unwrap());
+    let overseer: Arc<dyn spi_research::modes::Overseer> = Arc::new(LineOverseer::new(
+        Box::new(std::io::Cursor::new(overseer_script.as_bytes().to_vec())),
+        Box::new(std::io::sink()),
+    ));
+    let services = RunServices {
+        checks: suite::checks(),
+        tools: Default::default(),
+        env: Default::default(),
+        solvers: suite::solvers(Some(overseer)),
+    };
+    let store = Store::open(&dir.path().join("logs")).unwrap();
+    let opts = RunOptions {
+        progress: false,
+        max_connections: 2,
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sum = rt
+        .block_on(run_suite(
+            s,
+            Arc::new(ReferenceProvider::new(&samples)),
+            &store,
+            &opts,
+            &services,
+        ))
+        .unwrap();
+    assert_eq!(sum.errors, 0, "{sum:?}");
+    let run = store.runs().unwrap().pop().unwrap();
+    store.samples(&run.run_id).unwrap()
+}
+
+#[test]
+fn reference_solver_scores_100_percent_in_every_mode() {
+    for mode in Mode::ALL {
+        let recs = run_mode(mode, 2, "");
+        assert_eq!(recs.len(), CLASSES.len() * 3 * 2);
+        for r in &recs {
+            let s = &r.scores["check"];
+            assert_eq!(s.value, 1.0, "{mode:?} {}: {:?}", r.key, s.explanation);
+            let d = s.metadata.as_ref().unwrap();
+            assert_eq!(d["first_failing_step"], Value::Null, "{}", r.key);
+        }
+    }
+}
+
+#[test]
+fn human_mode_records_the_overseers_corrections() {
+    // The overseer corrects the first step of the first task it sees and accepts the rest.
+    let recs = run_mode(Mode::Human, 1, "c NOT-THE-ANSWER\n");
+    let corrected: Vec<_> = recs
+        .iter()
+        .filter(|r| {
+            r.state.as_ref().unwrap().messages.iter().any(|m| {
+                m.content
+                    .contains("corrected by the overseer: NOT-THE-ANSWER")
+            })
+        })
+        .collect();
+    assert_eq!(corrected.len(), 1);
+    let accepted = recs
+        .iter()
+        .filter(|r| {
+            r.state
+                .as_ref()
+                .unwrap()
+                .messages
+                .iter()
+                .any(|m| m.content.contains("accepted by the overseer"))
+        })
+        .count();
+    assert!(accepted >= recs.len() - 1);
+}
+
+#[test]
+fn generation_is_deterministic_and_every_task_validates() {
+    for c in CLASSES {
+        let a = release::jsonl(&release::generate(*c, 3, RELEASE_SEED));
+        let b = release::jsonl(&release::generate(*c, 3, RELEASE_SEED));
+        assert_eq!(a, b, "{}", c.class().slug());
+        let other = release::jsonl(&release::generate(*c, 3, RELEASE_SEED + 1));
+        assert_ne!(a, other, "{}: the seed must matter", c.class().slug());
+        for t in release::generate(*c, 3, RELEASE_SEED) {
+            c.validate(&t["check"]).unwrap();
+            assert!(
+                t["metadata"]["canary"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("SAFEPARETO-CANARY")
+            );
+            assert!(
+                c.chance(t["metadata"]["tier"].as_u64().unwrap() as u8) < 0.01,
+                "{}",
+                c.class().slug()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_committed_release_regenerates_byte_for_byte() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../research");
+    for c in CLASSES {
+        let path = root.join(c.class().slug()).join("tasks.jsonl");
+        let committed =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let fresh = release::jsonl(&release::generate(*c, release::PER_TIER, RELEASE_SEED));
+        assert!(
+            committed == fresh,
+            "{} differs from its regeneration: run `spi research generate`",
+            path.display()
+        );
+    }
+}
+
+fn tasks_of(slug: &str, per_tier: usize) -> (&'static dyn ClassTask, Vec<Value>) {
+    let c = CLASSES.iter().find(|c| c.class().slug() == slug).unwrap();
+    (*c, release::generate(*c, per_tier, RELEASE_SEED))
+}
+
+fn bump_last_number(text: &str, delta: &str) -> String {
+    // Replaces the last number in `text` with itself plus `delta` (exactly).
+    let re = regex_lite(text);
+    let (start, end) = re;
+    let x: spi_games::Rational = text[start..end].parse().unwrap();
+    let d: spi_games::Rational = delta.parse().unwrap();
+    format!("{}{}{}", &text[..start], x + d, &text[end..])
+}
+
+/// The byte span of the last number (`-3`, `7/2`) in `text`.
+fn regex_lite(text: &str) -> (usize, usize) {
+    let b = text.as_bytes();
+    let mut end = b.len();
+    while end > 0 && !b[end - 1].is_ascii_digit() {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0
+        && (b[start - 1].is_ascii_digit() || b[start - 1] == b'/' || b[start - 1] == b'-')
+    {
+        start -= 1;
+    }
+    (start, end)
+}
+
+#[test]
+fn a_rational_off_by_one_thousandth_is_rejected() {
+    for slug in ["exact-computation", "verify-refute"] {
+        let (c, tasks) = tasks_of(slug, 5);
+        for t in &tasks {
+            let spec = &t["check"];
+            let r = c.reference(spec).unwrap();
+            // Exact computation: the first part's first number; verify-refute: the loss or the gain.
+            let near = if slug == "exact-computation" {
+                let first = r.split(" | ").next().unwrap();
+                let (a, _) = first.split_once(',').unwrap();
+                let x: spi_games::Rational = a.trim().parse().unwrap();
+                let d: spi_games::Rational = "1/1000".parse().unwrap();
+                r.replacen(first, &first.replacen(a, &(x + d).to_string(), 1), 1)
+            } else {
+                bump_last_number(&r, "1/1000")
+            };
+            assert_ne!(near, r);
+            let g = c.grade(spec, &near).unwrap();
+            assert!(!g.correct, "{slug}: {near} accepted (reference {r})");
+        }
+    }
+}
+
+#[test]
+fn an_action_map_off_by_one_action_is_rejected_unless_the_verifier_accepts_it() {
+    let (c, tasks) = tasks_of("search", 10);
+    let (mut tried, mut rejected) = (0, 0);
+    for t in &tasks {
+        let spec = &t["check"];
+        let r = c.reference(spec).unwrap();
+        if r.starts_with("NONE") {
+            // Off by one action in the survivor list.
+            let near = r.replacen("R", "R1", 1);
+            assert!(!c.grade(spec, &near).unwrap().correct, "{near}");
+            continue;
+        }
+        // Shift the first image to the next action name (R2 -> R3, wrapping to R1).
+        let (head, rest) = r.split_once("->").unwrap();
+        let img: String = rest
+            .chars()
+            .take_while(|ch| ch.is_ascii_alphanumeric())
+            .collect();
+        let n: usize = img[1..].parse().unwrap();
+        let m = spi_research::classes::common::game_at(spec, "game")
+            .unwrap()
+            .num_actions(0);
+        let shifted = format!("R{}", n % m + 1);
+        let near = format!("{head}->{shifted}{}", &rest[img.len()..]);
+        tried += 1;
+        let g = c.grade(spec, &near).unwrap();
+        if g.correct {
+            // Then it must be a genuine SPI: the grader is the verifier, so check it says so.
+            assert!(
+                g.explanation.contains("verifier accepts"),
+                "{near}: {}",
+                g.explanation
+            );
+        } else {
+            rejected += 1;
+        }
+    }
+    assert!(
+        tried > 0 && rejected * 10 >= tried * 8,
+        "{rejected}/{tried} near-miss maps rejected"
+    );
+}
+
+#[test]
+fn graders_are_total_on_hostile_answers() {
+    let hostile = [
+        "",
+        " ",
+        "NONE",
+        "NONE |",
+        "NONE | ;",
+        "VALID",
+        "VALID |",
+        "| | | |",
+        "->;->",
+        "R1->",
+        ";;;;",
+        "(R1, C1) | Row | 1/0",
+        "(R99, C1) | Row | 1",
+        "ANSWER: ANSWER:",
+        "é→ü; ⊥",
+        "1e99999, 3",
+        "C, D | S1, S2 | ",
+        "\u{0}\u{7f}",
+        "R1->R1, R1->R2; C1->C1",
+    ];
+    let long = "R1->R2, ".repeat(5000);
+    for (c, tasks) in small_release(2) {
+        for t in &tasks {
+            let spec = &t["check"];
+            for h in hostile.iter().copied().chain([long.as_str()]) {
+                let g = c.grade(spec, h).unwrap();
+                assert!(!g.correct, "{}: `{h}` accepted", c.class().slug());
+            }
+            let steps = c.steps(spec).unwrap();
+            for i in 0..steps.len() {
+                for h in hostile {
+                    let _ = c.grade_step(spec, i, h).unwrap();
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_malformed_spec_is_an_error_not_a_panic() {
+    let bad = [
+        serde_json::json!({}),
+        serde_json::json!({"kind": "research", "class": "search", "tier": 9}),
+        serde_json::json!({"kind": "research", "class": "search", "tier": 1, "game": 3}),
+        serde_json::json!({"kind": "research", "class": "verify-refute", "tier": 1, "game": {"players": []}}),
+        serde_json::json!({"kind": "research", "class": "exact-computation", "tier": 1, "parts": [{"kind": "nope"}]}),
+    ];
+    for c in CLASSES {
+        for b in &bad {
+            assert!(c.validate(b).is_err());
+            assert!(c.grade(b, "x").is_err());
+        }
+    }
+}
+
+#[test]
+fn handwritten_classes_load_and_the_critique_grader_agrees_with_itself() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../research");
+    let text = std::fs::read_to_string(root.join("critique/items.jsonl")).unwrap();
+    let items = handwritten::parse_critiques("critique/items.jsonl", &text).unwrap();
+    assert!(items.len() >= 30);
+    let text = std::fs::read_to_string(root.join("open-questions/items.jsonl")).unwrap();
+    let qs = handwritten::parse_open_questions("open-questions/items.jsonl", &text).unwrap();
+    assert!(qs.len() >= 30);
+    use spi_eval::check::{CheckInput, EngineCheck};
+    let check = handwritten::CritiqueCheck;
+    for it in &items {
+        let v = handwritten::critique_sample(it);
+        let sample: Sample = serde_json::from_value(v.clone()).unwrap();
+        let spec = &v["check"];
+        let grade = |out: &str| {
+            check
+                .check(
+                    spec,
+                    &CheckInput {
+                        output: out,
+                        sample: &sample,
+                        messages: &[],
+                    },
+                )
+                .unwrap()
+        };
+        let best = check.reference_answer(spec).unwrap();
+        assert_eq!(grade(&best).value, 1.0, "{}", it.id);
+        assert_eq!(grade("ANSWER: nothing").value, 0.0);
+        // Reversed ratings: agreement no better than chance.
+        let reversed: Vec<String> = it
+            .critiques
+            .iter()
+            .map(|c| format!("{}={}", c.id, 6 - c.rating))
+            .collect();
+        assert!(grade(&format!("ANSWER: {}", reversed.join(", "))).value <= 0.5);
+    }
+    assert_eq!(
+        handwritten::spearman(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]),
+        1.0
+    );
+    assert_eq!(
+        handwritten::spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]),
+        -1.0
+    );
+    let bad = "{\"id\": \"x\", \"version\": \"1-0\"}\n";
+    let e = handwritten::parse_critiques("f.jsonl", bad).unwrap_err();
+    assert!(e.to_string().starts_with("f.jsonl:1: canary"), "{e}");
+}
+
+#[test]
+fn every_formalise_claim_is_balanced_on_its_games() {
+    // Each claim template, at some parameter, is true on at least a tenth and at most nine tenths
+    // of the generated games, so no constant predicate can pass.
+    let (c, tasks) = tasks_of("formalise", 10);
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &tasks {
+        c.validate(&t["check"]).unwrap();
+        seen.insert(
+            t["check"]["claim"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .take(4)
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        for constant in ["0 = 0", "0 = 1"] {
+            assert!(!c.grade(&t["check"], constant).unwrap().correct);
+        }
+    }
+    assert!(seen.len() >= 8, "{seen:?}");
+}
+
+#[test]
+fn formalise_accepts_an_equivalent_predicate_written_differently() {
+    let (c, tasks) = tasks_of("formalise", 10);
+    let prefix = "exists r in rows: forall c in cols: u1(r, c) >= ";
+    let t = tasks
+        .iter()
+        .find(|t| {
+            t["check"]["reference"]
+                .as_str()
+                .unwrap()
+                .starts_with(prefix)
+        })
+        .unwrap();
+    let spec = &t["check"];
+    let k = &spec["reference"].as_str().unwrap()[prefix.len()..];
+    let same = format!("not (forall x in rows: exists y in cols: {k} - u1(x, y) > 0)");
+    assert!(c.grade(spec, &same).unwrap().correct, "{same}");
+    let off = format!("exists r in rows: forall c in cols: u1(r, c) > {k}");
+    let g = c.grade(spec, &off).unwrap();
+    assert!(
+        !g.correct && g.feedback.contains("your predicate is false"),
+        "{}",
+        g.feedback
+    );
+    let deep = format!("{}0 = 0{}", "(".repeat(500), ")".repeat(500));
+    assert!(c.grade(spec, &deep).unwrap().answer.is_none());
+}
+
+#[test]
+fn program_design_runs_the_answer_in_the_sandbox() {
+    let (c, tasks) = tasks_of("program-design", 4);
+    for t in &tasks {
+        let spec = &t["check"];
+        let out = format!(
+            "Here it is.\nANSWER:\n```spl\n{}\n```",
+            c.reference(spec).unwrap()
+        );
+        assert!(c.grade(spec, &c.answer_text(&out)).unwrap().correct);
+        for bad in [
+            "name \"D\";\nmain {\n  return \"D\";\n}\n",
+            "name \"C\";\nmain {\n  return \"C\";\n}\n",
+            "fn f(x) { return f(x); } main { return f(1); }",
+            "main { return sim(them, them); }",
+        ] {
+            let g = c.grade(spec, bad).unwrap();
+            assert!(!g.correct, "{bad}");
+        }
+    }
+}
+
+#[test]
+fn the_release_lints_clean_and_the_linter_names_lines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../research");
+    for c in CLASSES {
+        let text =
+            std::fs::read_to_string(root.join(c.class().slug()).join("tasks.jsonl")).unwrap();
+        assert_eq!(release::lint(&text), vec![], "{}", c.class().slug());
+    }
+    let mut t = release::sample(CLASSES[0], 1, 0, RELEASE_SEED);
+    t["metadata"]["version"] = "0-9".into();
+    t["check"]["tier"] = 7.into();
+    let bad = format!(
+        "{}\n{{\"id\": \"x\", \"canary\": 1}}\n",
+        serde_json::to_string(&t).unwrap()
+    );
+    let f = release::lint(&bad);
+    assert_eq!(f.len(), 3, "{f:?}");
+    assert!(
+        f[0].message.starts_with("metadata.version")
+            && f[1].message.contains("tier")
+            && f[2].line == 2,
+        "{f:?}"
+    );
+}
