@@ -255,7 +255,9 @@ fn hostile_file(name: &str, text: &str) -> String {
     let dir = common::root().join("test_data/hostile");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
+    // Data files carry the project's canary and version; both are comments in .spl and .modal.
+    let header = "// SAFEPARETO-CANARY 5bf36ae4-804e-4c7d-adf6-d78d2c208596 version 1-0\n";
+    std::fs::write(&path, format!("{header}{text}")).unwrap();
     format!("test_data/hostile/{name}")
 }
 
@@ -282,7 +284,7 @@ fn hostile_corpus_ends_cleanly_through_the_cli() {
         let (code, _, err) = spi(&["program", "check", &f]);
         assert_eq!(code, 2, "{name}: {err}");
         assert!(
-            err.contains("operators") && err.contains(": 2:"),
+            err.contains("operators") && err.contains(": 3:"),
             "{name}: {err}"
         );
         let (code, _, err) = spi(&["program", "run", &f, "cooperatebot", "--game", "program-pd"]);
