@@ -3,8 +3,8 @@
 //! Every command lives in its own module under `cmd/`; this file only dispatches. Exit codes:
 //! 0 success, 1 a domain "no" that the user asked to be an error (e.g. `spi spi verify` rejecting a
 //! certificate, an incomplete eval run, a cached model that fails its digest), 2 bad input or
-//! usage (clap's own convention), 3 an internal failure (a panic, or an error whose message
-//! starts with `internal error`, such as the SPI search and verifier disagreeing), 141 a closed
+//! usage (clap's own convention), 3 an internal failure (a panic, or a
+//! `cmd::InternalError` such as the SPI search and verifier disagreeing), 141 a closed
 //! stdout (`spi … | head`: the status a shell reports for SIGPIPE, with nothing printed).
 //!
 //! Option values may be negative numbers (`--disagreement -2,-2`): before clap sees the
@@ -158,10 +158,7 @@ fn main() {
         }
         // One line per cause, outermost first: the file and JSON path come from the context chain.
         let _ = writeln!(std::io::stderr(), "error: {err:#}");
-        let internal = err
-            .chain()
-            .any(|c| c.to_string().starts_with("internal error"));
-        std::process::exit(if internal { 3 } else { cmd::exit_code(&err) });
+        std::process::exit(cmd::exit_code(&err));
     }
 }
 

@@ -32,6 +32,25 @@ pub enum ProgramError {
         /// The limit.
         limit: u32,
     },
+    /// An expression stacks more binary operators than the parser allows (a flat chain like
+    /// `1+1+…+1` builds a tree one level deeper per operator).
+    #[error("{span}: an expression stacks more than {limit} operators; split it into `let` steps")]
+    TooManyOperators {
+        /// Where the limit was crossed.
+        span: Span,
+        /// The limit.
+        limit: u32,
+    },
+    /// A caller asked for a limit above what the sandbox can honour safely.
+    #[error("a {what} limit of {value} is above the most allowed, {max}")]
+    LimitTooLarge {
+        /// Which limit (`depth`, `memory`, `fuel`).
+        what: &'static str,
+        /// The value asked for.
+        value: u64,
+        /// The largest accepted value.
+        max: u64,
+    },
     /// The text is longer than [`crate::Limits::max_source_bytes`].
     #[error("program text is {len} bytes, more than the limit of {limit}")]
     TooLong {

@@ -77,6 +77,12 @@ pub const LIBRARY_SOURCE: &str = include_str!("../agents/modal_library.modal");
 pub const MAX_FORMULA_NESTING: u32 = 64;
 /// The largest number of (agent, opponent) variables one match may introduce.
 pub const MAX_VARIABLES: usize = 10_000;
+/// The most `and`/`or` operators a formula may stack (a flat chain builds a left-deep tree, one
+/// level per operator, that evaluation walks recursively).
+pub const MAX_FORMULA_OPERATORS: u32 = 512;
+/// Formula evaluations one modal match may spend (its fuel); an agent that needs more is refused
+/// with an error rather than left running.
+pub const MAX_MODAL_STEPS: u64 = 50_000_000;
 
 struct Lexer<'a> {
     src: &'a str,
@@ -180,6 +186,8 @@ struct ModalParser<'a> {
     tok: T,
     span: Span,
     depth: u32,
+    /// `and`/`or` operators on the current path from the root ([`MAX_FORMULA_OPERATORS`]).
+    operators: u32,
 }
 
 impl<'a> ModalParser<'a> {
@@ -235,20 +243,37 @@ impl<'a> ModalParser<'a> {
         self.depth -= 1;
         Ok(f)
     }
+    /// Counts one more `and`/`or` on the current path from the root.
+    fn push_operator(&mut self) -> Result<(), ProgramError> {
+        self.operators += 1;
+        if self.operators > MAX_FORMULA_OPERATORS {
+            return Err(ProgramError::TooManyOperators {
+                span: self.span,
+                limit: MAX_FORMULA_OPERATORS,
+            });
+        }
+        Ok(())
+    }
     fn or(&mut self) -> Result<Formula, ProgramError> {
+        let outer = self.operators;
         let mut f = self.and()?;
         while self.tok == T::Word("or".into()) {
+            self.push_operator()?;
             self.advance()?;
             f = Formula::Or(Box::new(f), Box::new(self.and()?));
         }
+        self.operators = outer;
         Ok(f)
     }
     fn and(&mut self) -> Result<Formula, ProgramError> {
+        let outer = self.operators;
         let mut f = self.unary()?;
         while self.tok == T::Word("and".into()) {
+            self.push_operator()?;
             self.advance()?;
             f = Formula::And(Box::new(f), Box::new(self.unary()?));
         }
+        self.operators = outer;
         Ok(f)
     }
     fn unary(&mut self) -> Result<Formula, ProgramError> {
@@ -385,6 +410,7 @@ impl ModalSystem {
             tok: T::End,
             span: Span::default(),
             depth: 0,
+            operators: 0,
         };
         p.advance()?;
         let mut added = Vec::new();
@@ -487,30 +513,57 @@ impl ModalSystem {
             .map(|(k, _)| u64::from(*k))
             .max()
             .unwrap_or(0);
+        // The step from world n to n + 1 depends on n only through the tests `n < k`. Boxes only
+        // ever turn from true to false, so once a step changes nothing, every world up to the next
+        // threshold k is the same: jump there instead of walking (`box[4294967295]` would otherwise
+        // take billions of steps). Between thresholds at most one step per box changes something,
+        // so the loop runs at most (boxes + 1) × (distinct k + 1) times; the budget below bounds
+        // even that, so no modal file can keep a match busy.
+        let mut thresholds: Vec<u64> = box_args.iter().map(|(k, _)| u64::from(*k)).collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
         let mut boxes = vec![true; box_args.len()];
-        let mut worlds = 0usize;
+        let mut n: u64 = 0;
+        let mut budget = MAX_MODAL_STEPS;
         loop {
-            worlds += 1;
+            let work = (formulas.len() + box_args.len()) as u64;
+            budget = match budget.checked_sub(work.max(1)) {
+                Some(b) => b,
+                None => {
+                    return Err(ProgramError::Check {
+                        span: Span::default(),
+                        message: format!(
+                            "modal evaluation of {a} against {b} exceeded its budget of \
+                             {MAX_MODAL_STEPS} formula evaluations"
+                        ),
+                    });
+                }
+            };
             let vars: Vec<bool> = formulas.iter().map(|f| eval(f, &[], &boxes)).collect();
-            // World index of this valuation is worlds - 1.
-            let n = (worlds - 1) as u64;
             let next: Vec<bool> = box_args
                 .iter()
                 .zip(&boxes)
                 .map(|((k, arg), &b)| b && ((n < u64::from(*k)) || eval(arg, &vars, &boxes)))
                 .collect();
-            // Before world max k the PA+k terms still change with n, so the state is not yet closed.
-            if next == boxes && n >= max_k {
-                let v0 = vars[0];
-                let v1 = vars[index[&(ib, ia)]];
-                return Ok(ModalOutcome {
-                    first_cooperates: v0,
-                    second_cooperates: v1,
-                    worlds,
-                    variables: order.len(),
-                });
+            if next == boxes {
+                // Before world max k the PA+k terms still change with n, so the state is not yet
+                // closed: skip to the next threshold, where the step function changes.
+                if n >= max_k {
+                    let v0 = vars[0];
+                    let v1 = vars[index[&(ib, ia)]];
+                    return Ok(ModalOutcome {
+                        first_cooperates: v0,
+                        second_cooperates: v1,
+                        // World indices start at 0, so world n is the (n + 1)-th.
+                        worlds: usize::try_from(n + 1).unwrap_or(usize::MAX),
+                        variables: order.len(),
+                    });
+                }
+                n = thresholds.iter().copied().find(|&k| k > n).unwrap_or(max_k);
+                continue;
             }
             boxes = next;
+            n += 1;
         }
     }
 

@@ -42,6 +42,57 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The deepest `max_depth` a caller may ask for. The match thread's stack grows with it (see
+    /// [`Limits::with_depth`]); beyond this even that stack would be a gamble.
+    pub const MAX_DEPTH: u32 = 1_000;
+    /// The most cells a caller may let one evaluation allocate (about a gigabyte of values): a
+    /// user-set `max_memory` is a budget, never permission to exhaust the machine.
+    pub const MAX_MEMORY: u64 = 20_000_000;
+    /// The largest fuel a caller may grant (minutes of work, not hours).
+    pub const MAX_FUEL: u64 = 10_000_000_000;
+
+    /// These limits with `max_depth` set to `depth`, and a match-thread stack grown in proportion
+    /// when `depth` exceeds the default, so that any accepted depth ends as "exhausted depth" and
+    /// never as a stack overflow. Refuses a depth above [`Limits::MAX_DEPTH`].
+    pub fn with_depth(mut self, depth: u32) -> Result<Limits, ProgramError> {
+        let default = Limits::default();
+        if depth > Limits::MAX_DEPTH {
+            return Err(ProgramError::LimitTooLarge {
+                what: "depth",
+                value: u64::from(depth),
+                max: u64::from(Limits::MAX_DEPTH),
+            });
+        }
+        self.max_depth = depth;
+        if depth > default.max_depth {
+            let scale = depth.div_ceil(default.max_depth) as usize;
+            self.stack_bytes = self.stack_bytes.max(default.stack_bytes * scale);
+        }
+        Ok(self)
+    }
+
+    /// Refuses limits no caller should set: memory above [`Limits::MAX_MEMORY`], fuel above
+    /// [`Limits::MAX_FUEL`], depth above [`Limits::MAX_DEPTH`].
+    pub fn validate(&self) -> Result<(), ProgramError> {
+        let checks = [
+            (
+                "depth",
+                u64::from(self.max_depth),
+                u64::from(Limits::MAX_DEPTH),
+            ),
+            ("memory", self.max_memory, Limits::MAX_MEMORY),
+            ("fuel", self.fuel, Limits::MAX_FUEL),
+        ];
+        for (what, value, max) in checks {
+            if value > max {
+                return Err(ProgramError::LimitTooLarge { what, value, max });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A parsed, checked program. Two programs are equal when their source texts are equal.
 #[derive(Debug)]
 pub struct Program {

@@ -206,3 +206,60 @@ fn simulating_a_hostile_program_stops_the_simulator_within_its_own_budget() {
     );
     assert!(r.players.iter().all(|p| p.steps <= limits.fuel));
 }
+
+#[test]
+fn flat_operator_chains_are_refused_by_the_parser_with_their_line() {
+    for op in ["+", "-", "*", "/", " and ", " or "] {
+        let expr = vec!["1"; 30_000].join(op);
+        let src = format!("name \"Chain\";\nmain {{ let x = {expr}; return \"C\"; }}\n");
+        match Program::parse(&src, &Limits::default()) {
+            Err(ProgramError::TooManyOperators { span, limit }) => {
+                assert_eq!(span.line, 2, "{op}");
+                assert_eq!(limit, spi_programs::syntax::parser::MAX_OPERATOR_DEPTH);
+            }
+            other => panic!("{op}: expected TooManyOperators, got {:?}", other.err()),
+        }
+    }
+    // A chain within the bound still parses and runs.
+    let expr = vec!["1"; 400].join("+");
+    let src = format!("main {{ if {expr} == 400 {{ return \"C\"; }} return \"D\"; }}");
+    assert!(Program::parse(&src, &Limits::default()).is_ok());
+}
+
+#[test]
+fn modal_and_chains_and_huge_provability_indices_end_quickly() {
+    let mut sys = spi_programs::modal::ModalSystem::library();
+    let chain = vec!["box C(me)"; 20_000].join(" and ");
+    let e = sys.add_source(&format!("agent K = {chain};")).unwrap_err();
+    assert!(matches!(e, ProgramError::TooManyOperators { .. }), "{e}");
+    for k in [1_000_000_000u32, u32::MAX] {
+        let mut sys = spi_programs::modal::ModalSystem::library();
+        sys.add_source(&format!("agent K = box[{k}] C(me);"))
+            .unwrap();
+        let started = Instant::now();
+        let o = sys.play("K", "K").unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "box[{k}]");
+        assert!(o.first_cooperates && o.second_cooperates);
+        assert_eq!(o.worlds as u64, u64::from(k) + 1);
+    }
+}
+
+#[test]
+fn user_limits_beyond_the_sandbox_are_refused() {
+    let e = Limits::default().with_depth(1_000_000).unwrap_err();
+    assert!(
+        matches!(e, ProgramError::LimitTooLarge { what: "depth", .. }),
+        "{e}"
+    );
+    let deep = Limits::default().with_depth(Limits::MAX_DEPTH).unwrap();
+    assert!(deep.stack_bytes > Limits::default().stack_bytes);
+    let greedy = Limits {
+        max_memory: 1_000_000_000_000,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        greedy.validate(),
+        Err(ProgramError::LimitTooLarge { what: "memory", .. })
+    ));
+    assert!(Limits::default().validate().is_ok());
+}

@@ -12,14 +12,38 @@ pub mod strategy;
 pub mod suite;
 pub mod threat;
 
-/// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no".
+/// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no",
+/// 3 for an [`InternalError`] anywhere in the cause chain (a bug in spi, not in the input).
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err.downcast_ref::<DomainRejection>().is_some() {
+    if err
+        .chain()
+        .any(|c| c.downcast_ref::<InternalError>().is_some())
+    {
+        3
+    } else if err.downcast_ref::<DomainRejection>().is_some() {
         1
     } else {
         2
     }
 }
+
+/// Two parts of spi that must agree did not (for example the SPI search returned a profile map the
+/// independent verifier rejects): a bug, reported with exit code 3. Typed, so the exit code does not
+/// depend on how the message is worded.
+#[derive(Debug)]
+pub struct InternalError(pub String);
+
+impl std::fmt::Display for InternalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "internal error (a bug in spi, please report it): {}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InternalError {}
 
 /// A command's answer was a well-formed "no" that the user asked to see as a failing exit code
 /// (for example a certificate that does not verify).
@@ -33,3 +57,18 @@ impl std::fmt::Display for DomainRejection {
 }
 
 impl std::error::Error for DomainRejection {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_error_type_not_its_wording() {
+        let bug = anyhow::Error::from(InternalError("search and verifier disagree".into()))
+            .context("game.json");
+        assert_eq!(exit_code(&bug), 3);
+        let no = anyhow::Error::from(DomainRejection("internal error, says the text".into()));
+        assert_eq!(exit_code(&no), 1);
+        assert_eq!(exit_code(&anyhow::anyhow!("internal error: only words")), 2);
+    }
+}

@@ -13,6 +13,7 @@ use spi_programs::modal::ModalSystem;
 use spi_programs::tournament::{self, Tournament};
 use spi_programs::{Limits, MatchReport, Outcome, Program, ProgramGame, library};
 
+use crate::cmd::DomainRejection;
 use crate::cmd::game::{load_game, print_json, q};
 
 /// The `spi program` subcommands.
@@ -20,6 +21,12 @@ use crate::cmd::game::{load_game, print_json, q};
 pub enum ProgramCommand {
     /// List the built-in agents (programs and modal agents).
     List,
+    /// Print a built-in agent's source, with line numbers, so that fault positions
+    /// (`agent.spl:LINE:COL`) and its action names can be read.
+    Show {
+        /// A built-in agent's name (see `spi program list`).
+        agent: String,
+    },
     /// Parse and check a program file; errors name the file, line and column.
     Check {
         /// A `.spl` program file or a `.modal` agent file.
@@ -126,13 +133,18 @@ pub struct MatchOpts {
 }
 
 impl MatchOpts {
-    fn limits(&self) -> Limits {
-        Limits {
+    /// The sandbox limits these options ask for; a value the sandbox cannot honour safely
+    /// (`--depth 1000000`, `--memory 1000000000000`) is a clear error, not a crash later.
+    fn limits(&self) -> Result<Limits> {
+        let limits = Limits {
             fuel: self.fuel,
-            max_depth: self.depth,
             max_memory: self.memory,
             ..Limits::default()
         }
+        .with_depth(self.depth)
+        .context("--depth")?;
+        limits.validate().context("--depth, --memory or --fuel")?;
+        Ok(limits)
     }
 }
 
@@ -217,6 +229,25 @@ pub fn run(cmd: ProgramCommand) -> Result<()> {
             }
             Ok(())
         }
+        ProgramCommand::Show { agent } => {
+            let key = agent.to_lowercase();
+            let source = if let Some(a) = library::AGENTS.iter().find(|a| a.key == key) {
+                a.source()
+            } else if ModalSystem::library()
+                .names()
+                .iter()
+                .any(|n| n.to_lowercase() == key)
+            {
+                // Modal agents are defined together, in one file; show it whole.
+                spi_programs::modal::LIBRARY_SOURCE.to_string()
+            } else {
+                bail!("{agent:?} is not a built-in agent; `spi program list` names them");
+            };
+            for (i, line) in source.lines().enumerate() {
+                println!("{:>4}  {line}", i + 1);
+            }
+            Ok(())
+        }
         ProgramCommand::Check { file } => {
             let text = read(&file)?;
             if file.ends_with(".modal") {
@@ -259,7 +290,7 @@ fn names(g: &Game, p: &[usize]) -> Vec<Value> {
 
 fn run_match(a: &str, b: &str, opts: &MatchOpts, as_json: bool) -> Result<()> {
     let pg = prepared_game(&opts.game)?;
-    let limits = opts.limits();
+    let limits = opts.limits()?;
     let mut system = ModalSystem::library();
     let ra = resolve(a, &mut system, &limits)?;
     let rb = resolve(b, &mut system, &limits)?;
@@ -451,7 +482,7 @@ fn run_tournament(
     as_json: bool,
 ) -> Result<()> {
     let pg = prepared_game(&opts.game)?;
-    let limits = opts.limits();
+    let limits = opts.limits()?;
     let mut system = ModalSystem::library();
     let mut specs: Vec<String> = Vec::new();
     if Path::new(spec).is_dir() {
@@ -697,7 +728,7 @@ fn program_list(spec: &str, limits: &Limits) -> Result<Vec<(String, Arc<Program>
 
 fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
     let pg = prepared_game(&args.opts.game)?;
-    let limits = args.opts.limits();
+    let limits = args.opts.limits()?;
     let defaults = program_list(&args.defaults, &limits)?;
     let transformed: Vec<(String, Arc<Program>)> = if let Some(t) = &args.transformed {
         program_list(t, &limits)?
@@ -751,7 +782,7 @@ fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
                 "after": d.after.iter().map(|(a, w)| json!([a, q(w)])).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         }));
-        return Ok(());
+        return spi_check_status(&c, &label, &pg.game);
     }
     println!("space: {} default profiles on {}", k * k, pg.game.name());
     for i in 0..k {
@@ -807,5 +838,25 @@ fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
             );
         }
     }
-    Ok(())
+    spi_check_status(&c, &label, &pg.game)
+}
+
+/// `spi program spi-check` exits 1 when the transformation is not an SPI, as `spi spi verify` does on
+/// a rejected certificate: the verdict is printed first, then reported as a [`DomainRejection`].
+fn spi_check_status(
+    c: &spi_programs::spi_check::SpaceCheck,
+    label: &dyn Fn(&[usize]) -> String,
+    game: &Game,
+) -> Result<()> {
+    match c.verdict.counterexamples.first() {
+        None => Ok(()),
+        Some(ce) => Err(DomainRejection(format!(
+            "not an SPI on this space: at {} player {} gets {} instead of {}",
+            label(&ce.from),
+            game.players()[ce.player],
+            ce.payoff_to,
+            ce.payoff_from
+        ))
+        .into()),
+    }
 }

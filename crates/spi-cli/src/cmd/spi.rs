@@ -256,7 +256,9 @@ fn run_search(a: SearchArgs) -> Result<()> {
         let claim = SpiClaim::from_witness(&g, &found.reduction, kind, w);
         // The search and the verifier share no code; a disagreement is a bug worth exit code 3.
         let cert = verify(&g, &claim).map_err(|r| {
-            anyhow::anyhow!("internal error: the search returned an SPI the verifier rejects: {r}")
+            crate::cmd::InternalError(format!(
+                "the search returned an SPI the verifier rejects: {r}"
+            ))
         })?;
         certs.push(cert);
     }

@@ -1,8 +1,10 @@
 //! A recursive-descent parser with a nesting limit checked on every descent.
 //!
 //! # Complexity
-//! Linear in the number of tokens; recursion depth is bounded by `max_nesting`, so no input can
-//! overflow the stack.
+//! Linear in the number of tokens. Recursion depth is bounded by `max_nesting`, and the depth of
+//! the tree a flat operator chain builds (`1+1+…+1` is left-deep: one level per operator) by
+//! [`MAX_OPERATOR_DEPTH`], so neither this parser nor the passes that walk the tree later (the
+//! checker, the interpreter, even dropping it) can overflow the stack on any input.
 
 use std::sync::Arc;
 
@@ -16,7 +18,13 @@ const KEYWORDS: &[&str] = &[
     "false", "none", "and", "or", "not",
 ];
 
-/// Parses a whole program file, rejecting nesting deeper than `max_nesting`.
+/// The most binary operators an expression tree may stack, counted along the deepest path through
+/// every chain and every nesting level: generous for written programs (the library's longest chain
+/// has a handful), far below what overflows a stack.
+pub const MAX_OPERATOR_DEPTH: u32 = 512;
+
+/// Parses a whole program file, rejecting nesting deeper than `max_nesting` and operator chains
+/// deeper than [`MAX_OPERATOR_DEPTH`].
 pub fn parse(src: &str, max_nesting: u32) -> Result<ProgramAst, ProgramError> {
     let toks = lex(src)?;
     let mut p = Parser {
@@ -25,6 +33,7 @@ pub fn parse(src: &str, max_nesting: u32) -> Result<ProgramAst, ProgramError> {
         pos: 0,
         depth: 0,
         max: max_nesting,
+        op_depth: 0,
     };
     let prog = p.program(0, src.len())?;
     let t = p.peek();
@@ -40,6 +49,8 @@ struct Parser<'a> {
     pos: usize,
     depth: u32,
     max: u32,
+    /// Binary operators on the current path from the root (see [`MAX_OPERATOR_DEPTH`]).
+    op_depth: u32,
 }
 
 type R<T> = Result<T, ProgramError>;
@@ -321,6 +332,16 @@ impl<'a> Parser<'a> {
     }
 
     fn binary_chain(&mut self, ops: &[(&str, BinOp)], next: fn(&mut Self) -> R<Expr>) -> R<Expr> {
+        let outer = self.op_depth;
+        let e = self.binary_chain_inner(ops, next);
+        self.op_depth = outer;
+        e
+    }
+    fn binary_chain_inner(
+        &mut self,
+        ops: &[(&str, BinOp)],
+        next: fn(&mut Self) -> R<Expr>,
+    ) -> R<Expr> {
         let mut lhs = next(self)?;
         loop {
             let found = ops.iter().find(|(s, _)| match &self.peek().tok {
@@ -329,6 +350,14 @@ impl<'a> Parser<'a> {
                 _ => false,
             });
             let Some(&(_, op)) = found else { break };
+            // Each operator of a chain adds a level to the left-deep tree built below.
+            self.op_depth += 1;
+            if self.op_depth > MAX_OPERATOR_DEPTH {
+                return Err(ProgramError::TooManyOperators {
+                    span: self.peek().span,
+                    limit: MAX_OPERATOR_DEPTH,
+                });
+            }
             let span = self.bump().span;
             let rhs = next(self)?;
             lhs = Expr {
