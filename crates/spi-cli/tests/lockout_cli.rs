@@ -32,6 +32,22 @@ fn check_reports_clauses_and_fails_on_request() {
     assert!(err.contains("RF01"), "{err}");
     let (code, _, _) = spi(&["lockout", "check", policy, "--fail-on", "RF13"]);
     assert_eq!(code, 0);
+    for t in ["inf", "nan", "0", "1e300"] {
+        let (code, _, err) = spi(&[
+            "lockout",
+            "check",
+            policy,
+            "--model",
+            "mock:echo",
+            "--timeout",
+            t,
+        ]);
+        assert_eq!(code, 2, "--timeout {t}: {err}");
+        assert!(
+            err.contains("expected a number of seconds in (0, 86400]"),
+            "{err}"
+        );
+    }
     let (code, _, err) = spi(&["lockout", "check", policy, "--fail-on", "RF99"]);
     assert_eq!(code, 2);
     assert!(

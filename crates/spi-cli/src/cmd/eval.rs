@@ -202,7 +202,7 @@ pub fn run(cmd: EvalCommand) -> Result<()> {
 
 /// A per-request timeout in seconds: finite, positive and at most a day (`Duration` cannot
 /// hold 1e300 s, and a request that may take longer than a day is not a timeout).
-fn parse_timeout(secs: f64) -> Result<std::time::Duration> {
+pub(crate) fn parse_timeout(secs: f64) -> Result<std::time::Duration> {
     if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
         bail!("--timeout {secs}: expected a number of seconds in (0, 86400]");
     }

@@ -223,21 +223,13 @@ fn model_pass(
     clauses: &[spi_lockout::Clause],
     checklist: &spi_lockout::Checklist,
 ) -> Result<spi_lockout::model_pass::ModelPass> {
-    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 86_400.0) {
-        bail!(
-            "--timeout {}: expected a number of seconds in (0, 86400]",
-            a.timeout
-        );
-    }
+    let timeout = crate::cmd::eval::parse_timeout(a.timeout)?;
     if a.max_tokens == 0 {
         bail!("--max-tokens 0: expected at least 1");
     }
     let spec =
         spi_eval::provider::ModelSpec::parse(model).with_context(|| format!("--model {model}"))?;
-    let env = crate::cmd::model::provider_env(
-        a.base_url.clone(),
-        std::time::Duration::from_secs_f64(a.timeout),
-    );
+    let env = crate::cmd::model::provider_env(a.base_url.clone(), timeout);
     let provider = spi_eval::provider::build_provider(&spec, &env)
         .with_context(|| format!("--model {model}"))?;
     let client = spi_eval::client::ModelClient::new(provider, 1);

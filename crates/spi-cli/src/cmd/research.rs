@@ -312,10 +312,8 @@ fn run_research(a: RunArgs) -> Result<()> {
             bail!("--tier {t}: no task of the chosen classes has this tier");
         }
     }
-    let env = super::model::provider_env(
-        a.base_url.clone(),
-        std::time::Duration::from_secs_f64(a.timeout.max(1.0)),
-    );
+    let env =
+        super::model::provider_env(a.base_url.clone(), super::eval::parse_timeout(a.timeout)?);
     let provider: Arc<dyn Provider> = if a.model == "reference" {
         let all: Vec<_> = s
             .datasets
