@@ -12,6 +12,7 @@
 //! (`--disagreement=-2,-2`) when that option takes a value.
 
 mod cmd;
+mod input;
 
 use std::io::Write;
 

@@ -194,3 +194,70 @@ fn a_panic_is_one_internal_error_line_with_exit_code_3() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Inputs that are not files to read whole: a device, a FIFO, a directory, a file over the cap.
+/// Each is refused by name before any byte is read past the cap (`/dev/zero` used to grow to
+/// gigabytes, a FIFO to block forever).
+#[test]
+fn inputs_that_are_not_regular_files_are_refused() {
+    let (code, _, err) = spi(&["game", "show", "/dev/zero"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("/dev/zero: expected a regular file, found a character device"),
+        "{err}"
+    );
+    let (code, _, err) = spi(&["game", "show", "test_data"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("test_data: expected a regular file, found a directory"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("game.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, _, err) = spi(&["game", "show", fifo.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected a regular file, found a FIFO"),
+        "{err}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(["game", "show", "test_data/games/bad/too-many-digits.json"])
+        .env("SPI_MAX_INPUT_BYTES", "1000")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("expected at most 1000 bytes"), "{err}");
+}
+
+/// `-` reads the game from standard input, in either format.
+#[test]
+fn a_game_from_standard_input() {
+    use std::io::Write;
+    let (_, nfg, _) = spi(&["game", "show", "demand-game", "--nfg"]);
+    let (_, json, _) = spi(&["game", "show", "demand-game", "--json"]);
+    for text in [nfg, json.clone()] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spi"))
+            .args(["game", "show", "-", "--json"])
+            .current_dir(root())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), json);
+    }
+}

@@ -26,12 +26,43 @@ enum Repr {
     Big(BigRational),
 }
 
+/// The most digits one integer of a number literal may have (each side of `p/q`, the digits of a
+/// decimal). The exponent is capped at 4,096 too, so no literal parses to a number far beyond
+/// what the exponent alone allows; a 20,000-digit payoff kept `pmm` and `equilibria` busy for
+/// tens of seconds on a 4×4 game.
+pub const MAX_DIGITS: usize = 4096;
+
 /// Why a string is not a number of the game format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("expected an integer, a decimal like \"0.25\" or a fraction like \"3/8\", found {found:?}")]
-pub struct ParseRationalError {
-    /// The text that failed to parse.
-    pub found: String,
+pub enum ParseRationalError {
+    /// Not of the shape of a number.
+    #[error(
+        "expected an integer, a decimal like \"0.25\" or a fraction like \"3/8\", found {}",
+        shown(found)
+    )]
+    Malformed {
+        /// The text that failed to parse.
+        found: String,
+    },
+    /// Of the right shape, but beyond the caps on digits or exponent.
+    #[error(
+        "expected a number of at most {MAX_DIGITS} digits and an exponent of at most 4096, found {}",
+        shown(found)
+    )]
+    TooLarge {
+        /// The text that failed to parse.
+        found: String,
+    },
+}
+
+/// The offending text quoted, cut to a readable length: a 100,000-digit literal must not become a
+/// 100,000-character error line.
+fn shown(found: &str) -> String {
+    const KEEP: usize = 40;
+    match found.char_indices().nth(KEEP) {
+        None => format!("{found:?}"),
+        Some((i, _)) => format!("{:?}… ({} bytes)", &found[..i], found.len()),
+    }
 }
 
 fn gcd_i128(mut a: i128, mut b: i128) -> i128 {
@@ -397,7 +428,10 @@ impl FromStr for Rational {
 
     /// Reads `"-3"`, `"0.25"`, `"-1.5e3"`, `"3/8"` exactly.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseRationalError {
+        let err = || ParseRationalError::Malformed {
+            found: s.to_string(),
+        };
+        let too_large = || ParseRationalError::TooLarge {
             found: s.to_string(),
         };
         let t = s.trim();
@@ -405,6 +439,9 @@ impl FromStr for Rational {
             return Err(err());
         }
         if let Some((n, d)) = t.split_once('/') {
+            if n.trim().len() > MAX_DIGITS + 1 || d.trim().len() > MAX_DIGITS + 1 {
+                return Err(too_large());
+            }
             let n = parse_int(n.trim()).ok_or_else(err)?;
             let d = parse_int(d.trim()).ok_or_else(err)?;
             if d.is_zero() {
@@ -413,11 +450,11 @@ impl FromStr for Rational {
             return Ok(Rational::from_big(BigRational::new(n, d)));
         }
         let (mantissa, exp) = match t.find(['e', 'E']) {
-            Some(i) => (&t[..i], t[i + 1..].parse::<i32>().map_err(|_| err())?),
+            Some(i) => (&t[..i], parse_exponent(&t[i + 1..]).ok_or_else(err)?),
             None => (t, 0),
         };
         if exp.unsigned_abs() > 4096 {
-            return Err(err());
+            return Err(too_large());
         }
         let (neg, digits) = match mantissa.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -434,12 +471,15 @@ impl FromStr for Rational {
         {
             return Err(err());
         }
+        if int_part.len() + frac_part.len() > MAX_DIGITS {
+            return Err(too_large());
+        }
         let all: String = format!("{int_part}{frac_part}");
         let mut n: BigInt = all.parse::<BigInt>().map_err(|_| err())?;
         if neg {
             n = -n;
         }
-        let scale = exp - frac_part.len() as i32;
+        let scale = exp - frac_part.len() as i64;
         let ten = BigInt::from(10);
         let r = if scale >= 0 {
             BigRational::from_integer(n * num_traits::pow(ten, scale as usize))
@@ -448,6 +488,22 @@ impl FromStr for Rational {
         };
         Ok(Rational::from_big(r))
     }
+}
+
+/// An exponent's digits; a long run of digits is "too large" (i64 saturates), not "malformed".
+fn parse_exponent(s: &str) -> Option<i64> {
+    let body = s
+        .strip_prefix('-')
+        .or_else(|| s.strip_prefix('+'))
+        .unwrap_or(s);
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.parse::<i64>().unwrap_or(if s.starts_with('-') {
+        i64::MIN
+    } else {
+        i64::MAX
+    }))
 }
 
 fn parse_int(s: &str) -> Option<BigInt> {
@@ -490,6 +546,34 @@ mod tests {
 
     fn q(s: &str) -> Rational {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn literals_beyond_the_caps_are_refused_with_a_short_message() {
+        let long = "9".repeat(MAX_DIGITS + 1);
+        for text in [
+            long.clone(),
+            format!("1/{long}"),
+            format!("0.{long}"),
+            "1e4097".into(),
+            "1e99999999999999999999".into(),
+        ] {
+            let e = text.parse::<Rational>().unwrap_err();
+            assert!(
+                matches!(e, ParseRationalError::TooLarge { .. }),
+                "{text:.20}: {e:?}"
+            );
+            assert!(e.to_string().len() < 200, "{}", e.to_string().len());
+        }
+        assert_eq!(
+            q(&"9".repeat(MAX_DIGITS)).to_string(),
+            "9".repeat(MAX_DIGITS)
+        );
+        let e = "two".parse::<Rational>().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "expected an integer, a decimal like \"0.25\" or a fraction like \"3/8\", found \"two\""
+        );
     }
 
     #[test]

@@ -136,11 +136,35 @@ fn number_list(v: &Value, path: &str) -> Result<Vec<Rational>, TheoryError> {
         .collect()
 }
 
+/// Refuses members outside `known`: a misspelt `improvments` would otherwise be ignored and the
+/// claim verified without the list its author meant to assert.
+fn only_known(obj: &Map<String, Value>, root: &str, known: &[&str]) -> Result<(), TheoryError> {
+    match obj.keys().find(|k| !known.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(k) => Err(TheoryError::Invalid {
+            path: format!("{root}.{k}"),
+            expected: format!("only the members {}", known.join(", ")),
+            found: format!("the unknown member {k:?}"),
+        }),
+    }
+}
+
+const ENTRY_KEYS: [&str; 7] = [
+    "schema",
+    "kind",
+    "player",
+    "strict",
+    "action_map",
+    "substitute",
+    "improvements",
+];
+
 /// Reads one SPI entry at JSON path `root`; `game` resolves the unilateral player's name.
 pub fn claim_from_value(game: &Game, v: &Value, root: &str) -> Result<SpiClaim, TheoryError> {
     let obj = v
         .as_object()
         .ok_or_else(|| invalid(root, "an SPI object", v))?;
+    only_known(obj, root, &ENTRY_KEYS)?;
     let kind_v = field(obj, root, "kind")?;
     let kind = match kind_v.as_str() {
         Some("omnilateral") => SpiKind::Omnilateral,
@@ -245,6 +269,29 @@ pub fn claims_from_document(game: &Game, v: &Value) -> Result<Vec<SpiClaim>, The
             let arr = spis
                 .as_array()
                 .ok_or_else(|| invalid("$.spis", "an array", spis))?;
+            if let Some(obj) = v.as_object() {
+                only_known(obj, "$", &["schema", "exists", "spis"])?;
+            }
+            // A document that claims nothing verifies nothing: passing it would let
+            // `{"exists":"banana","spis":[]}` exit 0 as if a certificate had been checked.
+            match v.get("exists") {
+                Some(Value::Bool(true)) | None => {}
+                Some(Value::Bool(false)) => {
+                    return Err(TheoryError::Invalid {
+                        path: "$.exists".into(),
+                        expected: "a document that claims an SPI (exists: true)".into(),
+                        found: "exists: false, a search result with nothing to verify".into(),
+                    });
+                }
+                Some(x) => return Err(invalid("$.exists", "true or false", x)),
+            }
+            if arr.is_empty() {
+                return Err(TheoryError::Invalid {
+                    path: "$.spis".into(),
+                    expected: "at least one SPI to verify".into(),
+                    found: "an empty list".into(),
+                });
+            }
             arr.iter()
                 .enumerate()
                 .map(|(k, e)| claim_from_value(game, e, &format!("$.spis[{k}]")))

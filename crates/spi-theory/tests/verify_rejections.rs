@@ -85,3 +85,48 @@ fn rejections_are_precise() {
     let text: String = out.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
     insta::assert_snapshot!(text);
 }
+
+/// Documents that claim nothing, or something other than what they say, are refused as input
+/// before any verification: `{"exists":"banana","spis":[]}` used to verify with exit 0.
+#[test]
+fn vacuous_and_misspelt_documents_are_refused() {
+    let g = examples::demand_game();
+    let refuse = |doc: serde_json::Value| claims_from_document(&g, &doc).unwrap_err().to_string();
+    let banana = refuse(serde_json::json!({"schema":"spi-search/1","exists":"banana","spis":[]}));
+    assert!(
+        banana.contains("$.exists") && banana.contains("true or false"),
+        "{banana}"
+    );
+    let empty = refuse(serde_json::json!({"schema":"spi-search/1","exists":true,"spis":[]}));
+    assert!(
+        empty.contains("$.spis") && empty.contains("at least one SPI"),
+        "{empty}"
+    );
+    let none = refuse(serde_json::json!({"schema":"spi-search/1","exists":false,"spis":[]}));
+    assert!(none.contains("$.exists"), "{none}");
+    let mut doc = demand_game_document();
+    doc["verdict"] = serde_json::json!("fine");
+    let extra = refuse(doc);
+    assert!(
+        extra.contains("$.verdict") && extra.contains("unknown member"),
+        "{extra}"
+    );
+    let mut doc = demand_game_document();
+    let entry = doc["spis"][0].as_object_mut().unwrap();
+    let imps = entry.remove("improvements").unwrap();
+    entry.insert("improvments".into(), imps);
+    let typo = refuse(doc);
+    assert!(typo.contains("$.spis[0].improvments"), "{typo}");
+}
+
+/// A repeated member is refused by name instead of the last one winning silently.
+#[test]
+fn duplicate_members_are_refused() {
+    let e = spi_games::format::json::parse_unique(r#"{"a": 1, "b": {"c": 2, "c": 3}}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the member \"c\" appears twice"), "{e}");
+    assert!(e.contains("line 1"), "{e}");
+    let v = spi_games::format::json::parse_unique(r#"{"a": [1, {"b": null}], "c": "x"}"#).unwrap();
+    assert_eq!(v, serde_json::json!({"a": [1, {"b": null}], "c": "x"}));
+}

@@ -93,9 +93,19 @@ impl GameArg {
     }
 }
 
-/// Loads a game from a path, or from the example library when no such file exists.
+/// Loads a game from a path, from standard input (`-`: Gambit's `.nfg` when the text starts with
+/// `NFG`, our JSON otherwise), or from the example library when no such file exists.
 pub fn load_game(spec: &str) -> Result<Game> {
     let path = Path::new(spec);
+    if spec == "-" {
+        let text = crate::input::read_text(spec)?;
+        let format = if text.trim_start().starts_with("NFG") {
+            GameFormat::Nfg
+        } else {
+            GameFormat::Json
+        };
+        return format::read_game(&text, format).context("<stdin>");
+    }
     if !path.exists() {
         if let Some(g) = examples::example(spec) {
             return Ok(g);
@@ -106,8 +116,7 @@ pub fn load_game(spec: &str) -> Result<Game> {
             names.join(", ")
         );
     }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("{spec}: cannot read the file"))?;
+    let text = crate::input::read_text(spec)?;
     format::read_game(&text, GameFormat::from_path(spec)).with_context(|| spec.to_string())
 }
 

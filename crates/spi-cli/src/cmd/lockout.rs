@@ -153,23 +153,9 @@ pub struct PitchArgs {
     pub check: bool,
 }
 
-/// The most a policy or library file may hold: larger inputs are refused, not read.
-const MAX_FILE: u64 = 16 << 20;
-
+/// Policies and library files go through the one bounded reader every input uses.
 fn read(path: &Path) -> Result<String> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read the file"))?;
-    if !meta.is_file() {
-        bail!("{shown}: expected a regular file, found a directory or special file");
-    }
-    if meta.len() > MAX_FILE {
-        bail!(
-            "{shown}: expected at most {MAX_FILE} bytes, found {}",
-            meta.len()
-        );
-    }
-    std::fs::read_to_string(path)
-        .with_context(|| format!("{shown}: cannot read the file as UTF-8 text"))
+    crate::input::read_text(&path.to_string_lossy())
 }
 
 /// The files of a folder with an extension, sorted by name (missing folder: none).

@@ -158,7 +158,7 @@ enum Agent {
 }
 
 fn read(path: &str) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("{path}: cannot read the file"))
+    crate::input::read_text(path)
 }
 
 fn resolve(spec: &str, system: &mut ModalSystem, limits: &Limits) -> Result<Agent> {

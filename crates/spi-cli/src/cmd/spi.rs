@@ -143,9 +143,9 @@ pub fn run(cmd: SpiCommand) -> Result<()> {
                     let v = s
                         .split(',')
                         .map(|x| {
-                            x.trim().parse::<Rational>().map_err(|e| {
-                                anyhow::anyhow!("--payoffs {s:?}: {x:?} is not a number ({e:?})")
-                            })
+                            x.trim()
+                                .parse::<Rational>()
+                                .map_err(|e| anyhow::anyhow!("--payoffs {s:?}: {e}"))
                         })
                         .collect::<Result<Vec<_>>>()?;
                     if v.len() != g.num_players() {
@@ -395,9 +395,8 @@ fn nums(v: &[Rational]) -> String {
 
 fn run_verify(game: &str, certificate: &str, json_out: bool) -> Result<()> {
     let g = load_game(game)?;
-    let text = std::fs::read_to_string(certificate)
-        .with_context(|| format!("{certificate}: cannot read the file"))?;
-    let doc: Value = serde_json::from_str(&text)
+    let text = crate::input::read_text(certificate)?;
+    let doc: Value = spi_games::format::json::parse_unique(&text)
         .map_err(|e| {
             anyhow::anyhow!(
                 "line {}, column {}: invalid JSON: {e}",

@@ -34,9 +34,8 @@ pub struct CheckArgs {
 
 /// Reads a model document, naming the file and the JSON position in errors.
 pub fn load_model(path: &str) -> Result<ModelDocument> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("{path}: cannot read the file"))?;
-    let v: Value = serde_json::from_str(&text)
+    let text = crate::input::read_text(path)?;
+    let v: Value = spi_games::format::json::parse_unique(&text)
         .map_err(|e| {
             anyhow::anyhow!(
                 "line {}, column {}: invalid JSON: {e}",

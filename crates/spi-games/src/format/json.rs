@@ -9,11 +9,89 @@ use serde_json::{Map, Value};
 
 use super::FormatError;
 use crate::game::Game;
-use crate::number::Rational;
+use crate::number::{ParseRationalError, Rational};
+
+/// Parses JSON text, refusing an object with the same member twice. serde_json keeps the last of
+/// duplicate members silently, so `{"payoffs": A, "payoffs": B}` was read as B and reordering a
+/// document changed the answer; the error names the member, with serde_json's line and column.
+pub fn parse_unique(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = UniqueKeys.deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
+/// A [`Value`] seed whose maps refuse repeated keys, recursively.
+struct UniqueKeys;
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("a number out of range"))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(UniqueKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(UniqueKeys)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if out.contains_key(&k) {
+                return Err(serde::de::Error::custom(format!(
+                    "the member {k:?} appears twice in one object"
+                )));
+            }
+            let v = map.next_value_seed(UniqueKeys)?;
+            out.insert(k, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
 
 /// Reads a game from JSON text.
 pub fn read_json(text: &str) -> Result<Game, FormatError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| FormatError::Syntax {
+    let value: Value = parse_unique(text).map_err(|e| FormatError::Syntax {
         line: e.line(),
         column: e.column(),
         message: strip_position(&e.to_string()),
@@ -183,10 +261,17 @@ pub fn number_at(v: &Value, path: &str) -> Result<Rational, FormatError> {
         Value::String(s) => s.parse::<Rational>(),
         _ => return Err(invalid(path, "a number (integer, \"0.25\" or \"3/8\")", v)),
     };
-    parsed.map_err(|e| FormatError::Invalid {
-        path: path.to_string(),
-        expected: "a number (integer, \"0.25\" or \"3/8\")".into(),
-        found: format!("{:?}", e.found),
+    parsed.map_err(|e| match e {
+        ParseRationalError::Malformed { found } => FormatError::Invalid {
+            path: path.to_string(),
+            expected: "a number (integer, \"0.25\" or \"3/8\")".into(),
+            found: format!("{found:?}"),
+        },
+        too_large @ ParseRationalError::TooLarge { .. } => FormatError::Invalid {
+            path: path.to_string(),
+            expected: "a number within the caps".into(),
+            found: too_large.to_string(),
+        },
     })
 }
 
