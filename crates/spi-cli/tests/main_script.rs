@@ -37,7 +37,7 @@ fn main_script_runs_and_writes_its_results() {
             assert!(v.is_object(), "{}", f.display());
         }
     }
-    // The Demand Game has exactly one non-trivial SPI (formal.md §2).
+    // The Demand Game has exactly one non-trivial SPI (docs/reference/definitions.md V 2.1).
     let spi: serde_json::Value = serde_json::from_slice(
         &std::fs::read(out.path().join("demand-game.spi-search.json")).unwrap(),
     )

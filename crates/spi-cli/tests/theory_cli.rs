@@ -1,6 +1,7 @@
 //! `spi spi …`, `spi strategy check`, `spi threat analyze` end to end on the paper examples and
 //! the models in `test_data/theory/`. Snapshots in `snapshots/`; regenerate with
-//! `cargo insta test -p spi-cli --accept` and review the diff against formal.md.
+//! `cargo insta test -p spi-cli --accept` and review the diff against
+//! docs/reference/definitions.md (§2, §4, §5).
 
 mod common;
 

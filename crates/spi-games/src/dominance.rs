@@ -1,9 +1,9 @@
 //! Strict dominance by pure strategies and IESDS with its elimination trace.
 //!
-//! IESDS with strict dominance is order-independent (formal.md §1), so we eliminate every dominated
-//! action of every player simultaneously, round by round: the result is the unique maximal reduction
-//! and the trace records which action beat which in which round. Weak dominance is deliberately absent:
-//! its result depends on the order.
+//! IESDS with strict dominance is order-independent (docs/reference/definitions.md §1.3), so we
+//! eliminate every dominated action of every player simultaneously, round by round: the result is
+//! the unique maximal reduction and the trace records which action beat which in which round. Weak
+//! dominance is deliberately absent: its result depends on the order.
 //!
 //! # Complexity
 //! Each round checks every pair of a player's surviving actions against every surviving opponent

@@ -1,6 +1,7 @@
 //! The named example games of the papers, available as `spi game show NAME`.
 //!
-//! Each entry says where it comes from; formal.md §2–§3 gives the test vectors checked against them.
+//! Each entry says where it comes from; docs/reference/definitions.md §2.8 and §3.6 give the test
+//! vectors checked against them.
 
 use crate::game::{Game, bimatrix_game};
 
@@ -91,7 +92,7 @@ pub fn prisoners_dilemma() -> Game {
     )
 }
 
-/// The Prisoner's Dilemma used for program games (formal.md §3).
+/// The Prisoner's Dilemma used for program games (docs/reference/definitions.md V 3.4).
 pub fn program_pd() -> Game {
     bimatrix_game(
         "program-pd",

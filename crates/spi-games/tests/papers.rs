@@ -1,6 +1,6 @@
-//! Golden tests: every public test vector of formal.md §1–§3 that spi-games covers, named after its
-//! source. Snapshots live in `tests/snapshots/`; regenerate with `cargo insta test -p spi-games
-//! --accept` after checking the diff against formal.md.
+//! Golden tests: every public test vector of docs/reference/definitions.md §1–§3 that spi-games
+//! covers, named after its source. Snapshots live in `tests/snapshots/`; regenerate with `cargo
+//! insta test -p spi-games --accept` after checking the diff against docs/reference/definitions.md.
 
 use spi_games::{Game, Rational, dominance, equilibrium, examples, pareto, threat};
 

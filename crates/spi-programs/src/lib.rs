@@ -1,7 +1,8 @@
 //! `spi-programs`: open-source game theory made executable. Agents are programs that read, compare
-//! and simulate each other (DiGiovanni, Clifton & Macé; Oesterheld; agenda B.4); this crate holds the
-//! language they are written in, the standard agents, modal agents, matches, tournaments, commitment
-//! races and SPI checks over finite program spaces.
+//! and simulate each other (DiGiovanni, Clifton & Macé; Oesterheld; agenda B.4; definitions and
+//! sources in docs/reference/definitions.md §3 and §7); this crate holds the language they are
+//! written in, the standard agents, modal agents, matches, tournaments, commitment races and SPI
+//! checks over finite program spaces.
 //!
 //! Main types: [`Program`] (parsed and checked source), [`Limits`] (fuel, depth, memory, nesting),
 //! [`ProgramGame`] (a two-player game prepared for matches), [`MatchReport`] and [`Outcome`] (what a

@@ -152,7 +152,7 @@ pub const AGENTS: &[LibraryAgent] = &[
     },
     LibraryAgent {
         key: "cliquebot",
-        about: "C iff the counterpart's source equals mine (formal.md §3)",
+        about: "C iff the counterpart's source equals mine (docs/reference/definitions.md V 3.4)",
         source: || include_str!("../agents/cliquebot.spl").into(),
     },
     LibraryAgent {

@@ -1,8 +1,9 @@
 //! One match of a program game: each program reads the other and decides; the match reports the
 //! exact outcome distribution, expected payoffs, a seeded realisation, steps used and renegotiation.
 //!
-//! Payoff U_i(p) = u_i(p_1(p_2), p_2(p_1)) (formal.md §3), in expectation over the programs' declared
-//! mixtures and the public correlation device, conditional on the random draws made while deciding.
+//! Payoff U_i(p) = u_i(p_1(p_2), p_2(p_1)) (docs/reference/definitions.md §3.1), in expectation
+//! over the programs' declared mixtures and the public correlation device, conditional on the
+//! random draws made while deciding.
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! Modal agents: fully modalised formulas over "the counterpart cooperates against X", evaluated
-//! exactly by the GL world-by-world method (formal.md §4).
+//! exactly by the GL world-by-world method (docs/reference/definitions.md §7.2).
 //!
 //! Syntax (one agent per line, `//` comments):
 //! ```text

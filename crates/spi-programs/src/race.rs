@@ -1,8 +1,9 @@
-//! Commitment races (agenda, introduction): two agents each lock in a demand at a random time; a
-//! commitment becomes visible to the other only after a verification delay. An agent that has
-//! verified the other's commitment before its own moment accommodates (demands the rest); one that has
-//! not commits to its hawkish demand. Incompatible demands mean conflict, unless both committed with a
-//! renegotiation clause (the SPI option), in which case conflict is replaced by the agreed fallback.
+//! Commitment races (the agenda's introduction; model in docs/reference/definitions.md §6): two
+//! agents each lock in a demand at a random time; a commitment becomes visible to the other only
+//! after a verification delay. An agent that has verified the other's commitment before its own
+//! moment accommodates (demands the rest); one that has not commits to its hawkish demand.
+//! Incompatible demands mean conflict, unless both committed with a renegotiation clause (the SPI
+//! option), in which case conflict is replaced by the agreed fallback.
 //!
 //! Each run draws the two commitment times exactly on a grid from a ChaCha stream seeded per run, so
 //! runs replay. Payoffs per run are exact; the summary's means are exact rationals, and the

@@ -292,7 +292,8 @@ impl PayoffGeometry {
         }
     }
 
-    /// PMP_i(y): `u_i ≥ max(PMM_i, y_i)` and `u_j = max(PMM_j, y_j)` (formal.md §3).
+    /// PMP_i(y): `u_i ≥ max(PMM_i, y_i)` and `u_j = max(PMM_j, y_j)` (docs/reference/definitions.md
+    /// §3.4).
     pub fn pmp(&self, i: usize, y: &Point) -> Region {
         let j = 1 - i;
         let li = Rational::max_of(&self.pmm[i], &y[i]);

@@ -1,7 +1,7 @@
-//! SPI checks on program spaces (agenda B.1, DCM Prop. 1): a finite space of default programs, a
-//! transformation of programs (e.g. "wrap in a renegotiation program"), and the verdict of
-//! `spi_theory::program_space::check_transformation` on the program game the matches induce, plus
-//! whether the transformation preserves demands.
+//! SPI checks on program spaces (agenda B.1, DCM Prop. 1; docs/reference/definitions.md §3.2–§3.3):
+//! a finite space of default programs, a transformation of programs (e.g. "wrap in a renegotiation
+//! program"), and the verdict of `spi_theory::program_space::check_transformation` on the program
+//! game the matches induce, plus whether the transformation preserves demands.
 //!
 //! The program game is built by playing every pair of programs in P ∪ f(P) (so the check sees the
 //! same matches a tournament would); f acts seat-wise, f(p) = (f(p_1), f(p_2)).

@@ -1,4 +1,5 @@
-//! Modal agents evaluated on the GL chain: the public results of formal.md §4.
+//! Modal agents evaluated on the GL chain: the public results of docs/reference/definitions.md §7.2
+//! (V 7.1).
 
 use spi_programs::modal::ModalSystem;
 
@@ -31,7 +32,8 @@ fn formal2019_modal_results() {
     assert_eq!(coop(&s, "FairBot", "PrudentBot"), (true, true));
     assert_eq!(coop(&s, "PrudentBot", "CooperateBot"), (false, true));
     assert_eq!(coop(&s, "FairBot", "CooperateBot"), (true, true));
-    // "Everyone" in formal.md §4 means every agent that conditions on its counterpart.
+    // "Every agent" in docs/reference/definitions.md V 7.1 means every agent that conditions on its
+    // counterpart.
     for a in ["DefectBot", "FairBot", "PrudentBot"] {
         assert!(
             !coop(&s, a, "DefectBot").0,

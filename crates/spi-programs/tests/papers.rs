@@ -1,6 +1,7 @@
 //! Golden tests named after their sources: DCM 2024 (Scheduling Game renegotiation, PMP, CSR),
-//! agenda B.4 (doomsday), the CooperateBot/DefectBot/CliqueBot program game (formal.md §3),
-//! OC 2022 Algorithm 2. Snapshots: `cargo insta test -p spi-programs --test papers` regenerates them.
+//! agenda B.4 (doomsday), the CooperateBot/DefectBot/CliqueBot program game, OC 2022 Algorithm 2
+//! (vectors V 3.1–V 3.4 and §2.7 of docs/reference/definitions.md). Snapshots: `cargo insta test -p
+//! spi-programs --test papers` regenerates them.
 
 use std::sync::Arc;
 
@@ -187,9 +188,9 @@ fn agenda_b4_doomsday_renegotiation() {
     );
 }
 
-/// The B.4 wrapper as the agenda states it: on conflict propose "both attempt takeover" whether or
-/// not that is a Pareto improvement (`checked = false`), or DCM's r, which only takes proposals that
-/// weakly Pareto-improve (`checked = true`).
+/// The B.4 wrapper as the agenda states it (docs/reference/agenda.md §B.4): on conflict propose
+/// "both attempt takeover" whether or not that is a Pareto improvement (`checked = false`), or
+/// DCM's r, which only takes proposals that weakly Pareto-improve (`checked = true`).
 fn b4_wrapped(default: &str, checked: bool) -> Arc<Program> {
     let limits = Limits::default();
     let d = agent(default);

@@ -1,5 +1,6 @@
-//! Statistical and property tests: ε-grounded FairBot (formal.md §4), replayability, parser and
-//! interpreter robustness on arbitrary input, and differential tests against naive references.
+//! Statistical and property tests: ε-grounded FairBot (docs/reference/definitions.md §7.1),
+//! replayability, parser and interpreter robustness on arbitrary input, and differential tests
+//! against naive references.
 
 use std::sync::Arc;
 

@@ -1,13 +1,14 @@
-//! Agenda B.2 on a finite model: full strategies (f, p) and their demand preservation,
-//! participation independence (PI) and foreknowledge independence (FI), each with the witness
-//! that breaks it.
+//! Agenda B.2 (`docs/reference/agenda.md`) on a finite model: full strategies (f, p) and their
+//! demand preservation, participation independence (PI) and foreknowledge independence (FI), each
+//! with the witness that breaks it.
 //!
 //! Each player i has a demand function d over its programs, the transformation f_i (programs not
 //! listed are left unchanged), and three program choices: p_i (what i chooses in fact, the others
 //! participating in the SPI), p^P_i(f) (what i would have chosen had the others USED p_j instead of
 //! f(p)_j) and p^F_i(f) (what i would have chosen had i BELIEVED in advance that they would).
-//! Definitions (formal.md §3): demand-preserving iff d(f(p)_i) = d(p_i) for all i; PI iff
-//! demand-preserving and p_i = p^P_i for all i; FI iff demand-preserving and p_i = p^F_i for all i.
+//! Definitions (docs/reference/definitions.md §4): demand-preserving iff d(f(p)_i) = d(p_i) for all
+//! i; PI iff demand-preserving and p_i = p^P_i for all i; FI iff demand-preserving and p_i = p^F_i
+//! for all i.
 
 use std::collections::BTreeMap;
 

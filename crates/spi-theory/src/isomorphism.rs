@@ -1,4 +1,4 @@
-//! Game isomorphism with OC's affine normalisation (formal.md §1, OC Lemma 4).
+//! Game isomorphism with OC's affine normalisation (Lemma 4; docs/reference/definitions.md §1.5).
 //!
 //! Γ ≅ Γ' when bijections Φ_i: A_i → A'_i and λ_i > 0, c_i exist with u_i(a) = λ_i·u'_i(Φ(a)) + c_i.
 //! All isomorphisms between two games share (λ, c), and when player i's payoffs are non-constant they

@@ -3,10 +3,12 @@
 //! Main types: [`OutcomeCorrespondence`] (OC's set-valued maps between action profiles, with
 //! composition and inverse), [`Isomorphism`] (OC's affine game isomorphism), [`SpiQuery`] /
 //! [`SpiSearch`] (the search for SPIs: omnilateral or unilateral, weak or strict, first or all),
-//! [`SpiClaim`] / [`SpiCertificate`] / [`Rejection`] (a claimed SPI, the verifier's acceptance, or its
-//! precise refusal). Further modules cover OC Sec. 5 ([`coordination`]: perfect-coordination SPIs
-//! and the program-equilibrium check of OC Algorithm 2) and the agenda's Appendix B on finite
-//! models ([`program_space`], [`full_strategy`], [`surrogate`]).
+//! [`SpiClaim`] / [`SpiCertificate`] / [`Rejection`] (a claimed SPI, the verifier's acceptance, or
+//! its precise refusal). Further modules cover OC Sec. 5 ([`coordination`]: perfect-coordination
+//! SPIs and the program-equilibrium check of OC Algorithm 2) and the research agenda's Appendix B
+//! (summarised in `docs/reference/agenda.md`) on finite models ([`program_space`],
+//! [`full_strategy`], [`surrogate`]). `docs/reference/definitions.md` §1–§5 states every definition
+//! used here.
 //!
 //! Key design decision: the search and the verifier share no code. The search ([`search()`]) runs
 //! a backtracking injection solver over payoff *ranks* (exact, and every test a `u32` comparison);

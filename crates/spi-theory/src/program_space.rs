@@ -1,6 +1,6 @@
-//! Agenda B.1 on a finite model: a transformation f over a finite space of program profiles, and
-//! the check that it is an SPI there (U(f(p)) ⪰ U(p) for every p in the space), with the first
-//! counterexample profile when it is not.
+//! Agenda B.1 (docs/reference/definitions.md §3.2) on a finite model: a transformation f over a
+//! finite space of program profiles, and the check that it is an SPI there (U(f(p)) ⪰ U(p) for
+//! every p in the space), with the first counterexample profile when it is not.
 //!
 //! The program game is an ordinary `Game` whose actions are program names and whose payoffs are
 //! U(p) = u(p_1(p_2), p_2(p_1)) (the outcome the programs reach against each other). The

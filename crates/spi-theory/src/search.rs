@@ -3,10 +3,11 @@
 //! Γ is reduced by IESDS to Γ' = (A', u); an SPI witness is a tuple of injections Φ_i: A'_i → A_i
 //! with u(Φ(a)) ⪰ u(a) for every a ∈ A' (judged with the original u). The substitute game then
 //! restricts the representatives to Φ(A') and gives them Γ's reduced payoffs there. A witness is
-//! non-trivial when the action map is not the identity (formal.md §2; the printed paper's "reductions
-//! not equal" clause is vacuous and is not used). Strict: some reduced profile strictly improves for
-//! some player. Unilateral for player i: players j ≠ i keep A_j and u_j, so u_j must be an affine
-//! image (λ_j > 0) of u_j ∘ Φ on A', and the substitute must itself reduce by IESDS to Φ(A').
+//! non-trivial when the action map is not the identity (docs/reference/definitions.md §2.4; the
+//! printed paper's "reductions not equal" clause is vacuous and is not used). Strict: some reduced
+//! profile strictly improves for some player. Unilateral for player i: players j ≠ i keep A_j and
+//! u_j, so u_j must be an affine image (λ_j > 0) of u_j ∘ Φ on A', and the substitute must itself
+//! reduce by IESDS to Φ(A').
 //!
 //! The fast search is the shared injection solver ([`crate::csp`]) over payoff ranks, with these
 //! prunings: support and arc-consistency filtering of each reduced action's candidate images,
@@ -164,9 +165,9 @@ pub fn is_strict(game: &Game, reduction: &Reduction, map: &ActionMap) -> bool {
     })
 }
 
-/// The unilateral conditions for player `i` (formal.md §2): for j ≠ i, u_j on A' is an affine image
-/// (λ_j > 0) of u_j ∘ Φ, and IESDS on the substitute (player i restricted to Φ_i(A'_i), the others
-/// keeping everything) removes exactly the others' actions outside Φ_j(A'_j).
+/// The unilateral conditions for player `i` (docs/reference/definitions.md §2.5): for j ≠ i, u_j on
+/// A' is an affine image (λ_j > 0) of u_j ∘ Φ, and IESDS on the substitute (player i restricted to
+/// Φ_i(A'_i), the others keeping everything) removes exactly the others' actions outside Φ_j(A'_j).
 ///
 /// Player i's substitute utility is constant off Φ(A'), so i's own actions cannot be eliminated
 /// while another player still has an action outside the image; hence only the others' eliminations,

@@ -1,5 +1,6 @@
-//! Agenda B.3 on a finite model: threat games with a surrogate target, concession-equivalent
-//! policies, and the computation that adopting one is an SPI and by how much each party gains.
+//! Agenda B.3 (docs/reference/definitions.md §5) on a finite model: threat games with a surrogate
+//! target, concession-equivalent policies, and the computation that adopting one is an SPI and by
+//! how much each party gains.
 //!
 //! B (the threatener) picks a demand d from a finite list and a target t, or makes no threat. A
 //! concedes with probability c_t(d): then A pays d (payoffs no_threat + (−d, +d)); otherwise the

@@ -1,4 +1,6 @@
-//! Golden tests for the agenda's Appendix B on the finite models in `test_data/theory/`.
+//! Golden tests for the research agenda's Appendix B (docs/reference/agenda.md; definitions and
+//! vectors V 3.3, V 4.1 and V 5.1–5.3 in docs/reference/definitions.md) on the finite models in
+//! `test_data/theory/`.
 
 use spi_games::Rational;
 use spi_theory::documents::{ModelDocument, read_model};

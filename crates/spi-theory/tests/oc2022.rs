@@ -1,7 +1,8 @@
-//! Golden tests for the public vectors of formal.md §2 (Oesterheld & Conitzer 2022).
+//! Golden tests for the public vectors of Oesterheld & Conitzer 2022 (OC), listed in
+//! docs/reference/definitions.md §2.8.
 //!
 //! Snapshots live in `tests/snapshots/`; regenerate with `cargo insta test -p spi-theory --accept`
-//! after checking the change by hand against formal.md.
+//! after checking the change by hand against docs/reference/definitions.md.
 
 use spi_games::{Game, examples};
 use spi_theory::json::search_to_value;

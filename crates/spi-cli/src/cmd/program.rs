@@ -223,7 +223,7 @@ pub fn run(cmd: ProgramCommand) -> Result<()> {
             let sys = ModalSystem::library();
             for n in sys.names() {
                 println!(
-                    "{:<24} modal    standard modal agent (formal.md §4)",
+                    "{:<24} modal    standard modal agent (docs/reference/definitions.md §7.2)",
                     n.to_lowercase()
                 );
             }

@@ -1,4 +1,5 @@
-//! The JSON game format of DESIGN.md: reader with JSON-path errors, and a writer with a stable layout.
+//! The JSON game format (docs/reference/formats.md §1): reader with JSON-path errors, and a writer
+//! with a stable layout.
 //!
 //! `{"name": "...", "players": ["A","B"], "actions": [["DM","RM"],["DM","RM"]],
 //!   "payoffs": [[[-3,-3],[2,0]],[[0,2],[1,1]]]}` — `payoffs` nests by player 1's action, then player
@@ -312,7 +313,8 @@ fn strip_position(msg: &str) -> String {
 }
 
 /// A JSON number for output: an integer that fits i64 stays a JSON number, everything else is a
-/// "p/q" string (DESIGN.md: exact numbers print as strings in analysis output; game files accept both).
+/// "p/q" string (docs/reference/formats.md §2: exact numbers print as strings in analysis output;
+/// game files accept both).
 pub fn number_value(q: &Rational) -> Value {
     match q.as_small() {
         Some((n, 1)) => Value::from(n),

@@ -1,5 +1,6 @@
-//! PI/FI of a described full strategy (agenda B.2, formal.md §3): which of demand preservation
-//! (DP), participation independence (PI) and foreknowledge independence (FI) hold for each player.
+//! PI/FI of a described full strategy (agenda B.2, docs/reference/definitions.md §4): which of
+//! demand preservation (DP), participation independence (PI) and foreknowledge independence (FI)
+//! hold for each player.
 
 use std::collections::BTreeSet;
 

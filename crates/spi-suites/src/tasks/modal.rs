@@ -1,6 +1,6 @@
-//! Modal-agent matches (formal.md §4): two fully modalised agents, one possibly new, and the
-//! question who cooperates; the grader re-evaluates the match with `spi_programs::modal` (GL,
-//! world by world).
+//! Modal-agent matches (docs/reference/definitions.md §7.2): two fully modalised agents, one
+//! possibly new, and the question who cooperates; the grader re-evaluates the match with
+//! `spi_programs::modal` (GL, world by world).
 
 use rand::Rng;
 use rand::seq::IndexedRandom;

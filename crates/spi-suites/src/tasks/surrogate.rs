@@ -1,6 +1,7 @@
-//! Surrogate goals (agenda B.3): given a threat game and A's concession policy, is the policy
-//! concession-equivalent, is adopting the surrogate an SPI at B's best responses, and what does B
-//! demand before and after? Graded with `spi_theory::surrogate::analyze`.
+//! Surrogate goals (agenda B.3, docs/reference/definitions.md §5): given a threat game and A's
+//! concession policy, is the policy concession-equivalent, is adopting the surrogate an SPI at B's
+//! best responses, and what does B demand before and after? Graded with
+//! `spi_theory::surrogate::analyze`.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

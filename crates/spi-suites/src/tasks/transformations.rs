@@ -1,6 +1,6 @@
-//! "Which of these k transformations of a program space are SPIs on it?" (agenda B.1): the answer
-//! is a set of letters, checked transformation by transformation with
-//! `spi_theory::program_space::check_transformation`.
+//! "Which of these k transformations of a program space are SPIs on it?" (agenda B.1,
+//! docs/reference/definitions.md §3.2): the answer is a set of letters, checked transformation by
+//! transformation with `spi_theory::program_space::check_transformation`.
 
 use std::collections::BTreeSet;
 
