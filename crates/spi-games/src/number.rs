@@ -55,6 +55,18 @@ pub enum ParseRationalError {
     },
 }
 
+impl ParseRationalError {
+    /// The offending text, quoted and cut to a readable length, for messages that say what was
+    /// expected themselves.
+    pub fn found_shown(&self) -> String {
+        match self {
+            ParseRationalError::Malformed { found } | ParseRationalError::TooLarge { found } => {
+                shown(found)
+            }
+        }
+    }
+}
+
 /// The offending text quoted, cut to a readable length: a 100,000-digit literal must not become a
 /// 100,000-character error line.
 fn shown(found: &str) -> String {
@@ -439,7 +451,8 @@ impl FromStr for Rational {
             return Err(err());
         }
         if let Some((n, d)) = t.split_once('/') {
-            if n.trim().len() > MAX_DIGITS + 1 || d.trim().len() > MAX_DIGITS + 1 {
+            let digits = |x: &str| x.trim().trim_start_matches(['+', '-']).len();
+            if digits(n) > MAX_DIGITS || digits(d) > MAX_DIGITS {
                 return Err(too_large());
             }
             let n = parse_int(n.trim()).ok_or_else(err)?;

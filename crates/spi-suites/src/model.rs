@@ -269,7 +269,8 @@ impl GameModel {
                             &s.reduction,
                             SpiKind::Omnilateral,
                             w,
-                        );
+                        )
+                        .map_err(|e| format!("engine disagreement: a malformed witness: {e}"))?;
                         verify(&self.game, &claim).map_err(|r| {
                             format!(
                                 "engine disagreement: the search's witness does not verify: {r}"

@@ -18,7 +18,7 @@ use spi_games::game::ProfileIter;
 use spi_games::{Game, Rational};
 
 use crate::correspondence::{OutcomeCorrespondence, flat_index};
-use crate::search::{ActionMap, PlayerId, SpiKind, is_strict};
+use crate::kind::{PlayerId, SpiKind};
 
 /// The payoff change of one reduced profile a ↦ Φ(a), both judged with Γ's utilities.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -345,97 +345,6 @@ fn names(game: &Game, profile: &[usize]) -> Vec<String> {
         .enumerate()
         .map(|(i, &a)| game.actions(i)[a].clone())
         .collect()
-}
-
-impl SpiClaim {
-    /// The claim a search witness makes: the substitute restricts to Φ(A') and gives the
-    /// representatives Γ''s payoffs there (u^s(Φ(a)) = u(a)). Unilateral for i: the others keep A_j
-    /// and u_j, and i's substitute utility is u_i(Φ⁻¹(·)) on the image and the minimum of u_i over Γ'
-    /// elsewhere (a constant, so that i's actions cannot be eliminated before the others' extras).
-    pub fn from_witness(
-        game: &Game,
-        reduction: &Reduction,
-        kind: SpiKind,
-        map: &ActionMap,
-    ) -> SpiClaim {
-        let n = game.num_players();
-        let surv = &reduction.surviving;
-        let keep: Vec<Vec<usize>> = (0..n)
-            .map(|i| match kind {
-                SpiKind::Unilateral(PlayerId(u)) if u != i => (0..game.num_actions(i)).collect(),
-                _ => map.images[i].clone(),
-            })
-            .collect();
-        let reduced_shape: Vec<usize> = surv.iter().map(Vec::len).collect();
-        let floor: Vec<Rational> = (0..n)
-            .map(|i| {
-                ProfileIter::new(&reduced_shape)
-                    .map(|k| game.payoff(&lift(surv, &k), i).clone())
-                    .min()
-                    .unwrap_or(Rational::ZERO)
-            })
-            .collect();
-        let actions: Vec<Vec<String>> = keep
-            .iter()
-            .enumerate()
-            .map(|(i, ks)| ks.iter().map(|&a| game.actions(i)[a].clone()).collect())
-            .collect();
-        let substitute = Game::from_fn(
-            format!("{}-spi", game.name()),
-            game.players().to_vec(),
-            actions,
-            |s| {
-                let full: Vec<usize> = s.iter().enumerate().map(|(i, &x)| keep[i][x]).collect();
-                // Position of each coordinate in Φ_i(A'_i), if it is an image.
-                let pos: Option<Vec<usize>> = (0..n)
-                    .map(|i| map.images[i].iter().position(|&y| y == full[i]))
-                    .collect();
-                (0..n)
-                    .map(|i| {
-                        let changes_i = match kind {
-                            SpiKind::Omnilateral => true,
-                            SpiKind::Unilateral(PlayerId(u)) => u == i,
-                        };
-                        if !changes_i {
-                            return game.payoff(&full, i).clone();
-                        }
-                        match &pos {
-                            Some(k) => game.payoff(&lift(surv, k), i).clone(),
-                            None => floor[i].clone(),
-                        }
-                    })
-                    .collect()
-            },
-        )
-        .expect("a restriction of a valid game to non-empty action lists is a valid game");
-        let action_map = (0..n)
-            .map(|i| {
-                surv[i]
-                    .iter()
-                    .zip(&map.images[i])
-                    .map(|(&a, &b)| (game.actions(i)[a].clone(), game.actions(i)[b].clone()))
-                    .collect()
-            })
-            .collect();
-        let improvements = ProfileIter::new(&reduced_shape)
-            .map(|k| {
-                let (a, b) = (lift(surv, &k), map.apply(&k));
-                Improvement {
-                    from: names(game, &a),
-                    to: names(game, &b),
-                    payoffs_from: game.payoffs(&a).to_vec(),
-                    payoffs_to: game.payoffs(&b).to_vec(),
-                }
-            })
-            .collect();
-        SpiClaim {
-            kind,
-            strict: is_strict(game, reduction, map),
-            action_map,
-            substitute,
-            improvements: Some(improvements),
-        }
-    }
 }
 
 fn lift(surviving: &[Vec<usize>], k: &[usize]) -> Vec<usize> {

@@ -22,11 +22,12 @@
 //! use spi_theory::{SpiClaim, SpiQuery, search, verify};
 //! let g = examples::demand_game();
 //! let found = search(&g, &SpiQuery::omnilateral()).unwrap();
-//! let claim = SpiClaim::from_witness(&g, &found.reduction, found_kind(), &found.witnesses[0]);
+//! let claim = SpiClaim::from_witness(&g, &found.reduction, found_kind(), &found.witnesses[0])?;
 //! # fn found_kind() -> spi_theory::SpiKind { spi_theory::SpiKind::Omnilateral }
 //! let cert = verify(&g, &claim).expect("the Demand Game's SPI verifies");
 //! assert!(cert.is_strict());
 //! assert_eq!(cert.action_map()[0], [("DM".to_string(), "DL".to_string()), ("RM".into(), "RL".into())]);
+//! # Ok::<(), spi_theory::TheoryError>(())
 //! ```
 //!
 //! The crate does no I/O: documents are `serde_json::Value`s read and written by [`json`].
@@ -43,6 +44,7 @@ pub mod full_strategy;
 pub mod generate;
 pub mod isomorphism;
 pub mod json;
+pub mod kind;
 pub mod program_space;
 pub mod search;
 pub mod surrogate;

@@ -30,22 +30,11 @@ use spi_games::dominance::{Reduction, iesds, strictly_dominates};
 use spi_games::game::ProfileIter;
 use spi_games::{Game, Rational};
 
-use crate::certificate::{SpiClaim, verify};
+use crate::certificate::{Improvement, SpiClaim, verify};
 use crate::csp::{InjectionProblem, Relation};
 use crate::error::TheoryError;
 
-/// A player, by index into the game's player list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PlayerId(pub usize);
-
-/// Which players may change their representatives' game.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpiKind {
-    /// Every player may restrict actions and replace utilities.
-    Omnilateral,
-    /// Only this player changes anything; the others keep A_j and u_j.
-    Unilateral(PlayerId),
-}
+pub use crate::kind::{PlayerId, SpiKind};
 
 /// What to search for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -451,7 +440,7 @@ pub fn naive_search(
             continue;
         }
         if let SpiKind::Unilateral(_) = query.kind {
-            let claim = SpiClaim::from_witness(game, &reduction, query.kind, &map);
+            let claim = SpiClaim::from_witness(game, &reduction, query.kind, &map)?;
             if verify(game, &claim).is_err() {
                 continue;
             }
@@ -461,4 +450,145 @@ pub fn naive_search(
             return Ok(out);
         }
     }
+}
+
+impl SpiClaim {
+    /// The claim a search witness makes: the substitute restricts to Φ(A') and gives the
+    /// representatives Γ''s payoffs there (u^s(Φ(a)) = u(a)). Unilateral for i: the others keep A_j
+    /// and u_j, and i's substitute utility is u_i(Φ⁻¹(·)) on the image and the minimum of u_i over Γ'
+    /// elsewhere (a constant, so that i's actions cannot be eliminated before the others' extras).
+    ///
+    /// It lives beside the search, not the verifier: building claims from witnesses is the
+    /// search's output format, and the verifier must not share its code. A map that is not a
+    /// tuple of injections from the survivors into Γ's actions is an error, not a panic.
+    pub fn from_witness(
+        game: &Game,
+        reduction: &Reduction,
+        kind: SpiKind,
+        map: &ActionMap,
+    ) -> Result<SpiClaim, TheoryError> {
+        let n = game.num_players();
+        let surv = &reduction.surviving;
+        check_witness(game, reduction, map)?;
+        let keep: Vec<Vec<usize>> = (0..n)
+            .map(|i| match kind {
+                SpiKind::Unilateral(PlayerId(u)) if u != i => (0..game.num_actions(i)).collect(),
+                _ => map.images[i].clone(),
+            })
+            .collect();
+        let reduced_shape: Vec<usize> = surv.iter().map(Vec::len).collect();
+        let floor: Vec<Rational> = (0..n)
+            .map(|i| {
+                ProfileIter::new(&reduced_shape)
+                    .map(|k| game.payoff(&lift(reduction, &k), i).clone())
+                    .min()
+                    .unwrap_or(Rational::ZERO)
+            })
+            .collect();
+        let actions: Vec<Vec<String>> = keep
+            .iter()
+            .enumerate()
+            .map(|(i, ks)| ks.iter().map(|&a| game.actions(i)[a].clone()).collect())
+            .collect();
+        let substitute = Game::from_fn(
+            format!("{}-spi", game.name()),
+            game.players().to_vec(),
+            actions,
+            |s| {
+                let full: Vec<usize> = s.iter().enumerate().map(|(i, &x)| keep[i][x]).collect();
+                // Position of each coordinate in Φ_i(A'_i), if it is an image.
+                let pos: Option<Vec<usize>> = (0..n)
+                    .map(|i| map.images[i].iter().position(|&y| y == full[i]))
+                    .collect();
+                (0..n)
+                    .map(|i| {
+                        let changes_i = match kind {
+                            SpiKind::Omnilateral => true,
+                            SpiKind::Unilateral(PlayerId(u)) => u == i,
+                        };
+                        if !changes_i {
+                            return game.payoff(&full, i).clone();
+                        }
+                        match &pos {
+                            Some(k) => game.payoff(&lift(reduction, k), i).clone(),
+                            None => floor[i].clone(),
+                        }
+                    })
+                    .collect()
+            },
+        )?;
+        let action_map = (0..n)
+            .map(|i| {
+                surv[i]
+                    .iter()
+                    .zip(&map.images[i])
+                    .map(|(&a, &b)| (game.actions(i)[a].clone(), game.actions(i)[b].clone()))
+                    .collect()
+            })
+            .collect();
+        let improvements = ProfileIter::new(&reduced_shape)
+            .map(|k| {
+                let (a, b) = (lift(reduction, &k), map.apply(&k));
+                Improvement {
+                    from: action_names(game, &a),
+                    to: action_names(game, &b),
+                    payoffs_from: game.payoffs(&a).to_vec(),
+                    payoffs_to: game.payoffs(&b).to_vec(),
+                }
+            })
+            .collect();
+        Ok(SpiClaim {
+            kind,
+            strict: is_strict(game, reduction, map),
+            action_map,
+            substitute,
+            improvements: Some(improvements),
+        })
+    }
+}
+
+/// That `map` is a tuple of injections Φ_i from player i's survivors into A_i.
+fn check_witness(game: &Game, reduction: &Reduction, map: &ActionMap) -> Result<(), TheoryError> {
+    let n = game.num_players();
+    if map.images.len() != n || reduction.surviving.len() != n {
+        return Err(TheoryError::Invalid {
+            path: "witness".into(),
+            expected: format!("one image list per player ({n})"),
+            found: format!("{}", map.images.len()),
+        });
+    }
+    for i in 0..n {
+        let im = &map.images[i];
+        let bad = |found: String| TheoryError::Invalid {
+            path: format!("witness.images[{i}]"),
+            expected: format!(
+                "an injection of player {}'s {} surviving actions into its {} actions",
+                game.players()[i],
+                reduction.surviving[i].len(),
+                game.num_actions(i)
+            ),
+            found,
+        };
+        if im.len() != reduction.surviving[i].len() {
+            return Err(bad(format!("{} images", im.len())));
+        }
+        if let Some(&a) = im.iter().find(|&&a| a >= game.num_actions(i)) {
+            return Err(bad(format!("action index {a}")));
+        }
+        let mut seen = im.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != im.len() {
+            return Err(bad("two survivors mapped to one action".into()));
+        }
+    }
+    Ok(())
+}
+
+fn action_names(game: &Game, profile: &[usize]) -> Vec<String> {
+    profile
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| game.actions(i)[a].clone())
+        .collect()
 }

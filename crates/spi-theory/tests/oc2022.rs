@@ -25,7 +25,7 @@ fn certified(game: &Game, q: &SpiQuery) -> serde_json::Value {
         .map(|w| {
             verify(
                 game,
-                &SpiClaim::from_witness(game, &found.reduction, q.kind, w),
+                &SpiClaim::from_witness(game, &found.reduction, q.kind, w).unwrap(),
             )
             .expect("search results verify")
         })
@@ -59,7 +59,8 @@ fn oc2022_demand_game_expected_value_rises_from_3_4_to_1() {
         &found.reduction,
         SpiKind::Omnilateral,
         &found.witnesses[0],
-    );
+    )
+    .unwrap();
     let cert = verify(&g, &claim).unwrap();
     let p = [
         spi_games::Rational::new(1, 4).unwrap(),

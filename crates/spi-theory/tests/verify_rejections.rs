@@ -15,7 +15,8 @@ fn demand_game_document() -> serde_json::Value {
             &found.reduction,
             SpiKind::Omnilateral,
             &found.witnesses[0],
-        ),
+        )
+        .unwrap(),
     )
     .unwrap();
     search_to_value(&g, &[cert])
@@ -129,4 +130,36 @@ fn duplicate_members_are_refused() {
     assert!(e.contains("line 1"), "{e}");
     let v = spi_games::format::json::parse_unique(r#"{"a": [1, {"b": null}], "c": "x"}"#).unwrap();
     assert_eq!(v, serde_json::json!({"a": [1, {"b": null}], "c": "x"}));
+}
+
+/// The verifier's independence from the search is structural: its module names nothing of the
+/// search (types, `is_strict`, helpers), so that a bug in one cannot hide in the other.
+#[test]
+fn the_verifier_imports_nothing_from_the_search() {
+    let source = include_str!("../src/certificate.rs");
+    for line in source.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        assert!(
+            !line.contains("search::") && !line.contains("is_strict(game"),
+            "certificate.rs uses the search: {line}"
+        );
+    }
+}
+
+/// A witness that is not a tuple of injections is an error from `from_witness`, not a panic.
+#[test]
+fn a_malformed_witness_is_an_error() {
+    let g = examples::demand_game();
+    let red = spi_games::iesds(&g);
+    let bad = spi_theory::ActionMap {
+        images: vec![vec![0, 0], red.surviving[1].clone()],
+    };
+    let e = SpiClaim::from_witness(&g, &red, SpiKind::Omnilateral, &bad).unwrap_err();
+    assert!(
+        e.to_string().contains("two survivors mapped to one action"),
+        "{e}"
+    );
+    let out_of_range = spi_theory::ActionMap {
+        images: vec![vec![0, 99], red.surviving[1].clone()],
+    };
+    assert!(SpiClaim::from_witness(&g, &red, SpiKind::Omnilateral, &out_of_range).is_err());
 }

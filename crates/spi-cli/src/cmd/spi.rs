@@ -253,7 +253,9 @@ fn run_search(a: SearchArgs) -> Result<()> {
     let found = search(&g, &query).with_context(|| a.game.clone())?;
     let mut certs = Vec::with_capacity(found.witnesses.len());
     for w in &found.witnesses {
-        let claim = SpiClaim::from_witness(&g, &found.reduction, kind, w);
+        let claim = SpiClaim::from_witness(&g, &found.reduction, kind, w).map_err(|e| {
+            crate::cmd::InternalError(format!("the search returned a malformed witness: {e}"))
+        })?;
         // The search and the verifier share no code; a disagreement is a bug worth exit code 3.
         let cert = verify(&g, &claim).map_err(|r| {
             crate::cmd::InternalError(format!(

@@ -262,17 +262,16 @@ pub fn number_at(v: &Value, path: &str) -> Result<Rational, FormatError> {
         Value::String(s) => s.parse::<Rational>(),
         _ => return Err(invalid(path, "a number (integer, \"0.25\" or \"3/8\")", v)),
     };
-    parsed.map_err(|e| match e {
-        ParseRationalError::Malformed { found } => FormatError::Invalid {
-            path: path.to_string(),
-            expected: "a number (integer, \"0.25\" or \"3/8\")".into(),
-            found: format!("{found:?}"),
-        },
-        too_large @ ParseRationalError::TooLarge { .. } => FormatError::Invalid {
-            path: path.to_string(),
-            expected: "a number within the caps".into(),
-            found: too_large.to_string(),
-        },
+    parsed.map_err(|e| FormatError::Invalid {
+        path: path.to_string(),
+        expected: match e {
+            ParseRationalError::Malformed { .. } => "a number (integer, \"0.25\" or \"3/8\")",
+            ParseRationalError::TooLarge { .. } => {
+                "a number of at most 4096 digits with an exponent of at most 4096"
+            }
+        }
+        .into(),
+        found: e.found_shown(),
     })
 }
 

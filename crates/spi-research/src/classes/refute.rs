@@ -129,7 +129,7 @@ pub fn draw_claim(rng: &mut ChaCha8Rng, tier: u8, valid: bool) -> Option<(Game, 
     );
     let s = search(&g, &SpiQuery::omnilateral()).ok()?;
     let w = s.witnesses.first()?.clone();
-    let claim = SpiClaim::from_witness(&g, &s.reduction, SpiKind::Omnilateral, &w);
+    let claim = SpiClaim::from_witness(&g, &s.reduction, SpiKind::Omnilateral, &w).ok()?;
     verify(&g, &claim).ok()?;
     let mut images = w.images.clone();
     if !valid {
@@ -155,7 +155,7 @@ pub fn draw_claim(rng: &mut ChaCha8Rng, tier: u8, valid: bool) -> Option<(Game, 
         };
         verify(
             &g,
-            &SpiClaim::from_witness(&g, &s.reduction, SpiKind::Omnilateral, &map),
+            &SpiClaim::from_witness(&g, &s.reduction, SpiKind::Omnilateral, &map).ok()?,
         )
         .ok()?;
     }

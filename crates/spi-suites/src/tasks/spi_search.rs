@@ -199,7 +199,17 @@ example `ANSWER: R1->R4, R2->R3; C2->C5, C3->C1`) or `ANSWER: NONE`.",
                 explanation: "the identity map is the trivial SPI".into(),
             });
         }
-        let claim = SpiClaim::from_witness(&g, &red, SpiKind::Omnilateral, &map);
+        // The checks above make the map a tuple of injections, so this refusal is only a guard.
+        let claim = match SpiClaim::from_witness(&g, &red, SpiKind::Omnilateral, &map) {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(Grade {
+                    correct: false,
+                    answer: Some(read),
+                    explanation: format!("not an action map of this game: {e}"),
+                });
+            }
+        };
         Ok(match verify(&g, &claim) {
             Ok(_) => Grade {
                 correct: true,
