@@ -261,3 +261,32 @@ fn a_game_from_standard_input() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), json);
     }
 }
+
+/// Names are table cells: a 70,000-character action name panicked the table printer (a width past
+/// the formatter's limit) and control characters were printed raw. Both are refused by name.
+#[test]
+fn names_that_cannot_be_printed_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, name, needle) in [
+        ("long.json", "x".repeat(70_000), "(70000 characters)"),
+        ("escape.json", "a\u{1b}[31mred".to_string(), "\\u{1b}"),
+        ("newline.json", "two\nlines".to_string(), "\\n"),
+    ] {
+        let game = serde_json::json!({
+            "players": ["A", "B"], "actions": [[name, "y"], ["l"]],
+            "payoffs": [[[1, 2]], [[3, 4]]]
+        });
+        let path = dir.path().join(file);
+        std::fs::write(&path, game.to_string()).unwrap();
+        let (code, out, err) = spi(&["game", "show", path.to_str().unwrap()]);
+        assert_eq!(code, 2, "{file}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{file}: {err}");
+        assert!(
+            err.contains("expected a name of at most 256 characters"),
+            "{file}: {err}"
+        );
+        assert!(err.contains(needle), "{file}: {err}");
+        assert!(err.len() < 400, "{file}: {} bytes", err.len());
+    }
+}

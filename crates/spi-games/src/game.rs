@@ -46,6 +46,16 @@ pub enum GameError {
     /// Two players share a name.
     #[error("two players are named {0:?}")]
     DuplicatePlayer(String),
+    /// A player or action name that cannot be printed as one table cell.
+    #[error(
+        "{what}: expected a name of at most {MAX_NAME_CHARS} characters without control characters, found {shown}"
+    )]
+    BadName {
+        /// Which name (`player 1`, `action 3 of player "A"`).
+        what: String,
+        /// The name, escaped and cut to a readable length.
+        shown: String,
+    },
     /// The payoff table has the wrong number of entries.
     #[error("expected {expected} payoffs ({profiles} profiles x {players} players), found {found}")]
     PayoffCount {
@@ -103,6 +113,14 @@ impl Game {
                 players: n,
                 action_sets: actions.len(),
             });
+        }
+        for (i, p) in players.iter().enumerate() {
+            check_name(p, || format!("player {}", i + 1))?;
+        }
+        for (p, acts) in players.iter().zip(&actions) {
+            for (k, a) in acts.iter().enumerate() {
+                check_name(a, || format!("action {} of player {p:?}", k + 1))?;
+            }
         }
         let mut seen = HashSet::new();
         for p in &players {
@@ -379,6 +397,28 @@ impl Iterator for ProfileIter {
         }
         Some(current)
     }
+}
+
+/// The longest player or action name. Names are table cells and labels: a 70,000-character name
+/// made the table printer's width overflow its formatter and panic, and a newline or a terminal
+/// escape in a name was printed raw.
+pub const MAX_NAME_CHARS: usize = 256;
+
+fn check_name(name: &str, what: impl Fn() -> String) -> Result<(), GameError> {
+    let long = name.chars().nth(MAX_NAME_CHARS).is_some();
+    if long || name.chars().any(char::is_control) {
+        let cut: String = name.chars().take(40).collect();
+        let shown = if long {
+            format!("{cut:?}… ({} characters)", name.chars().count())
+        } else {
+            format!("{name:?}")
+        };
+        return Err(GameError::BadName {
+            what: what(),
+            shown,
+        });
+    }
+    Ok(())
 }
 
 /// Builds a two-player game from two matrices of integers (a convenience for examples and tests).

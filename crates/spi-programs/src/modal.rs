@@ -75,6 +75,9 @@ pub const LIBRARY_SOURCE: &str = include_str!("../agents/modal_library.modal");
 
 /// Bounds on modal input, so hostile formulas cannot exhaust memory or stack.
 pub const MAX_FORMULA_NESTING: u32 = 64;
+/// The longest agent name a modal file may define.
+pub const MAX_AGENT_NAME: usize = 256;
+
 /// The largest number of (agent, opponent) variables one match may introduce.
 pub const MAX_VARIABLES: usize = 10_000;
 /// The most `and`/`or` operators a formula may stack (a flat chain builds a left-deep tree, one
@@ -422,6 +425,28 @@ impl ModalSystem {
             }
             p.advance()?;
             let name = p.word()?;
+            // Names are labels in tables and transcripts; a 70,000-character one overflowed the
+            // tournament printer's width.
+            if name.chars().count() > MAX_AGENT_NAME {
+                return Err(ProgramError::Check {
+                    span,
+                    message: format!(
+                        "expected an agent name of at most {MAX_AGENT_NAME} characters, found one of {}",
+                        name.chars().count()
+                    ),
+                });
+            }
+            // Within one file a second definition is a mistake, not an override: the first
+            // would silently lose.
+            if pending
+                .iter()
+                .any(|(_, n, _): &(Span, String, Formula)| n.eq_ignore_ascii_case(&name))
+            {
+                return Err(ProgramError::Check {
+                    span,
+                    message: format!("agent {name} is defined twice in this file"),
+                });
+            }
             p.expect("=")?;
             let f = p.formula()?;
             p.expect(";")?;

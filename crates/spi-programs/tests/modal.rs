@@ -77,3 +77,21 @@ fn rejects_unmodalised_and_unknown() {
     let e = s.add_source(&deep).unwrap_err();
     assert!(e.to_string().contains("nesting deeper"), "{e}");
 }
+
+/// A file that defines an agent twice, or names one beyond what a table can print, is refused.
+#[test]
+fn duplicate_and_unprintable_agent_names_are_refused() {
+    let mut s = ModalSystem::library();
+    let e = s
+        .add_source("agent Mine = box C(me);\nagent mine = box C(them);\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("agent mine is defined twice in this file"),
+        "{e}"
+    );
+    let long = format!("agent {} = box C(me);", "A".repeat(70_000));
+    let e = s.add_source(&long).unwrap_err().to_string();
+    assert!(e.contains("at most 256 characters"), "{e}");
+    assert!(e.len() < 200, "{} bytes", e.len());
+}

@@ -170,6 +170,13 @@ impl<'a> Parser<'a> {
                             message: "a second `name` item".into(),
                         });
                     }
+                    // The name labels tournament tables and transcripts: bounded and printable.
+                    if s.chars().count() > 256 || s.chars().any(char::is_control) {
+                        return Err(ProgramError::Check {
+                            span: t.span,
+                            message: "expected a `name` of at most 256 characters without control characters".into(),
+                        });
+                    }
                     prog.name = Some(s);
                 }
                 Tok::Ident(k) if k == "tag" => {
