@@ -133,7 +133,25 @@ fn transformation(obj: &Map<String, Value>) -> Result<ProgramTransformation, The
                     profile(&game, field(o, &p, "to")?, &format!("{p}.to"))?,
                 ))
             })
-            .collect::<Result<Vec<_>, TheoryError>>()?,
+            .collect::<Result<Vec<_>, TheoryError>>()
+            .and_then(|pairs| {
+                if pairs.is_empty() {
+                    return Err(TheoryError::Invalid {
+                        path: "$.transformation".into(),
+                        expected: "at least one {\"from\", \"to\"} pair".into(),
+                        found: "an empty list".into(),
+                    });
+                }
+                match (0..pairs.len()).find(|&k| pairs[..k].iter().any(|(f, _)| *f == pairs[k].0)) {
+                    Some(k) => Err(TheoryError::Invalid {
+                        path: format!("$.transformation[{k}].from"),
+                        expected: "each profile mapped once (a transformation is a function)"
+                            .into(),
+                        found: "a profile already mapped by an earlier entry".into(),
+                    }),
+                    None => Ok(pairs),
+                }
+            })?,
         Value::Object(per_player) => {
             // f(p)_i = f_i(p_i); programs a player's map does not list stay as they are.
             let mut maps: Vec<Vec<usize>> =
@@ -195,11 +213,25 @@ fn full_strategy(obj: &Map<String, Value>) -> Result<FullStrategy, TheoryError> 
         "$.players",
         "an array of per-player strategies",
     )?;
-    let mut players = Vec::new();
+    if list.is_empty() {
+        return Err(TheoryError::Invalid {
+            path: "$.players".into(),
+            expected: "at least one player's strategy".into(),
+            found: "an empty list".into(),
+        });
+    }
+    let mut players: Vec<PlayerStrategy> = Vec::new();
     for (k, e) in list.iter().enumerate() {
         let p = format!("$.players[{k}]");
         let o = object(e, &p, "a player's strategy object")?;
         let player = string(field(o, &p, "player")?, &format!("{p}.player"))?;
+        if players.iter().any(|q| q.player == player) {
+            return Err(TheoryError::Invalid {
+                path: format!("{p}.player"),
+                expected: "one strategy per player".into(),
+                found: format!("{player:?} a second time"),
+            });
+        }
         let mut demands = BTreeMap::new();
         for (q, d) in object(
             field(o, &p, "demands")?,
@@ -250,6 +282,22 @@ fn full_strategy(obj: &Map<String, Value>) -> Result<FullStrategy, TheoryError> 
 
 fn threat_game(obj: &Map<String, Value>) -> Result<ThreatGame, TheoryError> {
     let demands = numbers(field(obj, "$", "demands")?, "$.demands")?;
+    if demands.is_empty() {
+        return Err(TheoryError::Invalid {
+            path: "$.demands".into(),
+            expected: "at least one demand B may make".into(),
+            found: "an empty list".into(),
+        });
+    }
+    // Ambiguous documents change answers: with a demand or a target listed twice, which row
+    // counts depended on the order of the file.
+    if let Some(k) = first_repeat(&demands) {
+        return Err(TheoryError::Invalid {
+            path: format!("$.demands[{k}]"),
+            expected: "distinct demands".into(),
+            found: format!("{} a second time", demands[k]),
+        });
+    }
     let no_threat = pair(field(obj, "$", "no_threat")?, "$.no_threat")?;
     let mut targets = Vec::new();
     for (k, t) in array(
@@ -265,6 +313,14 @@ fn threat_game(obj: &Map<String, Value>) -> Result<ThreatGame, TheoryError> {
         targets.push(Target {
             name: string(field(o, &p, "name")?, &format!("{p}.name"))?,
             executed: pair(field(o, &p, "executed")?, &format!("{p}.executed"))?,
+        });
+    }
+    let names: Vec<&String> = targets.iter().map(|t| &t.name).collect();
+    if let Some(k) = first_repeat(&names) {
+        return Err(TheoryError::Invalid {
+            path: format!("$.targets[{k}].name"),
+            expected: "distinct target names".into(),
+            found: format!("{:?} a second time", targets[k].name),
         });
     }
     if targets.first().map(|t| t.name.as_str()) != Some("original") {
@@ -309,8 +365,16 @@ fn threat_game(obj: &Map<String, Value>) -> Result<ThreatGame, TheoryError> {
         {
             let p = format!("$.concession.by_b_execution_payoff[{k}]");
             let o = object(row, &p, "an object {b_execution, probabilities}")?;
+            let x = number_at(field(o, &p, "b_execution")?, &format!("{p}.b_execution"))?;
+            if table.iter().any(|(y, _)| *y == x) {
+                return Err(TheoryError::Invalid {
+                    path: format!("{p}.b_execution"),
+                    expected: "one row per execution payoff of B".into(),
+                    found: format!("a second row for {x}"),
+                });
+            }
             table.push((
-                number_at(field(o, &p, "b_execution")?, &format!("{p}.b_execution"))?,
+                x,
                 probs(
                     field(o, &p, "probabilities")?,
                     &format!("{p}.probabilities"),
@@ -360,4 +424,9 @@ fn threat_game(obj: &Map<String, Value>) -> Result<ThreatGame, TheoryError> {
         targets,
         concession,
     })
+}
+
+/// The index of the first element equal to an earlier one.
+fn first_repeat<T: PartialEq>(v: &[T]) -> Option<usize> {
+    (0..v.len()).find(|&k| v[..k].contains(&v[k]))
 }

@@ -122,3 +122,73 @@ fn agenda_b3_policy_that_discounts_surrogate_threats_is_not_concession_equivalen
     assert_eq!(r.after.target.as_deref(), Some("original"));
     assert_eq!(r.gains(), [q("0"), q("0")]);
 }
+
+fn raw(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/../../test_data/theory/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn refused(v: serde_json::Value) -> String {
+    read_model(&v).unwrap_err().to_string()
+}
+
+/// Documents whose answer would depend on the order of their rows are refused by name: the first
+/// of two rows used to win, so reordering a file changed the verdict.
+#[test]
+fn ambiguous_documents_are_refused() {
+    let mut v = raw("b3-surrogate-equal-cost.json");
+    let row = v["concession"]["by_b_execution_payoff"][0].clone();
+    v["concession"]["by_b_execution_payoff"]
+        .as_array_mut()
+        .unwrap()
+        .push(row);
+    let e = refused(v);
+    assert!(
+        e.starts_with("$.concession.by_b_execution_payoff[1].b_execution: expected one row"),
+        "{e}"
+    );
+    let mut v = raw("b3-surrogate-equal-cost.json");
+    v["demands"] = serde_json::json!(["1", "2", "2", "4"]);
+    assert!(refused(v).starts_with("$.demands[2]: expected distinct demands"));
+    let mut v = raw("b3-surrogate-equal-cost.json");
+    v["demands"] = serde_json::json!([]);
+    assert!(refused(v).starts_with("$.demands: expected at least one demand"));
+    let mut v = raw("b3-surrogate-equal-cost.json");
+    v["targets"][1]["name"] = serde_json::json!("original");
+    assert!(refused(v).starts_with("$.targets[1].name: expected distinct target names"));
+    let mut v = raw("b2-pi-not-fi.json");
+    let first = v["players"][0].clone();
+    v["players"].as_array_mut().unwrap().push(first);
+    let e = refused(v);
+    assert!(
+        e.contains(".player: expected one strategy per player"),
+        "{e}"
+    );
+    let mut v = raw("b2-pi-not-fi.json");
+    v["players"] = serde_json::json!([]);
+    assert!(refused(v).starts_with("$.players: expected at least one player"));
+}
+
+/// A transformation is a function: a profile mapped twice is refused, as is an empty list.
+#[test]
+fn a_transformation_maps_each_profile_once() {
+    let mut v = raw("b1-renegotiation-not-spi.json");
+    let first = v["transformation"][0].clone();
+    let mut second = first.clone();
+    second["to"] = first["from"].clone();
+    v["transformation"].as_array_mut().unwrap().push(second);
+    let n = v["transformation"].as_array().unwrap().len() - 1;
+    let e = refused(v);
+    assert!(
+        e.starts_with(&format!(
+            "$.transformation[{n}].from: expected each profile mapped once"
+        )),
+        "{e}"
+    );
+    let mut v = raw("b1-renegotiation-not-spi.json");
+    v["transformation"] = serde_json::json!([]);
+    assert!(refused(v).starts_with("$.transformation: expected at least one"));
+}
