@@ -626,6 +626,11 @@ fn pair(text: &str, what: &str) -> Result<[Rational; 2]> {
 fn run_race(args: &RaceArgs) -> Result<()> {
     use spi_programs::race::{RaceConfig, Racer, simulate};
     let delay = rational(&args.delay, "delay")?;
+    if delay.signum() < 0 || delay > Rational::from(1) {
+        bail!(
+            "--delay {delay}: expected a time in [0, 1] (commitment times are uniform on [0, 1])"
+        );
+    }
     let demands = pair(&args.demands, "demands")?;
     let conflict = pair(&args.conflict, "conflict")?;
     let fallback = pair(&args.fallback, "fallback")?;
@@ -739,6 +744,16 @@ fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
             let parts: Vec<&str> = p.split(',').map(str::trim).collect();
             if parts.len() != 2 {
                 bail!("--wrap-proposal: expected a profile \"A,B\", got {p:?}");
+            }
+            // A proposal the game cannot play is the user's typo, not an answer "NOT an SPI".
+            for (i, a) in parts.iter().enumerate() {
+                if pg.game.action_index(i, a).is_none() {
+                    bail!(
+                        "--wrap-proposal {p:?}: player {} has no action {a:?} (actions: {})",
+                        pg.game.players()[i],
+                        pg.game.actions(i).join(", ")
+                    );
+                }
             }
             library::propose_fixed([parts[0], parts[1]])
         } else {
