@@ -335,3 +335,52 @@ fn hostile_corpus_ends_cleanly_through_the_cli() {
         assert!(err.contains("above the most allowed"), "{err}");
     }
 }
+
+/// The built-in agents speak of C and D; `--roles` lets them play a game whose actions have other
+/// names, and a role naming no action is an input error.
+#[test]
+fn roles_map_the_library_agents_onto_any_game() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stag.json");
+    let game = serde_json::json!({
+        "name": "trust", "players": ["A", "B"],
+        "actions": [["Trust", "Betray"], ["Trust", "Betray"]],
+        "payoffs": [[[2, 2], [0, 3]], [[3, 0], [1, 1]]]
+    });
+    std::fs::write(&path, game.to_string()).unwrap();
+    let g = path.to_str().unwrap();
+    let (code, out, err) = spi(&["program", "run", "cliquebot", "cliquebot", "--game", g]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("faulted"),
+        "without roles CliqueBot's C is no action: {out}"
+    );
+    let v = ok_json(&[
+        "program",
+        "run",
+        "cliquebot",
+        "cliquebot",
+        "--game",
+        g,
+        "--roles",
+        "C=Trust,D=Betray",
+        "--json",
+    ]);
+    assert_eq!(v["actions"], serde_json::json!(["C", "C"]), "{v}");
+    assert_eq!(v["payoffs"], serde_json::json!(["2", "2"]), "{v}");
+    let (code, _, err) = spi(&[
+        "program",
+        "run",
+        "cliquebot",
+        "cliquebot",
+        "--game",
+        g,
+        "--roles",
+        "C=Cooperate",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no player has an action \"Cooperate\""),
+        "{err}"
+    );
+}

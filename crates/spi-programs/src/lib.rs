@@ -49,4 +49,4 @@ pub mod value;
 pub use error::ProgramError;
 pub use interp::{Decision, Exhaustion, Fault, Stop};
 pub use matches::{MatchReport, Outcome, play, play_here};
-pub use program::{Limits, Program, ProgramGame};
+pub use program::{Limits, Program, ProgramGame, with_roles};

@@ -193,6 +193,39 @@ impl ProgramGame {
     }
 }
 
+/// The game with some actions renamed to the roles the library's agents use: `("C", "Cooperate")`
+/// lets CooperateBot, FairBot and the rest, which speak of `C` and `D`, play a game whose actions
+/// are called `Cooperate` and `Defect`. Every seat that has an action of that name gets the role's
+/// name; a role naming no action of the game, or a renaming that makes two actions of one player
+/// share a name, is an error.
+pub fn with_roles(game: &Game, roles: &[(String, String)]) -> Result<Game, ProgramError> {
+    let bad = |message: String| ProgramError::Game {
+        game: game.name().to_string(),
+        message,
+    };
+    let mut actions: Vec<Vec<String>> = (0..game.num_players())
+        .map(|i| game.actions(i).to_vec())
+        .collect();
+    for (role, action) in roles {
+        let mut found = false;
+        for (i, acts) in actions.iter_mut().enumerate() {
+            if let Some(k) = game.action_index(i, action) {
+                acts[k] = role.clone();
+                found = true;
+            }
+        }
+        if !found {
+            return Err(bad(format!(
+                "role {role}={action}: no player has an action {action:?}"
+            )));
+        }
+    }
+    Game::from_fn(game.name(), game.players().to_vec(), actions, |p| {
+        game.payoffs(p).to_vec()
+    })
+    .map_err(|e| bad(format!("after renaming to roles: {e}")))
+}
+
 /// Names every evaluation can read.
 pub const CONTEXT_NAMES: &[&str] = &["me", "them", "player", "other"];
 

@@ -130,9 +130,34 @@ pub struct MatchOpts {
     /// Cells each evaluation may allocate.
     #[arg(long, default_value_t = Limits::default().max_memory)]
     pub memory: u64,
+    /// Rename actions to the roles the built-in agents use, e.g. `C=Cooperate,D=Defect`, so that
+    /// CooperateBot, FairBot and the others play a game whose actions have other names.
+    #[arg(long)]
+    pub roles: Option<String>,
 }
 
 impl MatchOpts {
+    /// The base game with `--roles` applied.
+    fn program_game(&self) -> Result<ProgramGame> {
+        let g = load_game(&self.game)?;
+        let g = match &self.roles {
+            None => g,
+            Some(spec) => {
+                let roles = spec
+                    .split(',')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((r, a)) if !r.trim().is_empty() && !a.trim().is_empty() => {
+                            Ok((r.trim().to_string(), a.trim().to_string()))
+                        }
+                        _ => bail!("--roles {spec:?}: expected ROLE=ACTION pairs like C=Cooperate,D=Defect, found {pair:?}"),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                spi_programs::with_roles(&g, &roles).context("--roles")?
+            }
+        };
+        ProgramGame::new(g).with_context(|| self.game.clone())
+    }
+
     /// The sandbox limits these options ask for; a value the sandbox cannot honour safely
     /// (`--depth 1000000`, `--memory 1000000000000`) is a clear error, not a crash later.
     fn limits(&self) -> Result<Limits> {
@@ -276,11 +301,6 @@ pub fn run(cmd: ProgramCommand) -> Result<()> {
     }
 }
 
-fn prepared_game(spec: &str) -> Result<ProgramGame> {
-    let g = load_game(spec)?;
-    ProgramGame::new(g).with_context(|| spec.to_string())
-}
-
 fn names(g: &Game, p: &[usize]) -> Vec<Value> {
     p.iter()
         .enumerate()
@@ -289,7 +309,7 @@ fn names(g: &Game, p: &[usize]) -> Vec<Value> {
 }
 
 fn run_match(a: &str, b: &str, opts: &MatchOpts, as_json: bool) -> Result<()> {
-    let pg = prepared_game(&opts.game)?;
+    let pg = opts.program_game()?;
     let limits = opts.limits()?;
     let mut system = ModalSystem::library();
     let ra = resolve(a, &mut system, &limits)?;
@@ -481,7 +501,7 @@ fn run_tournament(
     export: Option<String>,
     as_json: bool,
 ) -> Result<()> {
-    let pg = prepared_game(&opts.game)?;
+    let pg = opts.program_game()?;
     let limits = opts.limits()?;
     let mut system = ModalSystem::library();
     let mut specs: Vec<String> = Vec::new();
@@ -732,7 +752,7 @@ fn program_list(spec: &str, limits: &Limits) -> Result<Vec<(String, Arc<Program>
 }
 
 fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
-    let pg = prepared_game(&args.opts.game)?;
+    let pg = args.opts.program_game()?;
     let limits = args.opts.limits()?;
     let defaults = program_list(&args.defaults, &limits)?;
     let transformed: Vec<(String, Arc<Program>)> = if let Some(t) = &args.transformed {
