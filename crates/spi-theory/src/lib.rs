@@ -48,6 +48,7 @@ pub mod kind;
 pub mod program_space;
 pub mod search;
 pub mod surrogate;
+pub mod verdicts;
 
 pub use certificate::{Improvement, Rejection, SpiCertificate, SpiClaim, verify};
 pub use correspondence::OutcomeCorrespondence;

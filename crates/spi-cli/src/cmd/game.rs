@@ -5,9 +5,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use spi_games::format::{self, GameFormat};
-use spi_games::{Game, Rational, bargaining, dominance, equilibrium, examples, pareto, threat};
+use spi_games::{
+    Game, Rational, bargaining, documents, dominance, equilibrium, examples, pareto, threat,
+};
 
 /// The `spi game` subcommands.
 #[derive(Subcommand)]
@@ -144,7 +146,7 @@ pub fn run(cmd: GameCommand) -> Result<()> {
             let g = game.load()?;
             let r = dominance::iesds(&g);
             if json {
-                print_json(&reduced_json(&g, &r));
+                print_json(&documents::reduced_document(&g, &r));
             } else {
                 print!("{}", render_reduction(&g, &r));
             }
@@ -181,8 +183,7 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                 },
             };
             if json {
-                let list: Vec<Value> = eqs.iter().map(|e| equilibrium_json(&g, e)).collect();
-                print_json(&json!({"schema": "equilibria/1", "equilibria": list}));
+                print_json(&documents::equilibria_document(&g, &eqs));
             } else {
                 if eqs.is_empty() {
                     println!(
@@ -206,33 +207,12 @@ pub fn run(cmd: GameCommand) -> Result<()> {
         GameCommand::Threat { game, json } => {
             let g = game.load()?;
             let t = threat::threat_point(&g);
-            let punish: Vec<Value> = t
-                .punishments
-                .iter()
-                .map(|p| {
-                    let dist: Vec<Value> = p
-                        .distribution
-                        .iter()
-                        .map(|(sub, prob)| {
-                            let names: Vec<&str> = (0..g.num_players())
-                                .filter(|&j| j != p.target)
-                                .zip(sub)
-                                .map(|(j, &a)| g.actions(j)[a].as_str())
-                                .collect();
-                            json!({"profile": names, "probability": q(prob)})
-                        })
-                        .collect();
-                    json!({"target": g.players()[p.target], "punishment": dist, "best_response": g.actions(p.target)[p.best_response]})
-                })
-                .collect();
+            let doc = documents::threat_document(&g, &t);
             if json {
-                print_json(
-                    &json!({"schema": "threat/1", "threat_point": t.values.iter().map(q).collect::<Vec<_>>(),
-                    "correlated_punishment": t.correlated, "punishments": punish}),
-                );
+                print_json(&doc);
             } else {
                 println!("threat point: ({})", join(&t.values));
-                for p in &punish {
+                for p in doc["punishments"].as_array().into_iter().flatten() {
                     let parts: Vec<String> = p["punishment"]
                         .as_array()
                         .into_iter()
@@ -286,25 +266,10 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                 }
             };
             if json {
-                let mut v = json!({"schema": "pmm/1", "pmm": m.iter().map(q).collect::<Vec<_>>(),
-                    "efficient_outcomes": eff.iter().map(|p| json!({"profile": profile_names(&g, p), "payoffs": g.payoffs(p).iter().map(q).collect::<Vec<_>>()})).collect::<Vec<_>>()});
-                if let (Some(hull), Some(frontier)) = (pareto::hull_2d(&g), pareto::frontier_2d(&g))
-                {
-                    let pts = |ps: &[Vec<Rational>]| {
-                        ps.iter()
-                            .map(|p| p.iter().map(q).collect::<Vec<_>>())
-                            .collect::<Vec<_>>()
-                    };
-                    v["feasible_set"] = json!(pts(&hull));
-                    v["pareto_frontier"] = json!(pts(&frontier));
-                }
-                if let Some((p, sets)) = &pmp {
-                    v["pmp"] = json!({"from": profile_names(&g, p), "sets": sets.iter().map(|s| match s {
-                        None => Value::Null,
-                        Some(s) => json!({"player": g.players()[s.player], "fixed_other": q(&s.fixed), "lo": q(&s.lo), "hi": q(&s.hi)}),
-                    }).collect::<Vec<_>>()});
-                }
-                print_json(&v);
+                print_json(&documents::pmm_document(
+                    &g,
+                    pmp.as_ref().map(|(p, _)| p.as_slice()),
+                ));
             } else {
                 println!("PMM: ({})", join(&m));
                 println!("Pareto-efficient outcomes:");
@@ -364,14 +329,11 @@ pub fn run(cmd: GameCommand) -> Result<()> {
             let nash = bargaining::nash_bargaining(&g, &d);
             let ks = bargaining::kalai_smorodinsky(&g, &d).with_context(|| game.game.clone())?;
             if json {
-                let nash_v = match &nash {
-                    Ok(p) => Value::from(p.iter().map(q).collect::<Vec<_>>()),
-                    Err(_) => Value::Null,
-                };
-                print_json(
-                    &json!({"schema": "bargain/1", "disagreement": d.iter().map(q).collect::<Vec<_>>(),
-                    "nash": nash_v, "kalai_smorodinsky": ks.iter().map(q).collect::<Vec<_>>()}),
-                );
+                print_json(&documents::bargain_document(
+                    &d,
+                    nash.as_ref().ok().map(|p| p.as_slice()),
+                    &ks,
+                ));
             } else {
                 println!("disagreement point: ({})", join(&d));
                 match &nash {
@@ -390,13 +352,6 @@ fn join(xs: &[Rational]) -> String {
         .map(|x| x.to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn profile_names(g: &Game, p: &[usize]) -> Vec<String> {
-    p.iter()
-        .enumerate()
-        .map(|(i, &a)| g.actions(i)[a].clone())
-        .collect()
 }
 
 /// Parses "A1,B2" (one action name per player) into a profile.
@@ -441,65 +396,13 @@ fn parse_label(g: &Game, l: &str) -> Result<usize> {
     Ok(if i == 0 { a } else { m + a })
 }
 
-fn equilibrium_json(g: &Game, e: &equilibrium::MixedEquilibrium) -> Value {
-    let strategies: Vec<Value> = e
-        .strategies
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut m = Map::new();
-            for (a, p) in s.iter().enumerate() {
-                if !p.is_zero() {
-                    m.insert(g.actions(i)[a].clone(), q(p));
-                }
-            }
-            Value::Object(m)
-        })
-        .collect();
-    json!({"strategies": strategies, "payoffs": e.payoffs.iter().map(q).collect::<Vec<_>>()})
-}
-
 /// Prints a JSON value with two-space indentation.
 pub fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
 /// Exact numbers print as strings in analysis output.
-pub fn q(x: &Rational) -> Value {
-    Value::String(x.to_string())
-}
-
-fn reduced_json(g: &Game, r: &dominance::Reduction) -> Value {
-    let actions: Vec<Value> = r
-        .surviving
-        .iter()
-        .enumerate()
-        .map(|(i, acts)| {
-            Value::from(
-                acts.iter()
-                    .map(|&a| g.actions(i)[a].clone())
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .collect();
-    let trace: Vec<Value> = r
-        .trace
-        .iter()
-        .map(|e| {
-            json!({
-                "round": e.round,
-                "player": g.players()[e.player],
-                "eliminated": g.actions(e.player)[e.action],
-                "dominated_by": g.actions(e.player)[e.dominated_by],
-            })
-        })
-        .collect();
-    let mut m = Map::new();
-    m.insert("schema".into(), "reduced/1".into());
-    m.insert("actions".into(), Value::from(actions));
-    m.insert("trace".into(), Value::from(trace));
-    Value::Object(m)
-}
+pub use spi_games::documents::q;
 
 fn render_reduction(g: &Game, r: &dominance::Reduction) -> String {
     let mut out = String::new();

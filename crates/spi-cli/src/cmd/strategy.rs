@@ -7,13 +7,14 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use serde_json::Value;
 use spi_games::Game;
 use spi_theory::documents::{ModelDocument, read_model};
 use spi_theory::full_strategy::{FullStrategyCheck, Witness, check_full_strategy};
 use spi_theory::program_space::{TransformationCheck, check_transformation};
+use spi_theory::verdicts;
 
-use crate::cmd::game::{print_json, q};
+use crate::cmd::game::print_json;
 
 /// The `spi strategy` subcommands.
 #[derive(Subcommand)]
@@ -54,7 +55,7 @@ pub fn run(cmd: StrategyCommand) -> Result<()> {
         ModelDocument::Transformation(t) => {
             let c = check_transformation(&t);
             if a.json {
-                print_json(&transformation_json(&t.game, &c));
+                print_json(&verdicts::transformation_check_document(&t.game, &c));
             } else {
                 print!("{}", render_transformation(&t.game, &c));
             }
@@ -62,7 +63,7 @@ pub fn run(cmd: StrategyCommand) -> Result<()> {
         ModelDocument::FullStrategy(s) => {
             let c = check_full_strategy(&s);
             if a.json {
-                print_json(&full_strategy_json(&c));
+                print_json(&verdicts::full_strategy_check_document(&c));
             } else {
                 print!("{}", render_full_strategy(&c));
             }
@@ -72,30 +73,6 @@ pub fn run(cmd: StrategyCommand) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn names(g: &Game, p: &[usize]) -> Vec<String> {
-    p.iter()
-        .enumerate()
-        .map(|(i, &a)| g.actions(i)[a].clone())
-        .collect()
-}
-
-fn transformation_json(g: &Game, c: &TransformationCheck) -> Value {
-    json!({
-        "schema": "transformation-check/1",
-        "spi": c.is_spi(),
-        "strict": c.is_strict_spi(),
-        "space_size": c.space_size,
-        "counterexamples": c.counterexamples.iter().map(|x| json!({
-            "from": names(g, &x.from),
-            "to": names(g, &x.to),
-            "player": g.players()[x.player],
-            "payoff_from": q(&x.payoff_from),
-            "payoff_to": q(&x.payoff_to),
-        })).collect::<Vec<_>>(),
-        "strict_gains": c.strict_gains.iter().map(|p| names(g, p)).collect::<Vec<_>>(),
-    })
 }
 
 fn render_transformation(g: &Game, c: &TransformationCheck) -> String {
@@ -135,24 +112,6 @@ fn render_transformation(g: &Game, c: &TransformationCheck) -> String {
         }
     }
     out
-}
-
-fn witness_json(w: &Witness) -> Value {
-    json!({"player": w.player, "left": {"program": w.left.0, "demand": q(&w.left.1)}, "right": {"program": w.right.0, "demand": q(&w.right.1)}})
-}
-
-fn full_strategy_json(c: &FullStrategyCheck) -> Value {
-    json!({
-        "schema": "full-strategy-check/1",
-        "demand_preserving": c.is_demand_preserving(),
-        "participation_independent": c.is_participation_independent(),
-        "foreknowledge_independent": c.is_foreknowledge_independent(),
-        "witnesses": {
-            "demand_preserving": c.demand_preserving.iter().map(witness_json).collect::<Vec<_>>(),
-            "participation_independent": c.participation.iter().map(witness_json).collect::<Vec<_>>(),
-            "foreknowledge_independent": c.foreknowledge.iter().map(witness_json).collect::<Vec<_>>(),
-        },
-    })
 }
 
 fn render_full_strategy(c: &FullStrategyCheck) -> String {

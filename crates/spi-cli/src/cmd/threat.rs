@@ -6,12 +6,11 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
-use spi_games::Rational;
 use spi_theory::documents::ModelDocument;
 use spi_theory::surrogate::{SurrogateAnalysis, ThreatChoice, analyze};
+use spi_theory::verdicts;
 
-use crate::cmd::game::{print_json, q};
+use crate::cmd::game::print_json;
 use crate::cmd::strategy::load_model;
 
 /// The `spi threat` subcommands.
@@ -42,49 +41,11 @@ pub fn run(cmd: ThreatCommand) -> Result<()> {
     };
     let r = analyze(&g);
     if a.json {
-        print_json(&analysis_json(&r));
+        print_json(&verdicts::surrogate_analysis_document(&r));
     } else {
         print!("{}", render(&r));
     }
     Ok(())
-}
-
-fn pair(p: &[Rational; 2]) -> Value {
-    json!([q(&p[0]), q(&p[1])])
-}
-
-fn choice_json(c: &ThreatChoice) -> Value {
-    json!({
-        "demand": c.demand.as_ref().map(q),
-        "target": c.target,
-        "concession": q(&c.concession),
-        "payoffs": pair(&c.payoffs),
-    })
-}
-
-fn analysis_json(r: &SurrogateAnalysis) -> Value {
-    json!({
-        "schema": "surrogate-analysis/1",
-        "concession_equivalent": r.is_concession_equivalent(),
-        "breaches": r.breaches.iter().map(|b| json!({
-            "demand": q(&b.demand),
-            "targets": [b.targets.0, b.targets.1],
-            "probabilities": [q(&b.probabilities.0), q(&b.probabilities.1)],
-        })).collect::<Vec<_>>(),
-        "before": choice_json(&r.before),
-        "after": choice_json(&r.after),
-        "spi": r.is_spi(),
-        "spi_for_every_demand": r.is_spi_for_every_demand(),
-        "gains": pair(&r.gains()),
-        "demand_change": r.demand_change().as_ref().map(q),
-        "per_demand": r.per_demand.iter().map(|d| json!({
-            "demand": q(&d.demand),
-            "original": pair(&d.original),
-            "chosen_target": d.chosen.0,
-            "chosen": pair(&d.chosen.1),
-            "improves": d.improves,
-        })).collect::<Vec<_>>(),
-    })
 }
 
 fn describe(c: &ThreatChoice) -> String {
