@@ -19,12 +19,13 @@ use spi_games::format::json::{game_from_value_at, number_at};
 use spi_games::pareto::{is_pareto_optimal, pmm};
 use spi_games::threat::threat_point;
 use spi_games::{Game, Rational};
+use spi_theory::SpiQuery;
+use spi_theory::certified::search_certified;
 use spi_theory::coordination::{default_support, perfect_coordination};
 use spi_theory::documents::{ModelDocument, read_model};
 use spi_theory::full_strategy::{FullStrategy, FullStrategyCheck, check_full_strategy};
 use spi_theory::program_space::{ProgramTransformation, TransformationCheck, check_transformation};
 use spi_theory::surrogate::{SurrogateAnalysis, ThreatGame, analyze};
-use spi_theory::{SpiClaim, SpiKind, SpiQuery, search, verify};
 
 use crate::claim::{Claim, number};
 
@@ -262,22 +263,14 @@ impl GameModel {
                         strict,
                         ..SpiQuery::omnilateral()
                     };
-                    let s = search(&self.game, &q).map_err(|e| e.to_string())?;
-                    if let Some(w) = s.witnesses.first() {
-                        let claim = SpiClaim::from_witness(
-                            &self.game,
-                            &s.reduction,
-                            SpiKind::Omnilateral,
-                            w,
-                        )
-                        .map_err(|e| format!("engine disagreement: a malformed witness: {e}"))?;
-                        verify(&self.game, &claim).map_err(|r| {
-                            format!(
-                                "engine disagreement: the search's witness does not verify: {r}"
-                            )
-                        })?;
-                        out[k] = true;
-                    }
+                    let s = search_certified(&self.game, &q).map_err(|e| {
+                        if e.is_internal() {
+                            format!("engine disagreement: {e}")
+                        } else {
+                            e.to_string()
+                        }
+                    })?;
+                    out[k] = !s.certificates.is_empty();
                 }
                 Ok((out[0], out[1]))
             })

@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod certificate;
+pub mod certified;
 pub mod coordination;
 pub mod correspondence;
 mod csp;

@@ -10,11 +10,10 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use spi_games::game::Profile;
 use spi_games::{Game, Rational};
+use spi_theory::certified::search_certified;
 use spi_theory::coordination::{self, PerfectCoordination};
 use spi_theory::json::{claims_from_document, search_to_value};
-use spi_theory::{
-    PlayerId, SpiCertificate, SpiClaim, SpiKind, SpiQuery, isomorphism, search, verify,
-};
+use spi_theory::{PlayerId, SpiCertificate, SpiKind, SpiQuery, isomorphism, verify};
 
 use crate::cmd::DomainRejection;
 use crate::cmd::game::{load_game, parse_profile, print_json, q};
@@ -250,20 +249,15 @@ fn run_search(a: SearchArgs) -> Result<()> {
         all: a.all,
         limit: a.limit,
     };
-    let found = search(&g, &query).with_context(|| a.game.clone())?;
-    let mut certs = Vec::with_capacity(found.witnesses.len());
-    for w in &found.witnesses {
-        let claim = SpiClaim::from_witness(&g, &found.reduction, kind, w).map_err(|e| {
-            crate::cmd::InternalError(format!("the search returned a malformed witness: {e}"))
-        })?;
-        // The search and the verifier share no code; a disagreement is a bug worth exit code 3.
-        let cert = verify(&g, &claim).map_err(|r| {
-            crate::cmd::InternalError(format!(
-                "the search returned an SPI the verifier rejects: {r}"
-            ))
-        })?;
-        certs.push(cert);
-    }
+    let certified = search_certified(&g, &query).map_err(|e| {
+        if e.is_internal() {
+            // The search and the verifier share no code; a disagreement is a bug worth exit 3.
+            anyhow::Error::new(crate::cmd::InternalError(e.to_string()))
+        } else {
+            anyhow::Error::new(e).context(a.game.clone())
+        }
+    })?;
+    let (found, certs) = (certified.search, certified.certificates);
     if a.json {
         print_json(&search_to_value(&g, &certs));
         return Ok(());
