@@ -290,3 +290,41 @@ fn names_that_cannot_be_printed_are_refused() {
         assert!(err.len() < 400, "{file}: {} bytes", err.len());
     }
 }
+
+/// All-equilibria enumeration on a large random game stops at its memory budget with a message
+/// that names Lemke–Howson, instead of growing until the machine kills it (a 25×25 game grew by
+/// 350 MB/s).
+#[test]
+fn enumeration_stops_at_its_memory_budget() {
+    let n = 25;
+    let mut x: u64 = 12345;
+    let mut next = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % 100
+    };
+    let actions: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
+    let payoffs: Vec<Vec<[u64; 2]>> = (0..n)
+        .map(|_| (0..n).map(|_| [next(), next()]).collect())
+        .collect();
+    let game = serde_json::json!({
+        "players": ["A", "B"], "actions": [actions, actions], "payoffs": payoffs
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.json");
+    std::fs::write(&path, game.to_string()).unwrap();
+    let (code, out, err) = spi(&[
+        "game",
+        "equilibria",
+        path.to_str().unwrap(),
+        "--max-memory",
+        "32",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("working set passed 32 MiB"), "{err}");
+    assert!(err.contains("--method lemke-howson"), "{err}");
+    let (code, _, err) = spi(&["game", "equilibria", "demand-game", "--max-memory", "0"]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -45,6 +45,11 @@ pub enum GameCommand {
         /// Lemke–Howson: the label to drop (PLAYER:ACTION or a 0-based index); default: race labels.
         #[arg(long)]
         label: Option<String>,
+        /// Enumeration: stop, with a clear error, once the vertex walk would hold more than this
+        /// many MiB (the walk's memory grows with the polytope).
+        #[arg(long, default_value_t = equilibrium::DEFAULT_ENUMERATION_MIB as u64,
+              value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+        max_memory: u64,
         /// Print JSON (`equilibria/1`).
         #[arg(long)]
         json: bool,
@@ -155,6 +160,7 @@ pub fn run(cmd: GameCommand) -> Result<()> {
             game,
             method,
             label,
+            max_memory,
             json,
         } => {
             let g = game.load()?;
@@ -165,9 +171,8 @@ pub fn run(cmd: GameCommand) -> Result<()> {
             });
             let eqs = match method {
                 Method::Pure => equilibrium::pure_as_mixed(&g),
-                Method::Enumerate => {
-                    equilibrium::enumerate(&g).with_context(|| game.game.clone())?
-                }
+                Method::Enumerate => equilibrium::enumerate_within(&g, max_memory as usize)
+                    .with_context(|| game.game.clone())?,
                 Method::LemkeHowson => match &label {
                     // Without a label, race labels and take the first short path.
                     None => vec![

@@ -35,6 +35,15 @@ pub enum EquilibriumError {
         "vertex enumeration supports up to 128 actions per polytope side; use --method lemke-howson"
     )]
     TooLarge,
+    /// The exact enumeration would need more memory than allowed.
+    #[error(
+        "all-equilibria enumeration stopped before exhausting memory: its working set passed {} MiB (raise it with --max-memory MIB, or find one equilibrium with --method lemke-howson)",
+        limit_mib
+    )]
+    MemoryBudget {
+        /// The budget that was reached, in MiB.
+        limit_mib: usize,
+    },
     /// A label outside 0..m+n was asked for.
     #[error("label {label} is out of range: there are {total} actions in all")]
     BadLabel {
@@ -221,14 +230,32 @@ fn with_bigint_fallback<R>(
 /// In a nondegenerate game these are all its equilibria; in a degenerate game every equilibrium is a
 /// convex combination of extreme equilibria within a maximal Nash subset.
 pub fn enumerate(game: &Game) -> Result<Vec<MixedEquilibrium>, EquilibriumError> {
+    enumerate_within(game, DEFAULT_ENUMERATION_MIB)
+}
+
+/// The working-set budget of [`enumerate`]: enough for every game the exact method finishes in
+/// minutes on a laptop, far below what makes one swap.
+pub const DEFAULT_ENUMERATION_MIB: usize = 2048;
+
+/// As [`enumerate`], stopping with [`EquilibriumError::MemoryBudget`] once the vertex walk's
+/// working set would pass `max_mib` MiB.
+pub fn enumerate_within(
+    game: &Game,
+    max_mib: usize,
+) -> Result<Vec<MixedEquilibrium>, EquilibriumError> {
     let (a, b) = positive_integer_bimatrix(game)?;
     let (m, n) = (a.len(), a[0].len());
+    let max_bytes = max_mib.saturating_mul(1 << 20);
     let verts = with_bigint_fallback(
-        || vertex_enum::best_response_vertices::<i128>(&a, &b),
-        || vertex_enum::best_response_vertices::<BigInt>(&a, &b),
+        || vertex_enum::best_response_vertices::<i128>(&a, &b, max_bytes),
+        || vertex_enum::best_response_vertices::<BigInt>(&a, &b, max_bytes),
     );
-    let Some((p, q)) = verts else {
-        return Err(EquilibriumError::TooLarge);
+    let (p, q) = match verts {
+        Ok(pq) => pq,
+        Err(vertex_enum::Limit::TooWide) => return Err(EquilibriumError::TooLarge),
+        Err(vertex_enum::Limit::Memory(_)) => {
+            return Err(EquilibriumError::MemoryBudget { limit_mib: max_mib });
+        }
     };
     let full: u128 = if m + n == 128 {
         u128::MAX

@@ -31,12 +31,43 @@ pub struct PolytopeVertex {
     pub coords: Vec<BigInt>,
 }
 
+/// Why an enumeration stopped before the end (arithmetic overflow aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// More than 128 tableau variables: the label masks cannot hold them.
+    TooWide,
+    /// The walk's working set (queued dictionaries, visited bases, vertices found) would pass the
+    /// budget, in bytes.
+    Memory(usize),
+}
+
+/// A rough size of what the walk holds: each queued dictionary is a full copy of the tableau.
+/// Entries of the BigInt path own heap limbs; 64 bytes each is a floor, not an exact count.
+fn working_set_bytes<T>(
+    queued: usize,
+    rows: usize,
+    vars: usize,
+    seen: usize,
+    found: usize,
+) -> usize {
+    let entry =
+        std::mem::size_of::<T>().max(16) + if std::mem::size_of::<T>() > 16 { 48 } else { 0 };
+    let tableau = rows * (vars + 1) * entry + 3 * vars * std::mem::size_of::<usize>();
+    queued
+        .saturating_mul(tableau)
+        .saturating_add(seen.saturating_mul(32))
+        .saturating_add(found.saturating_mul(vars * 48))
+}
+
 /// Enumerates the vertices of {z ≥ 0 : M z ≤ 1} (M positive, `rows × cols`). `label_of(var)` maps a
-/// tableau variable (structural 0..cols, then slacks) to its label.
+/// tableau variable (structural 0..cols, then slacks) to its label. The walk keeps a visited set
+/// and a queue that grow with the polytope; past `max_bytes` it stops with [`Limit::Memory`]
+/// instead of exhausting the machine (a random 25×25 game grew by 350 MB/s).
 pub fn polytope_vertices<T: Int>(
     matrix: &[Vec<BigInt>],
     label_of: &dyn Fn(usize) -> usize,
-) -> Result<Option<Vec<PolytopeVertex>>, Overflow> {
+    max_bytes: usize,
+) -> Result<Result<Vec<PolytopeVertex>, Limit>, Overflow> {
     let rows = matrix.len();
     let cols = matrix[0].len();
     let ones = vec![BigInt::from(1); rows];
@@ -45,7 +76,7 @@ pub fn polytope_vertices<T: Int>(
     };
     let vars = start.vars;
     if vars > 128 {
-        return Ok(None);
+        return Ok(Err(Limit::TooWide));
     }
     let basis_mask = |t: &Tableau<T>| t.basis.iter().fold(0u128, |m, &v| m | (1u128 << v));
     let mut seen: HashSet<u128> = HashSet::new();
@@ -86,21 +117,24 @@ pub fn polytope_vertices<T: Int>(
             };
             let next_mask = (mask & !(1u128 << t.basis[r])) | (1u128 << c);
             if seen.insert(next_mask) {
+                let used =
+                    working_set_bytes::<T>(queue.len() + 1, rows, vars, seen.len(), vertices.len());
+                if used > max_bytes {
+                    return Ok(Err(Limit::Memory(used)));
+                }
                 let mut n = t.clone();
                 n.pivot(r, c)?;
                 queue.push_back(n);
             }
         }
     }
-    Ok(Some(
-        order
-            .into_iter()
-            .map(|labels| PolytopeVertex {
-                labels,
-                coords: vertices.remove(&labels).unwrap_or_default(),
-            })
-            .collect(),
-    ))
+    Ok(Ok(order
+        .into_iter()
+        .map(|labels| PolytopeVertex {
+            labels,
+            coords: vertices.remove(&labels).unwrap_or_default(),
+        })
+        .collect()))
 }
 
 /// The vertices of P and of Q.
@@ -110,19 +144,22 @@ pub type VertexSets = (Vec<PolytopeVertex>, Vec<PolytopeVertex>);
 pub fn best_response_vertices<T: Int>(
     a: &[Vec<BigInt>],
     b: &[Vec<BigInt>],
-) -> Result<Option<VertexSets>, Overflow> {
+    max_bytes: usize,
+) -> Result<Result<VertexSets, Limit>, Overflow> {
     let m = a.len();
     let n = a[0].len();
     // P: Bᵀx + s = 1; x_i is label i, s_j is label m+j — the variable index is the label.
     let bt: Vec<Vec<BigInt>> = (0..n)
         .map(|j| (0..m).map(|i| b[i][j].clone()).collect())
         .collect();
-    let Some(p) = polytope_vertices::<T>(&bt, &|v| v)? else {
-        return Ok(None);
+    let p = match polytope_vertices::<T>(&bt, &|v| v, max_bytes)? {
+        Ok(p) => p,
+        Err(limit) => return Ok(Err(limit)),
     };
     // Q: Ay + r = 1; y_j is label m+j, r_i is label i.
-    let Some(q) = polytope_vertices::<T>(a, &|v| if v < n { m + v } else { v - n })? else {
-        return Ok(None);
+    let q = match polytope_vertices::<T>(a, &|v| if v < n { m + v } else { v - n }, max_bytes)? {
+        Ok(q) => q,
+        Err(limit) => return Ok(Err(limit)),
     };
-    Ok(Some((p, q)))
+    Ok(Ok((p, q)))
 }
