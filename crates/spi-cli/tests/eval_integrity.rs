@@ -219,3 +219,33 @@ fn model_list_fails_on_a_cached_file_that_does_not_match_its_digest() {
         out
     );
 }
+
+/// A TOML syntax error is one line with its position; an unknown local model is not told to fetch
+/// a model that does not exist.
+#[test]
+fn suite_syntax_errors_and_unknown_local_models_read_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "name = [\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(["eval", "run", bad.to_str().unwrap(), "--model", "mock:echo"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("bad.toml: line 1, column 9:"), "{err}");
+    let suite = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spi-eval/test_data/pd_suite.toml"
+    );
+    let logs = dir.path().join("logs");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(["eval", "run", suite, "--model", "local:gpt5", "--log-dir"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown model `gpt5`"), "{err}");
+    assert!(!err.contains("spi model fetch gpt5"), "{err}");
+}

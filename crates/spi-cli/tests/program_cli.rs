@@ -384,3 +384,31 @@ fn roles_map_the_library_agents_onto_any_game() {
         "{err}"
     );
 }
+
+/// A tournament entry that is a FIFO or a directory is named as such, not "no such file".
+#[test]
+fn special_files_as_agents_are_named_as_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("agent.spl");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let list = format!("cooperatebot,{}", fifo.display());
+    let (code, _, err) = spi(&["program", "tournament", &list, "--game", "program-pd"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected a regular file, found a FIFO"),
+        "{err}"
+    );
+    let list = format!("cooperatebot,{}", dir.path().display());
+    let (code, _, err) = spi(&["program", "tournament", &list, "--game", "program-pd"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected a regular file, found a directory"),
+        "{err}"
+    );
+}

@@ -477,9 +477,19 @@ impl Suite {
             path: path.to_path_buf(),
             source,
         })?;
-        let file: SuiteFile = toml::from_str(&text).map_err(|e| EvalError::Suite {
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+        // One line with the position, not toml's multi-line excerpt with a caret.
+        let file: SuiteFile = toml::from_str(&text).map_err(|e| {
+            let at = e.span().map_or(0, |s| s.start).min(text.len());
+            let before = &text[..text.floor_char_boundary(at)];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            EvalError::Suite {
+                path: path.to_path_buf(),
+                message: format!(
+                    "line {line}, column {column}: {}",
+                    e.message().trim_end().replace('\n', " ")
+                ),
+            }
         })?;
         let suite_err = |message: String| EvalError::Suite {
             path: path.to_path_buf(),

@@ -191,7 +191,9 @@ fn resolve(spec: &str, system: &mut ModalSystem, limits: &Limits) -> Result<Agen
         Some((f, a)) if f.ends_with(".modal") => (f, Some(a)),
         _ => (spec, None),
     };
-    if Path::new(file).is_file() {
+    // Anything that exists is read as a file, so a FIFO or a directory is named as what it is
+    // (the bounded reader refuses both) instead of "no such file".
+    if Path::new(file).exists() {
         let text = read(file)?;
         if file.ends_with(".modal") {
             let added = system.add_source(&text).with_context(|| file.to_string())?;

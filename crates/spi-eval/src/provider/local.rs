@@ -93,7 +93,8 @@ impl LocalFactory for LocalModels {
         };
         let (name, weights) = weights_for(spec).map_err(setup)?;
         let path = spi_local::resolve_model(name, &self.cache_dir)
-            .map_err(|e| setup(format!("{e} (run `spi model fetch {name}`)")))?;
+            // spi-local's own message says what to do (fetch a known model, or which ones exist).
+            .map_err(|e| setup(e.to_string()))?;
         let opts = spi_local::LoadOptions {
             threads: self.threads,
             weights,
