@@ -329,7 +329,8 @@ fn message_from_value(v: Value) -> Result<ChatMessage, String> {
         Some("assistant") => Role::Assistant,
         other => {
             return Err(format!(
-                "a message whose role is system, user or assistant, found {other:?}"
+                "a message whose role is system, user or assistant, found {}",
+                describe_role(other)
             ));
         }
     };
@@ -420,5 +421,14 @@ mod tests {
             target_choice_index("b", s[0].choices.as_ref().unwrap()),
             Some(1)
         );
+    }
+}
+
+/// A message's role as an error names it: the quoted role, or that there was none (Debug printed
+/// `Some("god")`).
+pub(crate) fn describe_role(role: Option<&str>) -> String {
+    match role {
+        Some(r) => format!("{r:?}"),
+        None => "no role string".into(),
     }
 }

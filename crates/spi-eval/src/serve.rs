@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use crate::dataset::describe_role;
 use crate::error::ProviderError;
 use crate::provider::{ChatMessage, ChatRequest, Provider, Role};
 
@@ -195,7 +196,8 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, String> {
             Some("assistant") => Role::Assistant,
             other => {
                 return Err(format!(
-                    "messages[{i}].role to be system, user or assistant, found {other:?}"
+                    "messages[{i}].role to be system, user or assistant, found {}",
+                    describe_role(other)
                 ));
             }
         };

@@ -102,6 +102,18 @@ enum T {
     End,
 }
 
+/// Tokens as a reader would name them in "expected …, found …" (Debug printed `P("=")`).
+impl std::fmt::Display for T {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            T::Word(w) => write!(f, "`{w}`"),
+            T::Num(n) => write!(f, "the number {n}"),
+            T::P(p) => write!(f, "`{p}`"),
+            T::End => f.write_str("the end of the file"),
+        }
+    }
+}
+
 impl<'a> Lexer<'a> {
     fn span(&self) -> Span {
         Span {
@@ -203,7 +215,7 @@ impl<'a> ModalParser<'a> {
     fn err(&self, expected: &str) -> ProgramError {
         ProgramError::Syntax {
             span: self.span,
-            message: format!("expected {expected}, found {:?}", self.tok),
+            message: format!("expected {expected}, found {}", self.tok),
         }
     }
     fn expect(&mut self, p: &'static str) -> Result<(), ProgramError> {

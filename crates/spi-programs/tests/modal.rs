@@ -95,3 +95,12 @@ fn duplicate_and_unprintable_agent_names_are_refused() {
     assert!(e.contains("at most 256 characters"), "{e}");
     assert!(e.len() < 200, "{} bytes", e.len());
 }
+
+/// Syntax errors name the token as a reader writes it, not as Rust's Debug prints it.
+#[test]
+fn syntax_errors_name_tokens_plainly() {
+    let mut s = ModalSystem::library();
+    let e = s.add_source("agent X ; box C(me);").unwrap_err().to_string();
+    assert!(e.contains("found `;`"), "{e}");
+    assert!(!e.contains("P(") && !e.contains("Word("), "{e}");
+}
