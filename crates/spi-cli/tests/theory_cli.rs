@@ -161,3 +161,24 @@ fn agenda_b_models_cli() {
         ])
     );
 }
+
+/// An error inside a certificate's substitute game is said once: the chain used to repeat the
+/// cause (`…found "x": …found "x"`).
+#[test]
+fn a_cause_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, doc, _) = common::spi(&["spi", "search", "demand-game", "--json"]);
+    let mut v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    v["spis"][0]["substitute"]["payoffs"][0][0] = serde_json::json!(["x", "1"]);
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    let (code, _, err) = common::spi(&[
+        "spi",
+        "verify",
+        "demand-game",
+        "--certificate",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.matches("$.spis[0].substitute").count(), 1, "{err}");
+}

@@ -35,13 +35,13 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
     /// A content file could not be read.
-    #[error("{}: cannot read: {source}", file.display())]
+    // `cause`, not `source`: shown in the message, so not repeated by an error chain.
+    #[error("{}: cannot read: {cause}", file.display())]
     Io {
         /// The file.
         file: PathBuf,
         /// The OS error.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A TOML file is not valid TOML.
     #[error("{at}: TOML syntax: {message}")]

@@ -335,7 +335,7 @@ impl Family {
     pub fn load(file: &Path, suite: Option<String>) -> Result<Family, SuiteError> {
         let text = std::fs::read_to_string(file).map_err(|source| SuiteError::Io {
             file: file.to_path_buf(),
-            source,
+            cause: source,
         })?;
         Family::parse(file, &text, suite)
     }

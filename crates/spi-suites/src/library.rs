@@ -31,7 +31,7 @@ pub struct Library {
 fn io(file: &Path) -> impl FnOnce(std::io::Error) -> SuiteError + '_ {
     move |source| SuiteError::Io {
         file: file.to_path_buf(),
-        source,
+        cause: source,
     }
 }
 

@@ -24,7 +24,7 @@ pub struct CertifiedSearch {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CertifiedSearchError {
     /// The search could not run (bad query for this game).
-    #[error("{0}")]
+    #[error(transparent)]
     Search(#[from] TheoryError),
     /// The search returned a witness that is not a tuple of injections: a search bug.
     #[error("the search returned a malformed witness: {0}")]

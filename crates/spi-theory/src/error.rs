@@ -37,10 +37,10 @@ pub enum TheoryError {
         found: String,
     },
     /// An embedded game could not be read.
-    #[error("{0}")]
+    #[error(transparent)]
     Format(#[from] FormatError),
     /// A game could not be built.
-    #[error("{0}")]
+    #[error(transparent)]
     Game(#[from] GameError),
     /// A required function of `spi-games` reported a failure (e.g. an LP that did not solve).
     #[error("{what}: {detail}")]

@@ -207,7 +207,7 @@ pub fn game_from_value_at(value: &Value, root: &str) -> Result<Game, FormatError
     read_payoffs(payoffs_v, &format!("{root}.payoffs"), &shape, n, &mut flat)?;
     Game::new(name, players, actions, flat).map_err(|e| FormatError::Game {
         path: root.to_string(),
-        source: e,
+        cause: e,
     })
 }
 

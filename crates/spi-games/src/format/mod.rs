@@ -44,12 +44,14 @@ pub enum FormatError {
         message: String,
     },
     /// The table is well formed but not a valid game.
-    #[error("{path}: {source}")]
+    // `cause`, not `source`: the message already shows it, and a `source` would print it twice in
+    // an error chain (`{:#}`).
+    #[error("{path}: {cause}")]
     Game {
         /// Where in the document.
         path: String,
         /// The shape error.
-        source: GameError,
+        cause: GameError,
     },
 }
 

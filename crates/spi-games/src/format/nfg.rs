@@ -385,7 +385,7 @@ pub fn read_nfg(text: &str) -> Result<Game, FormatError> {
     })
     .map_err(|e| FormatError::Game {
         path: "header".into(),
-        source: e,
+        cause: e,
     })?;
     Ok(game)
 }
