@@ -20,7 +20,12 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// safepareto: exact tools for safe Pareto improvements.
 #[derive(Parser)]
-#[command(name = "spi", version, about, propagate_version = true)]
+#[command(
+    name = "spi",
+    version = env!("SPI_VERSION"),
+    about = "safepareto: exact tools for safe Pareto improvements.",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,6 +65,13 @@ enum Command {
     /// The benchmark of SPI research ability (Part III): list, generate, run, report.
     #[command(subcommand)]
     Research(cmd::research::ResearchCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of `spi` to stdout: `spi man > spi.1`.
+    Man,
 }
 
 /// The exit status a shell reports for a process ended by SIGPIPE (128 + 13).
@@ -176,5 +188,18 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Suite(c) => cmd::suite::run(c),
         Command::Lockout(c) => cmd::lockout::run(c),
         Command::Research(c) => cmd::research::run(c),
+        // Generated from the same clap definitions as the parser, so they cannot drift.
+        Command::Completions { shell } => {
+            // Into a buffer first: clap_complete panics on a failed write, and `| head` must end
+            // quietly like every other command.
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "spi", &mut buf);
+            std::io::stdout().write_all(&buf)?;
+            Ok(())
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(())
+        }
     }
 }

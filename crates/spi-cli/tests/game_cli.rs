@@ -328,3 +328,24 @@ fn enumeration_stops_at_its_memory_budget() {
     let (code, _, err) = spi(&["game", "equilibria", "demand-game", "--max-memory", "0"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// `--version` names the commit; completions and the manual page come from the parser itself.
+#[test]
+fn version_completions_and_manual_page() {
+    let (code, out, _) = spi(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("spi 0."), "{out}");
+    assert!(out.contains("(commit "), "{out}");
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, err) = spi(&["completions", shell]);
+        assert_eq!(code, 0, "{err}");
+        // Every command group is completed.
+        for sub in ["game", "program", "eval", "lockout", "research"] {
+            assert!(out.contains(sub), "{shell}: no {sub}");
+        }
+    }
+    let (code, out, _) = spi(&["man"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(".ie"), "roff expected: {:.40}", out);
+    assert!(out.contains("safe Pareto improvements"));
+}
