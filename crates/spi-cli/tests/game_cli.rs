@@ -349,3 +349,40 @@ fn version_completions_and_manual_page() {
     assert!(out.starts_with(".ie"), "roff expected: {:.40}", out);
     assert!(out.contains("safe Pareto improvements"));
 }
+
+/// Two payoff matrices, as Nashpy takes them, become a game that the other commands read from
+/// standard input; `game check` gives a profile's regrets and best responses.
+#[test]
+fn games_from_matrices_and_profile_checks() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("A.csv"), dir.path().join("B.json"));
+    std::fs::write(&a, "3, 0\n5, 1\n").unwrap();
+    std::fs::write(&b, "[[3, 5], [0, \"1\"]]").unwrap();
+    let (code, game, err) = spi(&[
+        "game",
+        "from-matrices",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--name",
+        "pd",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(["game", "equilibria", "-", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(game.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["equilibria"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["equilibria"][0]["payoffs"], serde_json::json!(["1", "1"]));
+    let v = ok_json(&["game", "check", "demand-game", "--profile", "DM,DM", "--json"]);
+    assert_eq!(v["nash"], false);
+    assert_eq!(v["players"][0]["regret"], "3");
+    assert_eq!(v["players"][0]["best_responses"], serde_json::json!(["RM"]));
+    let v = ok_json(&["game", "check", "demand-game", "--profile", "RM,DM", "--json"]);
+    assert_eq!(v["nash"], true);
+}

@@ -149,3 +149,21 @@ pub fn bargain_document(
     json!({"schema": "bargain/1", "disagreement": qs(disagreement),
         "nash": nash.map_or(Value::Null, qs), "kalai_smorodinsky": qs(kalai_smorodinsky)})
 }
+
+/// `profile-check/1`: a pure profile's payoffs, and per player the regret and best responses.
+pub fn profile_check_document(g: &Game, c: &crate::deviation::ProfileCheck) -> Value {
+    let players: Vec<Value> = c
+        .players
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            json!({
+                "player": g.players()[i],
+                "regret": q(&d.regret),
+                "best_responses": d.best_responses.iter().map(|&a| g.actions(i)[a].clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({"schema": "profile-check/1", "profile": names(g, &c.profile),
+        "payoffs": qs(g.payoffs(&c.profile)), "nash": c.is_nash(), "players": players})
+}

@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod bargaining;
+pub mod deviation;
 pub mod documents;
 pub mod dominance;
 pub mod equilibrium;

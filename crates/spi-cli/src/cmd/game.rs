@@ -16,6 +16,32 @@ use spi_games::{
 pub enum GameCommand {
     /// List the named example games.
     List,
+    /// Build a game from two payoff matrices, as Nashpy takes them (A for the row player, B for the
+    /// column player; CSV or JSON arrays) and print it in our JSON format (or --nfg). Pipe it on:
+    /// `spi game from-matrices A.csv B.csv | spi game equilibria -`.
+    FromMatrices {
+        /// The row player's payoffs.
+        a: String,
+        /// The column player's payoffs.
+        b: String,
+        /// The game's name.
+        #[arg(long, default_value = "bimatrix")]
+        name: String,
+        /// Print Gambit's .nfg instead of JSON.
+        #[arg(long)]
+        nfg: bool,
+    },
+    /// A pure profile's payoffs, each player's best responses and regret (what deviating would gain).
+    Check {
+        #[command(flatten)]
+        game: GameArg,
+        /// The profile, one action per player: `DM,RM`.
+        #[arg(long)]
+        profile: String,
+        /// Print JSON (`profile-check/1`).
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a game as a table (or convert it with --json / --nfg).
     Show {
         #[command(flatten)]
@@ -135,6 +161,55 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                 let g = e.game();
                 let shape: Vec<String> = g.shape().iter().map(|k| k.to_string()).collect();
                 println!("{:<22} {:<6} {}", e.key, shape.join("x"), e.source);
+            }
+        }
+        GameCommand::FromMatrices { a, b, name, nfg } => {
+            let (ta, tb) = (crate::input::read_text(&a)?, crate::input::read_text(&b)?);
+            let g = format::matrices::read_matrices(&ta, &tb, &name)
+                .with_context(|| format!("{a}, {b}"))?;
+            if nfg {
+                print!("{}", format::write_nfg(&g));
+            } else {
+                print!("{}", format::write_json(&g));
+            }
+        }
+        GameCommand::Check {
+            game,
+            profile,
+            json,
+        } => {
+            let g = game.load()?;
+            let p = parse_profile(&g, &profile)?;
+            let c = spi_games::deviation::check_profile(&g, &p);
+            if json {
+                print_json(&documents::profile_check_document(&g, &c));
+            } else {
+                println!(
+                    "profile {}: payoffs ({})",
+                    g.profile_label(&p),
+                    join(g.payoffs(&p))
+                );
+                for (i, d) in c.players.iter().enumerate() {
+                    let best: Vec<&str> = d
+                        .best_responses
+                        .iter()
+                        .map(|&a| g.actions(i)[a].as_str())
+                        .collect();
+                    println!(
+                        "  {}: regret {} (best responses: {})",
+                        g.players()[i],
+                        d.regret,
+                        best.join(", ")
+                    );
+                }
+                println!(
+                    "{}",
+                    if c.is_nash() {
+                        "a pure Nash equilibrium: nobody gains by deviating alone"
+                    } else {
+                        "not a Nash equilibrium: a player with positive regret gains by deviating"
+                    }
+                );
             }
         }
         GameCommand::Show { game, json, nfg } => {

@@ -3,6 +3,7 @@
 //! Errors carry the JSON path or the line and column; the caller adds the file name.
 
 pub mod json;
+pub mod matrices;
 pub mod nfg;
 
 use crate::game::{Game, GameError};
