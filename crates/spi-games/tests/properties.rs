@@ -144,6 +144,29 @@ fn support_enumeration(g: &Game) -> Vec<Vec<Vec<Rational>>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
+    /// Maximal Nash subsets: inside each, every mix of a row part and a column part is an
+    /// extreme equilibrium; every extreme equilibrium is in one; none contains another.
+    #[test]
+    fn maximal_nash_subsets_are_interchangeable_and_maximal(g in bimatrix(4, 0..3)) {
+        let eqs = equilibrium::enumerate(&g).unwrap();
+        let subsets = equilibrium::subsets::maximal_nash_subsets(&eqs);
+        let mut covered = vec![false; eqs.len()];
+        for s in &subsets {
+            for &a in &s.equilibria {
+                covered[a] = true;
+                for &b in &s.equilibria {
+                    let mixed = vec![eqs[a].strategies[0].clone(), eqs[b].strategies[1].clone()];
+                    prop_assert!(eqs.iter().any(|e| e.strategies == mixed), "not interchangeable");
+                    prop_assert!(equilibrium::verify(&g, &mixed).is_ok());
+                }
+            }
+            for t in &subsets {
+                prop_assert!(s == t || !s.equilibria.iter().all(|k| t.equilibria.contains(k)));
+            }
+        }
+        prop_assert!(covered.iter().all(|&c| c));
+    }
+
     #[test]
     fn every_enumerated_equilibrium_verifies_and_contains_lemke_howson(g in bimatrix(5, 0..5)) {
         let eqs = equilibrium::enumerate(&g).unwrap();

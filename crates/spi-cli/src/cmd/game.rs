@@ -282,6 +282,24 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                         println!("  {}: {}", g.players()[i], parts.join(", "));
                     }
                 }
+                // In a degenerate game the extreme equilibria are corners of larger sets; say which.
+                if matches!(method, Method::Enumerate) {
+                    let subsets = equilibrium::subsets::maximal_nash_subsets(&eqs);
+                    if subsets.iter().any(|s| s.equilibria.len() > 1) {
+                        let shown: Vec<String> = subsets
+                            .iter()
+                            .map(|s| {
+                                let ks: Vec<String> =
+                                    s.equilibria.iter().map(|k| (k + 1).to_string()).collect();
+                                format!("{{{}}}", ks.join(", "))
+                            })
+                            .collect();
+                        println!(
+                            "maximal Nash subsets (any mix of the row and column strategies within one is an equilibrium): {}",
+                            shown.join(" ")
+                        );
+                    }
+                }
             }
         }
         GameCommand::Threat { game, json } => {

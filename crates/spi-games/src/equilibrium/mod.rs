@@ -4,6 +4,7 @@
 //! profitable pure deviation against the others' mixed strategies.
 
 pub mod lemke_howson;
+pub mod subsets;
 pub mod tableau;
 pub mod vertex_enum;
 
