@@ -374,15 +374,34 @@ fn games_from_matrices_and_profile_checks() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(game.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(game.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["equilibria"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["equilibria"][0]["payoffs"], serde_json::json!(["1", "1"]));
-    let v = ok_json(&["game", "check", "demand-game", "--profile", "DM,DM", "--json"]);
+    let v = ok_json(&[
+        "game",
+        "check",
+        "demand-game",
+        "--profile",
+        "DM,DM",
+        "--json",
+    ]);
     assert_eq!(v["nash"], false);
     assert_eq!(v["players"][0]["regret"], "3");
     assert_eq!(v["players"][0]["best_responses"], serde_json::json!(["RM"]));
-    let v = ok_json(&["game", "check", "demand-game", "--profile", "RM,DM", "--json"]);
+    let v = ok_json(&[
+        "game",
+        "check",
+        "demand-game",
+        "--profile",
+        "RM,DM",
+        "--json",
+    ]);
     assert_eq!(v["nash"], true);
 }

@@ -100,7 +100,10 @@ fn duplicate_and_unprintable_agent_names_are_refused() {
 #[test]
 fn syntax_errors_name_tokens_plainly() {
     let mut s = ModalSystem::library();
-    let e = s.add_source("agent X ; box C(me);").unwrap_err().to_string();
+    let e = s
+        .add_source("agent X ; box C(me);")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("found `;`"), "{e}");
     assert!(!e.contains("P(") && !e.contains("Word("), "{e}");
 }
