@@ -367,6 +367,15 @@ pub fn stable_id(input: &Input) -> String {
     s
 }
 
+/// A message's role as an error names it: the quoted role, or that there was none (Debug printed
+/// `Some("god")`).
+pub(crate) fn describe_role(role: Option<&str>) -> String {
+    match role {
+        Some(r) => format!("{r:?}"),
+        None => "no role string".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,14 +430,5 @@ mod tests {
             target_choice_index("b", s[0].choices.as_ref().unwrap()),
             Some(1)
         );
-    }
-}
-
-/// A message's role as an error names it: the quoted role, or that there was none (Debug printed
-/// `Some("god")`).
-pub(crate) fn describe_role(role: Option<&str>) -> String {
-    match role {
-        Some(r) => format!("{r:?}"),
-        None => "no role string".into(),
     }
 }

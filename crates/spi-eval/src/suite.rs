@@ -480,7 +480,11 @@ impl Suite {
         // One line with the position, not toml's multi-line excerpt with a caret.
         let file: SuiteFile = toml::from_str(&text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start).min(text.len());
-            let before = &text[..text.floor_char_boundary(at)];
+            let mut cut = at;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let before = &text[..cut];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             EvalError::Suite {
