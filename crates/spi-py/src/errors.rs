@@ -117,11 +117,13 @@ impl IntoPyErr for spi_programs::ProgramError {
         ProgramError::new_err(self.to_string())
     }
 }
+#[cfg(feature = "eval")]
 impl IntoPyErr for spi_eval::error::EvalError {
     fn py_err(self) -> PyErr {
         EvalError::new_err(self.to_string())
     }
 }
+#[cfg(feature = "eval")]
 impl IntoPyErr for spi_eval::check::CheckError {
     fn py_err(self) -> PyErr {
         EvalError::new_err(self.to_string())

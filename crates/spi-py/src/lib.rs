@@ -21,6 +21,7 @@
 
 mod convert;
 mod errors;
+#[cfg(feature = "eval")]
 mod eval;
 mod game;
 mod programs;
@@ -35,6 +36,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     game::register(m)?;
     theory::register(m)?;
     programs::register(m)?;
+    #[cfg(feature = "eval")]
     eval::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // The checkout the extension was built from: its `suites/` is where the Inspect tasks find

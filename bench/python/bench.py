@@ -1,0 +1,116 @@
+"""Times safepareto, Nashpy and pygambit on the same seeded games from Python, in one process.
+
+All equilibria: safepareto `Game.equilibria()` (exact vertex enumeration), Nashpy
+`vertex_enumeration` (floats), pygambit `enummixed_solve(rational=True)` (exact) and
+`rational=False`. One equilibrium: safepareto `Game.lemke_howson(0)` (exact, label 0), Nashpy
+`lemke_howson(initial_dropped_label=0)`, pygambit `lcp_solve(stop_after=1)`. Games: integer payoffs
+uniform in 0..99 (nondegenerate with probability ~1, so every solver's answer is the set of
+extreme equilibria and the counts can be compared), seeded per size. Each cell is the median over
+games of the median over repeats; ratios are peer time / safepareto time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import time
+import warnings
+
+import nashpy
+import numpy as np
+import pygambit as gbt
+
+import safepareto as sp
+
+
+def games(n: int, count: int, seed: int) -> list[tuple[list[list[int]], list[list[int]]]]:
+    rng = random.Random(seed * 1000 + n)
+    return [
+        (
+            [[rng.randint(0, 99) for _ in range(n)] for _ in range(n)],
+            [[rng.randint(0, 99) for _ in range(n)] for _ in range(n)],
+        )
+        for _ in range(count)
+    ]
+
+
+def timed(f, repeats: int) -> tuple[float, object]:
+    best = []
+    result = None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        result = f()
+        best.append(time.perf_counter() - t)
+    return statistics.median(best), result
+
+
+def fmt(s: float) -> str:
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.0f} µs"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--games", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--quick", action="store_true", help="small sizes only")
+    a = ap.parse_args()
+    enum_sizes = [4, 6] if a.quick else [4, 6, 8, 10]
+    lh_sizes = [10, 20] if a.quick else [10, 20, 40, 80]
+    warnings.simplefilter("ignore")  # Nashpy warns on degenerate-looking float pivots
+
+    print(f"# safepareto {sp.__version__} vs Nashpy {nashpy.__version__} and pygambit {gbt.__version__}")
+    print(f"# Python {platform.python_version()}, {platform.machine()}, {a.games} games per size, "
+          f"median of {a.repeats} repeats per game, seed {a.seed}")
+    print()
+    print("| task | size | safepareto | Nashpy (float) | ratio | pygambit exact | ratio | pygambit float | ratio | equilibria agree |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for n in enum_sizes:
+        cols: dict[str, list[float]] = {"ours": [], "nashpy": [], "gbt_q": [], "gbt_f": []}
+        agree = True
+        for A, B in games(n, a.games, a.seed):
+            g = sp.Game(A, B)
+            t, ours = timed(lambda: g.equilibria(), a.repeats)
+            cols["ours"].append(t)
+            ng = nashpy.Game(np.array(A), np.array(B))
+            t, theirs = timed(lambda: list(ng.vertex_enumeration()), a.repeats)
+            cols["nashpy"].append(t)
+            gg = gbt.Game.from_arrays(A, B)
+            t, gq = timed(lambda: gbt.nash.enummixed_solve(gg, rational=True).equilibria, a.repeats)
+            cols["gbt_q"].append(t)
+            t, _ = timed(lambda: gbt.nash.enummixed_solve(gg, rational=False).equilibria, a.repeats)
+            cols["gbt_f"].append(t)
+            agree &= len(ours) == len(theirs) == len(gq)
+        m = {k: statistics.median(v) for k, v in cols.items()}
+        print(f"| all equilibria | {n}x{n} | {fmt(m['ours'])} | {fmt(m['nashpy'])} | {m['nashpy'] / m['ours']:.1f}x "
+              f"| {fmt(m['gbt_q'])} | {m['gbt_q'] / m['ours']:.1f}x | {fmt(m['gbt_f'])} | {m['gbt_f'] / m['ours']:.1f}x "
+              f"| {'yes (counts)' if agree else 'NO'} |")
+    for n in lh_sizes:
+        cols = {"ours": [], "nashpy": [], "gbt_f": []}
+        agree = True
+        for A, B in games(n, a.games, a.seed):
+            g = sp.Game(A, B)
+            t, ours = timed(lambda: g.lemke_howson(0), a.repeats)
+            cols["ours"].append(t)
+            ng = nashpy.Game(np.array(A), np.array(B))
+            t, theirs = timed(lambda: ng.lemke_howson(initial_dropped_label=0), a.repeats)
+            cols["nashpy"].append(t)
+            gg = gbt.Game.from_arrays(A, B)
+            t, _ = timed(lambda: gbt.nash.lcp_solve(gg, rational=False, stop_after=1).equilibria, a.repeats)
+            cols["gbt_f"].append(t)
+            # Same label, same path: Nashpy's float endpoint should be ours.
+            ours_f = np.array([float(x) for x in ours.probabilities[0]])
+            agree &= bool(np.allclose(ours_f, theirs[0], atol=1e-6))
+        m = {k: statistics.median(v) for k, v in cols.items()}
+        print(f"| Lemke-Howson, label 0 | {n}x{n} | {fmt(m['ours'])} | {fmt(m['nashpy'])} | {m['nashpy'] / m['ours']:.1f}x "
+              f"| – | – | {fmt(m['gbt_f'])} | {m['gbt_f'] / m['ours']:.1f}x | {'yes (vs Nashpy)' if agree else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()
