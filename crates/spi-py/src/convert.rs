@@ -90,7 +90,10 @@ pub fn items<'py>(obj: &Bound<'py, PyAny>, at: &str) -> PyResult<Vec<Bound<'py, 
         .map_err(|_| {
             PyTypeError::new_err(format!(
                 "{at}: expected a sequence, found {}",
-                obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                obj.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             ))
         })?
         .collect()
@@ -98,9 +101,7 @@ pub fn items<'py>(obj: &Bound<'py, PyAny>, at: &str) -> PyResult<Vec<Bound<'py, 
 
 /// A JSON value (from `json` text the engine wrote) as Python objects, through `json.loads`.
 pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    py.import("json")?
-        .getattr("loads")?
-        .call1((v.to_string(),))
+    py.import("json")?.getattr("loads")?.call1((v.to_string(),))
 }
 
 /// A Python object as a JSON value: strings are parsed as JSON documents, anything else goes

@@ -58,7 +58,11 @@ impl PyGame {
         profile_names(&self.game, p)
     }
 
-    fn disagreement(&self, py: Python<'_>, d: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Rational>> {
+    fn disagreement(
+        &self,
+        py: Python<'_>,
+        d: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Rational>> {
         match d {
             None => {
                 let g = self.game.clone();
@@ -217,7 +221,10 @@ impl PyGame {
         }
         let mb = match b {
             Some(b) => matrix(b, "B")?,
-            None => ma.iter().map(|row| row.iter().map(|x| -x).collect()).collect(),
+            None => ma
+                .iter()
+                .map(|row| row.iter().map(|x| -x).collect())
+                .collect(),
         };
         if mb.len() != rows {
             return Err(GameError::new_err(format!(
@@ -368,7 +375,11 @@ impl PyGame {
     }
 
     /// The payoff vector of a profile (names or indices), as Fractions.
-    fn payoffs<'py>(&self, py: Python<'py>, profile: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    fn payoffs<'py>(
+        &self,
+        py: Python<'py>,
+        profile: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let p = self.profile(profile)?;
         fractions(py, self.game.payoffs(&p))
     }
@@ -481,7 +492,11 @@ impl PyGame {
 
     /// One equilibrium by exact Lemke–Howson (`equilibria(method="lemke-howson")`).
     #[pyo3(signature = (label=None))]
-    fn lemke_howson(&self, py: Python<'_>, label: Option<&Bound<'_, PyAny>>) -> PyResult<PyEquilibrium> {
+    fn lemke_howson(
+        &self,
+        py: Python<'_>,
+        label: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyEquilibrium> {
         let mut v = self.equilibria(py, Some("lemke-howson"), label)?;
         Ok(v.remove(0))
     }
@@ -576,7 +591,12 @@ impl PyGame {
     /// >>> s = sp.Game.example("scheduling").pmp("A", ["Slot1", "Slot2"])
     /// >>> s.fixed_other, s.lo, s.hi
     /// (Fraction(1, 1), Fraction(1, 1), Fraction(3, 1))
-    fn pmp(&self, py: Python<'_>, player: &Bound<'_, PyAny>, profile: &Bound<'_, PyAny>) -> PyResult<Option<PyPmpSegment>> {
+    fn pmp(
+        &self,
+        py: Python<'_>,
+        player: &Bound<'_, PyAny>,
+        profile: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<PyPmpSegment>> {
         if self.game.num_players() != 2 {
             return Err(GameError::new_err(format!(
                 "PMP sets are computed for two-player games; this one has {} players",
@@ -606,7 +626,11 @@ impl PyGame {
     /// >>> sp.Game.example("chicken").nash_bargaining()
     /// [Fraction(3, 1), Fraction(3, 1)]
     #[pyo3(signature = (disagreement=None))]
-    fn nash_bargaining<'py>(&self, py: Python<'py>, disagreement: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyList>> {
+    fn nash_bargaining<'py>(
+        &self,
+        py: Python<'py>,
+        disagreement: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let d = self.disagreement(py, disagreement)?;
         let g = self.game.clone();
         let p = lift(engine(py, move || bargaining::nash_bargaining(&g, &d))?)?;
@@ -615,7 +639,11 @@ impl PyGame {
 
     /// The Kalai–Smorodinsky solution over C(Γ); the disagreement point defaults to the threat point.
     #[pyo3(signature = (disagreement=None))]
-    fn kalai_smorodinsky<'py>(&self, py: Python<'py>, disagreement: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyList>> {
+    fn kalai_smorodinsky<'py>(
+        &self,
+        py: Python<'py>,
+        disagreement: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let d = self.disagreement(py, disagreement)?;
         let g = self.game.clone();
         let p = lift(engine(py, move || bargaining::kalai_smorodinsky(&g, &d))?)?;
@@ -643,7 +671,6 @@ impl PyGame {
         crate::theory::verify_certificates(py, self, certificate)
     }
 }
-
 
 impl PyGame {
     fn point(&self, point: &Bound<'_, PyAny>) -> PyResult<Vec<Rational>> {
@@ -869,7 +896,10 @@ impl PyThreatPoint {
 #[pymethods]
 impl PyThreatPoint {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("ThreatPoint(values={})", self.values.bind(py).repr()?))
+        Ok(format!(
+            "ThreatPoint(values={})",
+            self.values.bind(py).repr()?
+        ))
     }
 }
 
@@ -910,5 +940,8 @@ impl PyPmpSegment {
 /// ('demand-game', 'Oesterheld & Conitzer 2022, Table 1 (the Demand Game)')
 #[pyfunction]
 fn example_names() -> Vec<(&'static str, &'static str)> {
-    examples::EXAMPLES.iter().map(|e| (e.key, e.source)).collect()
+    examples::EXAMPLES
+        .iter()
+        .map(|e| (e.key, e.source))
+        .collect()
 }

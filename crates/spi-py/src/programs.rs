@@ -182,8 +182,7 @@ fn report_dict<'py>(
         "simulation_depth",
         vec![r.players[0].sim_depth, r.players[1].sim_depth],
     )?;
-    let reneg: Option<Vec<Option<String>>> = if r.players.iter().any(|p| p.renegotiated.is_some())
-    {
+    let reneg: Option<Vec<Option<String>>> = if r.players.iter().any(|p| p.renegotiated.is_some()) {
         Some(r.players.iter().map(|p| p.renegotiated.clone()).collect())
     } else {
         None
@@ -252,7 +251,9 @@ fn play<'py>(
     let (pa, pb) = (as_program(a)?, as_program(b)?);
     let limits = limits_of(limits);
     let (pg2, p1, p2) = (pg.clone(), pa.program.clone(), pb.program.clone());
-    let report = engine(py, move || spi_programs::play(&pg2, &p1, &p2, &limits, seed))?;
+    let report = engine(py, move || {
+        spi_programs::play(&pg2, &p1, &p2, &limits, seed)
+    })?;
     report_dict(py, &pg, [&pa.label, &pb.label], &report)
 }
 
@@ -363,7 +364,9 @@ fn tournament_of(
     let sys = modal_system(modal_source)?;
     let list = items(agents, "agents")?;
     if list.is_empty() {
-        return Err(ProgramError::new_err("agents: a tournament needs at least one agent"));
+        return Err(ProgramError::new_err(
+            "agents: a tournament needs at least one agent",
+        ));
     }
     // As `spi program tournament`: an entrant that exists both as a program and as a modal agent
     // (CooperateBot, DefectBot) joins either kind of tournament.

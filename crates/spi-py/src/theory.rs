@@ -180,7 +180,11 @@ impl PySpiCertificate {
         format!(
             "SpiCertificate({}, {}, {})",
             self.kind(),
-            if self.cert.is_strict() { "strict" } else { "weak" },
+            if self.cert.is_strict() {
+                "strict"
+            } else {
+                "weak"
+            },
             maps.join("; ")
         )
     }
