@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def spi_binary() -> str:
     # scripts/python-test.sh passes the debug build scripts/test.sh already made.
-    spi = os.environ.get("SPI") or str(ROOT / "target" / "debug" / "spi")
+    spi = os.environ.get("SPI") or "target/debug/spi"
+    # A relative SPI is relative to the checkout, as scripts/test.sh passes it.
+    spi = str(ROOT / spi) if not os.path.isabs(spi) else spi
     if not os.path.exists(spi):
         raise RuntimeError(f"{spi}: no spi binary (build it with `cargo build -p spi-cli`, or set SPI)")
     return spi
