@@ -48,6 +48,7 @@ from safepareto._core import (
     Verification,
     __version__,
     agent_names,
+    check_model,
     example_names,
     isomorphism,
     perfect_coordination,
@@ -61,7 +62,14 @@ from safepareto._core import (
 )
 
 try:
-    from safepareto._core import check_kinds, load_suite, reference_answer, score
+    from safepareto._core import (
+        check_kinds,
+        list_runs,
+        load_suite,
+        read_run,
+        reference_answer,
+        score,
+    )
 except ImportError:  # an engine-only build (no `eval` feature), as bench/python makes
     pass
 
@@ -89,14 +97,17 @@ __all__ = [
     "__version__",
     "agent_names",
     "check_kinds",
+    "check_model",
     "example_names",
     "isomorphism",
+    "list_runs",
     "load_suite",
     "perfect_coordination",
     "play",
     "play_modal",
     "program_equilibrium",
     "race",
+    "read_run",
     "reference_answer",
     "score",
     "spi_search",

@@ -4,6 +4,7 @@ engine works."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from fractions import Fraction
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 import safepareto as sp
-from conftest import spi_json
+from conftest import ROOT, run_spi, spi_json
 
 
 def test_numpy_arrays_and_nashpy_style_construction():
@@ -175,3 +176,43 @@ def test_load_suite_with_an_arm_and_score_an_engine_check():
         sp.score({"id": "x", "input": "?", "target": "A"}, "A", {"kind": "check"})
     with pytest.raises(sp.EvalError):
         sp.load_suite(sp.suites_dir() + "/missed-spis/suite.toml", "no-such-arm")
+
+
+def jsonable(x):
+    """Python results in the CLI's JSON shape: exact numbers as the strings `spi` prints."""
+    if isinstance(x, Fraction):
+        return str(x)
+    if isinstance(x, dict):
+        return {k: jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    return x
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in (ROOT / "test_data/theory").glob("b*.json")),
+)
+def test_appendix_b_models_equal_spi_strategy_check_and_threat_analyze(name):
+    path = ROOT / "test_data/theory" / name
+    result = sp.check_model(path.read_text())
+    command = "threat" if result["schema"] == "surrogate-analysis/1" else "strategy"
+    sub = "analyze" if command == "threat" else "check"
+    assert jsonable(result) == spi_json(command, sub, str(path))
+
+
+def test_run_records_read_back_as_spi_exports_them(tmp_path):
+    logs = tmp_path / "logs"
+    run_spi("eval", "run", "suites/missed-spis/suite.toml", "--model", "mock:const:ANSWER: C",
+            "--limit", "6", "--log-dir", str(logs), "--no-cache")
+    run_spi("eval", "export", "latest", "--format", "jsonl", "--log-dir", str(logs), "--out", str(tmp_path / "x.jsonl"))
+    exported = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text().splitlines()]
+    doc = sp.read_run(str(logs))
+    assert doc["accounting"] == {"planned": 6, "ok": 6, "errors": 0, "not_run": 0}
+    assert [r["scores"] for r in doc["records"]] == [r["scores"] for r in exported]
+    assert [r["run"]["run_id"] for r in [doc]] == [sp.list_runs(str(logs))[-1]["run_id"]]
+    from safepareto.runs import to_dataframe
+
+    df = to_dataframe(str(logs))
+    assert len(df) == 6 and df["choice"].mean() == sum(r["scores"]["choice"]["value"] for r in exported) / 6
+    assert set(df["category"]) == {"missed_spi"}

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["safepareto._core", "safepareto", "safepareto.inspect_tasks"]
+MODULES = ["safepareto._core", "safepareto", "safepareto.inspect_tasks", "safepareto.runs"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -15,7 +15,7 @@ def test_docstring_examples_run(name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"
     # A module whose examples silently stopped being collected would pass with 0 attempted.
-    assert result.attempted >= {"safepareto._core": 50, "safepareto": 5, "safepareto.inspect_tasks": 1}[name]
+    assert result.attempted >= {"safepareto._core": 50, "safepareto": 5, "safepareto.inspect_tasks": 1, "safepareto.runs": 2}[name]
 
 
 def test_the_notebook_page_runs():

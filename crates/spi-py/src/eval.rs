@@ -12,6 +12,7 @@ use spi_eval::dataset::{Sample, parse_jsonl};
 use spi_eval::provider::ChatMessage;
 use spi_eval::scorer::score_text;
 use spi_eval::solver::{PreparedSolver, TaskState};
+use spi_eval::store::Store;
 use spi_eval::suite::{ScorerConfig, Suite};
 use spi_eval::tools::ToolRegistry;
 
@@ -24,6 +25,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score, m)?)?;
     m.add_function(wrap_pyfunction!(reference_answer, m)?)?;
     m.add_function(wrap_pyfunction!(check_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(read_run, m)?)?;
+    m.add_function(wrap_pyfunction!(list_runs, m)?)?;
     Ok(())
 }
 
@@ -229,4 +232,52 @@ fn reference_answer(py: Python<'_>, sample: &Bound<'_, PyAny>) -> PyResult<Strin
 #[pyfunction]
 fn check_kinds() -> Vec<String> {
     checks().kinds()
+}
+
+/// read_run(log_dir, run="latest")
+///
+/// One `spi eval run` run read back from its store (`LOG_DIR/…sqlite`): a dict with `run` (the
+/// header: id, suite, model, arm, status, options), `accounting` (planned = ok + errors + not_run)
+/// and `records`, one per sample-epoch as `spi eval export --format jsonl` writes them, plus each
+/// record's `category`. `safepareto.runs` turns them into a pandas DataFrame.
+#[pyfunction]
+#[pyo3(signature = (log_dir, run="latest"))]
+fn read_run<'py>(py: Python<'py>, log_dir: &str, run: &str) -> PyResult<Bound<'py, PyAny>> {
+    let (dir, id) = (log_dir.to_string(), run.to_string());
+    let doc = engine(py, move || -> Result<Value, spi_eval::error::EvalError> {
+        let store = Store::open_existing(Path::new(&dir))?;
+        let info = store.run(&id)?;
+        let accounting = store.accounting(&info)?;
+        let records: Vec<Value> = store
+            .samples(&info.run_id)?
+            .into_iter()
+            .map(|r| {
+                let category = r.sample.category();
+                let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
+                if let Some(o) = v.as_object_mut() {
+                    o.insert(
+                        "category".into(),
+                        category.map_or(Value::Null, Value::String),
+                    );
+                }
+                v
+            })
+            .collect();
+        Ok(json!({"run": info, "accounting": accounting, "records": records}))
+    })?;
+    json_to_py(py, &lift(doc)?)
+}
+
+/// list_runs(log_dir)
+///
+/// The runs recorded in a log directory, oldest first (the headers `read_run` returns as `run`).
+#[pyfunction]
+fn list_runs<'py>(py: Python<'py>, log_dir: &str) -> PyResult<Bound<'py, PyAny>> {
+    let dir = log_dir.to_string();
+    let runs = engine(py, move || {
+        Store::open_existing(Path::new(&dir))?
+            .runs()
+            .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+    })?;
+    json_to_py(py, &lift(runs)?)
 }

@@ -24,6 +24,7 @@ mod errors;
 #[cfg(feature = "eval")]
 mod eval;
 mod game;
+mod models;
 mod programs;
 mod theory;
 
@@ -35,6 +36,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     game::register(m)?;
     theory::register(m)?;
+    models::register(m)?;
     programs::register(m)?;
     #[cfg(feature = "eval")]
     eval::register(m)?;
