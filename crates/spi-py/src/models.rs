@@ -20,11 +20,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// What a check found, computed without the GIL and converted after.
+/// What a check found, computed without the GIL and converted after (the surrogate analysis is
+/// boxed: it is large beside the other verdicts).
 enum Verdict {
     Transformation(Game, spi_theory::program_space::TransformationCheck),
     FullStrategy(spi_theory::full_strategy::FullStrategyCheck),
-    Surrogate(spi_theory::surrogate::SurrogateAnalysis),
+    Surrogate(Box<spi_theory::surrogate::SurrogateAnalysis>),
 }
 
 fn witness<'py>(py: Python<'py>, w: &Witness) -> PyResult<Bound<'py, PyDict>> {
@@ -88,7 +89,7 @@ fn check_model<'py>(py: Python<'py>, document: &Bound<'py, PyAny>) -> PyResult<B
                 Verdict::Transformation(t.game, c)
             }
             ModelDocument::FullStrategy(s) => Verdict::FullStrategy(check_full_strategy(&s)),
-            ModelDocument::ThreatGame(g) => Verdict::Surrogate(analyze(&g)),
+            ModelDocument::ThreatGame(g) => Verdict::Surrogate(Box::new(analyze(&g))),
         })
     })?)?;
     let d = PyDict::new(py);
