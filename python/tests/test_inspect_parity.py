@@ -3,7 +3,7 @@ and unparseable answers on four suites, multiple choice and engine-checked) repl
 `spi eval run` (the `mock:script:` provider) and through the Inspect tasks (Inspect's `mockllm`
 model): every sample's score and every suite's mean must be equal.
 
-Both mocks pick the output for a conversation by the item it shows: the item's input followed by
+The fixture is written by python/tests/make_replay_outputs.py (byte for byte). Both mocks pick the output for a conversation by the item it shows: the item's input followed by
 its options in the order shown (multiple-choice items come in two option orders).
 """
 
