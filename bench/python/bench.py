@@ -7,8 +7,9 @@ All equilibria: safepareto `Game.equilibria()` (exact vertex enumeration), Nashp
 uniform in 0..99 (nondegenerate with probability ~1, so every solver's answer is the set of
 extreme equilibria and the counts can be compared), seeded per size. Each cell is the median over
 games of the median over repeats; ratios are peer time / safepareto time. Nashpy's Lemke-Howson
-runs in a child process with a timeout: on larger integer games its tableau overflows and it can
-loop; such games are counted and left out of its median.
+and pygambit's lcp_solve run in a child process with a timeout (`--timeout` seconds per call): on
+larger integer games Nashpy's tableau overflows and it can loop, and lcp_solve can stall; such games
+are counted in the last column and left out of that peer's median.
 """
 
 from __future__ import annotations
@@ -73,6 +74,27 @@ def nashpy_lh(A, B, repeats: int, timeout: float):
     return t, eq[0]
 
 
+def _gambit_lcp(conn, A, B, repeats):
+    gg = gbt.Game.from_arrays(A, B)
+    t, _ = timed(lambda: gbt.nash.lcp_solve(gg, rational=False, stop_after=1).equilibria, repeats)
+    conn.send(t)
+
+
+def gambit_lcp(A, B, repeats: int, timeout: float):
+    """Seconds, or None when pygambit's lcp_solve does not finish (it can stall on degenerate
+    large games; one 80x80 game of this family never returned in 40 s)."""
+    parent, child = mp.Pipe()
+    p = mp.get_context("fork").Process(target=_gambit_lcp, args=(child, A, B, repeats))
+    p.start()
+    if not parent.poll(timeout * repeats):
+        p.kill()
+        p.join()
+        return None
+    t = parent.recv()
+    p.join()
+    return t
+
+
 def fmt(s: float) -> str:
     if s >= 1:
         return f"{s:.2f} s"
@@ -87,7 +109,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="small sizes only")
-    ap.add_argument("--timeout", type=float, default=5.0, help="seconds per Nashpy Lemke-Howson call")
+    ap.add_argument("--timeout", type=float, default=5.0, help="seconds per peer Lemke-Howson call")
     a = ap.parse_args()
     enum_sizes = [4, 6] if a.quick else [4, 6, 8]
     lh_sizes = [10, 20] if a.quick else [10, 20, 40, 80]
@@ -121,14 +143,16 @@ def main() -> None:
               f"| {'yes (counts)' if agree else 'NO'} |")
     for n in lh_sizes:
         cols = {"ours": [], "nashpy": [], "gbt_f": []}
-        agree, failed = True, []
+        agree, failed, gambit_failed = True, [], 0
         for A, B in games(n, a.games, a.seed):
             g = sp.Game(A, B)
             t, ours = timed(lambda: g.lemke_howson(0), a.repeats)
             cols["ours"].append(t)
-            gg = gbt.Game.from_arrays(A, B)
-            t, _ = timed(lambda: gbt.nash.lcp_solve(gg, rational=False, stop_after=1).equilibria, a.repeats)
-            cols["gbt_f"].append(t)
+            t = gambit_lcp(A, B, a.repeats, a.timeout)
+            if t is None:
+                gambit_failed += 1
+            else:
+                cols["gbt_f"].append(t)
             t, theirs = nashpy_lh(A, B, a.repeats, a.timeout)
             if t is None:
                 failed.append(theirs)
@@ -147,8 +171,11 @@ def main() -> None:
             nash_note = f"; Nashpy: {a.games - len(failed)} of {a.games} games ({why})"
         else:
             nash_note = ""
+        if gambit_failed:
+            nash_note += f"; pygambit: {a.games - gambit_failed} of {a.games} games ({gambit_failed} timeout)"
+        gambit = f"{fmt(m['gbt_f'])} | {m['gbt_f'] / m['ours']:.1f}x" if "gbt_f" in m else "– | –"
         print(f"| Lemke-Howson, label 0 | {n}x{n} | {fmt(m['ours'])} | {nash} "
-              f"| – | – | {fmt(m['gbt_f'])} | {m['gbt_f'] / m['ours']:.1f}x "
+              f"| – | – | {gambit} "
               f"| {'yes (vs Nashpy)' if agree else 'NO'}{nash_note} |")
 
 if __name__ == "__main__":
