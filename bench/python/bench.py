@@ -6,7 +6,8 @@ All equilibria: safepareto `Game.equilibria()` (exact vertex enumeration), Nashp
 `lemke_howson(initial_dropped_label=0)`, pygambit `lcp_solve(stop_after=1)`. Games: integer payoffs
 uniform in 0..99 (nondegenerate with probability ~1, so every solver's answer is the set of
 extreme equilibria and the counts can be compared), seeded per size. Each cell is the median over
-games of the median over repeats; ratios are peer time / safepareto time. Nashpy's Lemke-Howson
+games of the median over repeats; ratios are peer time / safepareto time, both medians over the
+games the peer finished (the count is shown when it is not all of them). Nashpy's Lemke-Howson
 and pygambit's lcp_solve run in a child process with a timeout (`--timeout` seconds per call): on
 larger integer games Nashpy's tableau overflows and it can loop, and lcp_solve can stall; such games
 are counted in the last column and left out of that peer's median.
@@ -58,6 +59,7 @@ def _nashpy_lh(conn, A, B, repeats):
     conn.send((t, [list(map(float, eq[0])), list(map(float, eq[1]))]))
 
 
+
 def nashpy_lh(A, B, repeats: int, timeout: float):
     """(seconds, row strategy) or (None, why) when Nashpy does not finish or returns NaN."""
     parent, child = mp.Pipe()
@@ -71,7 +73,7 @@ def nashpy_lh(A, B, repeats: int, timeout: float):
     p.join()
     if any(np.isnan(eq[0])) or any(np.isnan(eq[1])):
         return None, "nan"
-    return t, eq[0]
+    return t, eq
 
 
 def _gambit_lcp(conn, A, B, repeats):
@@ -93,6 +95,12 @@ def gambit_lcp(A, B, repeats: int, timeout: float):
     t = parent.recv()
     p.join()
     return t
+
+
+def float_equilibrium(A, B, x, y, tol=1e-6) -> bool:
+    """Whether (x, y) is a Nash equilibrium up to `tol` (to judge a float peer's answer)."""
+    A, B, x, y = np.array(A, float), np.array(B, float), np.array(x), np.array(y)
+    return bool((A @ y).max() - x @ A @ y <= tol and (x @ B).max() - x @ B @ y <= tol)
 
 
 def fmt(s: float) -> str:
@@ -142,41 +150,46 @@ def main() -> None:
               f"| {fmt(m['gbt_q'])} | {m['gbt_q'] / m['ours']:.1f}x | {fmt(m['gbt_f'])} | {m['gbt_f'] / m['ours']:.1f}x "
               f"| {'yes (counts)' if agree else 'NO'} |")
     for n in lh_sizes:
-        cols = {"ours": [], "nashpy": [], "gbt_f": []}
-        agree, failed, gambit_failed = True, [], 0
+        # Per game: our time, and each peer's time or None; ratios use only games the peer finished.
+        rows = []
+        verdicts = {"same": 0, "other equilibrium": 0, "not an equilibrium": 0}
+        failed: list[str] = []
         for A, B in games(n, a.games, a.seed):
             g = sp.Game(A, B)
-            t, ours = timed(lambda: g.lemke_howson(0), a.repeats)
-            cols["ours"].append(t)
-            t = gambit_lcp(A, B, a.repeats, a.timeout)
-            if t is None:
-                gambit_failed += 1
-            else:
-                cols["gbt_f"].append(t)
-            t, theirs = nashpy_lh(A, B, a.repeats, a.timeout)
-            if t is None:
+            ours_t, ours = timed(lambda: g.lemke_howson(0), a.repeats)
+            gbt_t = gambit_lcp(A, B, a.repeats, a.timeout)
+            nash_t, theirs = nashpy_lh(A, B, a.repeats, a.timeout)
+            if nash_t is None:
                 failed.append(theirs)
-                continue
-            cols["nashpy"].append(t)
-            # Same label, same path: Nashpy's float endpoint should be ours.
-            ours_f = np.array([float(x) for x in ours.probabilities[0]])
-            agree &= bool(np.allclose(ours_f, theirs, atol=1e-6))
-        m = {k: statistics.median(v) for k, v in cols.items() if v}
-        if "nashpy" in m:
-            nash = f"{fmt(m['nashpy'])} | {m['nashpy'] / m['ours']:.1f}x"
-        else:
-            nash = "– | –"
+            else:
+                ours_x = np.array([float(v) for v in ours.probabilities[0]])
+                if np.allclose(ours_x, theirs[0], atol=1e-6):
+                    verdicts["same"] += 1
+                elif float_equilibrium(A, B, theirs[0], theirs[1]):
+                    verdicts["other equilibrium"] += 1
+                else:
+                    verdicts["not an equilibrium"] += 1
+            rows.append((ours_t, nash_t, gbt_t))
+
+        def cell(k: int) -> str:
+            done = [(r[0], r[k]) for r in rows if r[k] is not None]
+            if not done:
+                return "– | –"
+            theirs_m = statistics.median(t for _, t in done)
+            ours_m = statistics.median(o for o, _ in done)
+            note = "" if len(done) == len(rows) else f" ({len(done)} of {len(rows)})"
+            return f"{fmt(theirs_m)}{note} | {theirs_m / ours_m:.1f}x"
+
+        ours_all = statistics.median(r[0] for r in rows)
+        notes = []
         if failed:
-            why = ", ".join(f"{failed.count(w)} {w}" for w in sorted(set(failed)))
-            nash_note = f"; Nashpy: {a.games - len(failed)} of {a.games} games ({why})"
-        else:
-            nash_note = ""
+            notes.append(f"Nashpy " + ", ".join(f"{failed.count(w)} {w}" for w in sorted(set(failed))))
+        gambit_failed = sum(r[2] is None for r in rows)
         if gambit_failed:
-            nash_note += f"; pygambit: {a.games - gambit_failed} of {a.games} games ({gambit_failed} timeout)"
-        gambit = f"{fmt(m['gbt_f'])} | {m['gbt_f'] / m['ours']:.1f}x" if "gbt_f" in m else "– | –"
-        print(f"| Lemke-Howson, label 0 | {n}x{n} | {fmt(m['ours'])} | {nash} "
-              f"| – | – | {gambit} "
-              f"| {'yes (vs Nashpy)' if agree else 'NO'}{nash_note} |")
+            notes.append(f"pygambit {gambit_failed} timeout")
+        agree = ", ".join(f"{v} {k}" for k, v in verdicts.items() if v) or "–"
+        print(f"| Lemke-Howson, label 0 | {n}x{n} | {fmt(ours_all)} | {cell(1)} | – | – | {cell(2)} "
+              f"| Nashpy's endpoint vs ours: {agree}{'; ' + '; '.join(notes) if notes else ''} |")
 
 if __name__ == "__main__":
     main()
