@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests need (the default model), then
-# runs formatting, lints, every test of the workspace and the Gambit cross-check. `.ci/run` calls
-# exactly this.
+# runs formatting, lints, every test of the workspace, the Python package's tests and the Gambit
+# cross-check. `.ci/run` calls exactly this.
 # The live tests on the real local model (token ids and greedy replies against llama.cpp's, and
 # `spi eval run` through `spi serve` on SmolLM2, the main script on the real model) run by default:
 # setup fetched the model, and they take about a minute. SPI_LIVE_LOCAL_MODEL=0 turns them off (the
@@ -21,6 +21,10 @@ if [ "$SPI_LIVE_LOCAL_MODEL" != 1 ]; then
   echo "== NOTE: live tests on the real local model are OFF (SPI_LIVE_LOCAL_MODEL=$SPI_LIVE_LOCAL_MODEL)"
 fi
 cargo test --workspace --locked --no-fail-fast
+# The Python package: the wheel built into python/.venv, pytest and the docstring examples
+# (parity with `spi --json`, the Inspect tasks scored like `spi eval run`).
+echo "== python package (scripts/python-test.sh)"
+SPI=target/debug/spi scripts/python-test.sh
 echo "== spi suite lint (every family's key from its model, every generated item re-verified)"
 target/debug/spi suite lint
 # A peer check on every run: our extreme equilibria must equal Gambit's exact enummixed, as sets of
