@@ -7,7 +7,7 @@ use pyo3::types::{PyDict, PyList};
 use spi_games::{Game, Rational};
 use spi_theory::coordination;
 use spi_theory::json::{certificate_to_value, claims_from_document, search_to_value};
-use spi_theory::{PlayerId, SpiCertificate, SpiClaim, SpiKind, SpiQuery, isomorphism, verify};
+use spi_theory::{PlayerId, SpiCertificate, SpiKind, SpiQuery, isomorphism, verify};
 
 use crate::convert::{fraction, fractions, items, json_to_py, py_to_json, rational};
 use crate::errors::{GameError, InternalError, engine, lift};
@@ -257,25 +257,16 @@ pub fn spi_search(
         limit,
     };
     let gg = g.clone();
-    type Found = Result<(spi_theory::SpiSearch, Vec<SpiCertificate>), String>;
-    let found = engine(py, move || -> Result<Found, spi_theory::TheoryError> {
-        let found = spi_theory::search(&gg, &query)?;
-        let mut certs = Vec::with_capacity(found.witnesses.len());
-        for w in &found.witnesses {
-            let claim = SpiClaim::from_witness(&gg, &found.reduction, kind, w);
-            // The search and the verifier share no code; a disagreement is a bug, as in `spi`.
-            match verify(&gg, &claim) {
-                Ok(c) => certs.push(c),
-                Err(r) => return Ok(Err(r.to_string())),
-            }
-        }
-        Ok(Ok((found, certs)))
+    // The same search-then-verify as `spi spi search`: a disagreement is a bug, as there.
+    let certified = engine(py, move || {
+        spi_theory::certified::search_certified(&gg, &query)
     })?;
-    let (found, certs) = lift(found)?.map_err(|r| {
-        InternalError::new_err(format!(
-            "internal error: the search returned an SPI the verifier rejects: {r}"
-        ))
-    })?;
+    let certified = match certified {
+        Ok(c) => c,
+        Err(spi_theory::certified::CertifiedSearchError::Search(e)) => return lift(Err(e)),
+        Err(e) => return Err(InternalError::new_err(format!("internal error: {e}"))),
+    };
+    let (found, certs) = (certified.search, certified.certificates);
     Ok(PySpiSearch {
         surviving: found
             .reduction
