@@ -8,7 +8,8 @@
 #    load included: the whole process is timed) at --max-connections 1 and 8, for this checkout
 #    ("after") and for BASE_REF ("before": default 8c9f482, the commit before batched decoding,
 #    built from `git archive` into the same target directory, so only our crates rebuild).
-#    SKIP_BEFORE=1 measures only this checkout.
+#    SKIP_BEFORE=1 measures only this checkout; SPI_BEFORE=PATH uses a "before" binary built
+#    earlier.
 #
 #   bench/local-model/run.sh [MODEL.gguf] [STEPS] [RUNS]
 #
@@ -40,7 +41,10 @@ cargo build --release --quiet -p spi-cli --manifest-path "$root/Cargo.toml"
 bench="$target/release/examples/local_bench"
 # Copies, because the BASE_REF build below writes the same target/release/spi.
 cp "$target/release/spi" "$out/spi-after"
-if [ -z "${SKIP_BEFORE:-}" ]; then
+if [ -n "${SPI_BEFORE:-}" ]; then
+  # A "before" binary built earlier (from BASE_REF) instead of building it again.
+  cp "$SPI_BEFORE" "$out/spi-before"
+elif [ -z "${SKIP_BEFORE:-}" ]; then
   base_ref="${BASE_REF:-8c9f482}"
   rm -rf "$out/base-src" && mkdir -p "$out/base-src"
   git -C "$root" archive "$base_ref" | tar -x -C "$out/base-src"
