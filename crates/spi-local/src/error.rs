@@ -109,6 +109,12 @@ pub enum LocalError {
         /// Threads the pool has.
         active: usize,
     },
+    /// The model thread behind a [`crate::ModelServer`] could not start or has stopped.
+    #[error("local model server: {detail}")]
+    Worker {
+        /// What happened.
+        detail: String,
+    },
     /// A generation parameter is out of range.
     #[error("invalid generation parameter: {detail}")]
     InvalidParams {

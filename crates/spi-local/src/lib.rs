@@ -8,15 +8,24 @@
 //! - **Load** ([`LocalModel::load`]): parses the GGUF with candle, rebuilds the tokenizer
 //!   ([`GgufTokenizer`]) and the chat template from the file's own metadata, so the file is all a
 //!   run needs.
-//! - **Generate** ([`LocalModel::chat`]): renders the conversation, prefills the prompt, then
-//!   decodes token by token against a KV cache, greedily (`temperature == 0`) or by seeded
-//!   sampling, until an end-of-turn token, a stop string or `max_tokens`.
+//! - **Generate** ([`LocalModel::chat`], [`LocalModel::generate_batch`], [`ModelServer`]): renders
+//!   the conversation, prefills the prompt, then decodes token by token against the sequence's
+//!   own KV cache, greedily (`temperature == 0`) or by seeded sampling, until an end-of-turn
+//!   token, a stop string or `max_tokens`. Concurrent requests are decoded together by continuous
+//!   batching: every forward pass carries one token of each running sequence (and the whole
+//!   prompt of each sequence that joins), new requests join between passes and finished ones
+//!   leave, as in llama.cpp's server.
 //!
-//! Key design decision: a synchronous, single-request API over candle's pure-Rust kernels. The
-//! evaluation harness wraps it in its own provider (one model per worker thread); no C++ build,
-//! no server, no async runtime here. The library reads no environment variables: the CLI resolves
-//! the cache directory. (candle itself sizes its kernel thread pool from `CANDLE_NUM_THREADS`
-//! once per process; see [`LocalModel::load`].)
+//! Key design decisions: the forward pass (`llama.rs`) is our own over candle's GGUF reader and
+//! quantized types, because batching needs per-sequence caches and positions that candle's
+//! `quantized_llama` does not have; the default model's Q4_1 matrices go through our own AVX2
+//! kernel (`q4_1.rs`) because candle's is scalar. A sequence's tokens do not depend on the batch it
+//! ran in: the linear layers compute every row independently and attention runs per sequence with
+//! the shapes it has alone, so a batched greedy completion equals the unbatched one token for
+//! token. Synchronous: [`ModelServer`] is a thread and channels, no async runtime; no C++ build.
+//! The library reads no environment variables: the CLI resolves the cache directory. (candle
+//! itself sizes its kernel thread pool from `CANDLE_NUM_THREADS` once per process; see
+//! [`LocalModel::load`].)
 //!
 //! Speed depends on the build: candle selects its AVX kernels at compile time, so build with
 //! `RUSTFLAGS="-C target-cpu=native"` (or at least `+avx2,+fma,+f16c`) for measured figures.
@@ -37,12 +46,17 @@
 //! ```
 #![deny(missing_docs)]
 
+mod batch;
 mod error;
 mod fetch;
+mod llama;
 mod model;
+mod q4_1;
+mod server;
 mod template;
 mod tokenizer;
 
+pub use batch::BatchOptions;
 pub use error::LocalError;
 pub use fetch::{
     CachedModel, FetchOptions, KNOWN_MODELS, ModelSpec, SMOLLM2, cached_path, extract_verified,
@@ -50,6 +64,7 @@ pub use fetch::{
     sha256_file,
 };
 pub use model::{GenerationStats, LoadOptions, LocalModel, WeightFormat, candle_threads};
+pub use server::ModelServer;
 pub use template::ChatTemplate;
 pub use tokenizer::GgufTokenizer;
 
@@ -84,6 +99,8 @@ pub struct Completion {
     pub prompt_tokens: u32,
     /// Tokens the model produced, including a final end-of-turn token.
     pub completion_tokens: u32,
+    /// The ids of those tokens, in order (what the batching tests compare).
+    pub token_ids: Vec<u32>,
     /// `"stop"` (end-of-turn token or stop string) or `"length"` (`max_tokens` or the context
     /// window ran out).
     pub finish_reason: String,

@@ -1,17 +1,19 @@
 //! [`LocalModel`]: a loaded GGUF Llama-architecture model with its tokenizer and chat template,
-//! and the generation loop (prompt prefill, KV-cached decoding, greedy or seeded sampling, stop
-//! strings and end-of-generation tokens).
+//! and generation through the continuous-batching scheduler (`batch.rs`): one request alone, or
+//! many at once, by the same code path.
 
 use std::io::{Cursor, Seek};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
+use candle_core::Device;
 use candle_core::quantized::gguf_file::{self, Content};
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{Device, Tensor};
-use candle_transformers::generation::{LogitsProcessor, Sampling};
-use candle_transformers::models::quantized_llama::ModelWeights;
 
+use crate::batch::{BatchOptions, Chunk, Finished, Scheduler, StepModel, TextCodec};
+use crate::llama::{Llama, SequenceCache};
 use crate::template::ChatTemplate;
 use crate::tokenizer::GgufTokenizer;
 use crate::{ChatMessage, Completion, GenerationParams, LocalError};
@@ -65,14 +67,14 @@ impl GenerationStats {
 
 /// A GGUF model loaded for in-process generation.
 ///
-/// One model serves one request at a time (`chat` takes `&mut self`: the KV cache is state).
+/// `chat`/`complete`/`generate` take `&mut self` and run one request; [`LocalModel::generate_batch`]
+/// runs many together, and [`crate::ModelServer`] serves concurrent callers from its own thread.
 pub struct LocalModel {
-    /// candle's quantized Llama with its per-layer KV cache.
-    weights: ModelWeights,
-    /// Byte-level BPE rebuilt from the file's metadata.
-    tokenizer: GgufTokenizer,
-    /// `tokenizer.chat_template` from the file.
-    template: ChatTemplate,
+    /// The forward pass over per-sequence KV caches.
+    llama: Llama,
+    /// Tokenizer and chat template, shared with a [`crate::ModelServer`]'s callers (they render
+    /// and tokenize on their own threads).
+    text: Arc<TextSide>,
     /// `llama.context_length`: prompt plus generated tokens must fit.
     context_length: usize,
     /// Threads in candle's kernel pool (fixed for the process).
@@ -81,6 +83,57 @@ pub struct LocalModel {
     path: PathBuf,
     /// Timing of the last call.
     last_stats: GenerationStats,
+}
+
+/// The model's text side: what turns messages into token ids and ids back into text.
+pub(crate) struct TextSide {
+    /// Byte-level BPE rebuilt from the file's metadata.
+    pub(crate) tokenizer: GgufTokenizer,
+    /// `tokenizer.chat_template` from the file.
+    pub(crate) template: ChatTemplate,
+}
+
+impl TextSide {
+    /// Prompt ids for raw text: BOS if the model wants one, then the text with control tokens
+    /// parsed.
+    pub(crate) fn prompt_ids(&self, prompt: &str) -> Result<Vec<u32>, LocalError> {
+        let mut ids = Vec::new();
+        if self.tokenizer.add_bos
+            && let Some(bos) = self.tokenizer.bos_id
+        {
+            ids.push(bos);
+        }
+        ids.extend(self.tokenizer.encode(prompt)?);
+        Ok(ids)
+    }
+
+    /// Prompt ids for a conversation rendered with the chat template.
+    pub(crate) fn chat_ids(&self, messages: &[ChatMessage]) -> Result<Vec<u32>, LocalError> {
+        self.prompt_ids(&self.template.render(messages)?)
+    }
+}
+
+impl TextCodec for TextSide {
+    fn decode(&self, ids: &[u32]) -> Result<String, LocalError> {
+        self.tokenizer.decode(ids)
+    }
+    fn is_end(&self, id: u32) -> bool {
+        self.tokenizer.end_of_generation.contains(&id)
+    }
+}
+
+impl StepModel for Llama {
+    type Cache = SequenceCache;
+    fn new_cache(&self) -> SequenceCache {
+        Llama::new_cache(self)
+    }
+    fn step(
+        &mut self,
+        chunks: &mut [Chunk<'_, SequenceCache>],
+    ) -> Result<Vec<Vec<f32>>, LocalError> {
+        self.forward(chunks)
+            .map_err(|source| LocalError::Inference { source })
+    }
 }
 
 /// Threads candle's quantized kernels run on in this process: its barrier pool's workers plus
@@ -164,10 +217,8 @@ impl LocalModel {
                 detail: "missing or not an integer".to_owned(),
             })? as usize;
         let device = Device::Cpu;
-        let weights = match opts.weights {
-            WeightFormat::AsStored => {
-                ModelWeights::from_gguf(content, &mut file, &device).map_err(gguf_err)?
-            }
+        let llama = match opts.weights {
+            WeightFormat::AsStored => Llama::from_gguf(&content, &mut file).map_err(gguf_err)?,
             WeightFormat::Q8_0 => {
                 let mut bytes = requantize_q8_0(&content, &mut file, &device).map_err(gguf_err)?;
                 bytes.rewind().map_err(|source| LocalError::Io {
@@ -176,13 +227,15 @@ impl LocalModel {
                     source,
                 })?;
                 let content = Content::read(&mut bytes).map_err(gguf_err)?;
-                ModelWeights::from_gguf(content, &mut bytes, &device).map_err(gguf_err)?
+                Llama::from_gguf(&content, &mut bytes).map_err(gguf_err)?
             }
         };
         Ok(LocalModel {
-            weights,
-            tokenizer,
-            template,
+            llama,
+            text: Arc::new(TextSide {
+                tokenizer,
+                template,
+            }),
             context_length,
             threads: active,
             path: path.to_owned(),
@@ -206,29 +259,28 @@ impl LocalModel {
         prompt: &str,
         params: &GenerationParams,
     ) -> Result<Completion, LocalError> {
-        let mut ids = Vec::new();
-        if self.tokenizer.add_bos
-            && let Some(bos) = self.tokenizer.bos_id
-        {
-            ids.push(bos);
-        }
-        ids.extend(self.tokenizer.encode(prompt)?);
+        let ids = self.text.prompt_ids(prompt)?;
         self.generate(&ids, params)
+    }
+
+    /// Prompt token ids for `messages`, as `chat` feeds them (template, BOS if any, tokens).
+    pub fn chat_prompt_ids(&self, messages: &[ChatMessage]) -> Result<Vec<u32>, LocalError> {
+        self.text.chat_ids(messages)
     }
 
     /// The prompt text the chat template produces for `messages`.
     pub fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, LocalError> {
-        self.template.render(messages)
+        self.text.template.render(messages)
     }
 
     /// Token ids for `text` as the model sees it (control tokens parsed, no BOS added).
     pub fn tokenize(&self, text: &str) -> Result<Vec<u32>, LocalError> {
-        self.tokenizer.encode(text)
+        self.text.tokenizer.encode(text)
     }
 
     /// Text for token ids, without control tokens.
     pub fn detokenize(&self, ids: &[u32]) -> Result<String, LocalError> {
-        self.tokenizer.decode(ids)
+        self.text.tokenizer.decode(ids)
     }
 
     /// Threads candle's kernels use in this process.
@@ -251,85 +303,65 @@ impl LocalModel {
         self.last_stats
     }
 
-    /// Generates from prompt token ids. The KV cache is cleared first, so calls are independent.
+    /// Generates from prompt token ids. Each call starts from an empty KV cache, so calls are
+    /// independent.
     pub fn generate(
         &mut self,
         prompt_ids: &[u32],
         params: &GenerationParams,
     ) -> Result<Completion, LocalError> {
-        let sampling = sampling_for(params)?;
-        if prompt_ids.is_empty() {
-            return Err(LocalError::InvalidParams {
-                detail: "the prompt has no tokens".to_owned(),
-            });
-        }
-        if prompt_ids.len() >= self.context_length {
-            return Err(LocalError::ContextOverflow {
-                prompt_tokens: prompt_ids.len(),
-                context_length: self.context_length,
-            });
-        }
-        let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
-        self.weights.clear_kv_cache();
-
-        let t0 = Instant::now();
-        let mut next = self.step(prompt_ids, 0, &mut sampler)?;
-        let prefill = t0.elapsed();
-
-        let t1 = Instant::now();
-        let mut generated: Vec<u32> = Vec::new();
-        let mut text = String::new();
-        let mut pos = prompt_ids.len();
-        let finish_reason = loop {
-            generated.push(next);
-            if self.tokenizer.end_of_generation.contains(&next) {
-                break "stop";
-            }
-            text = self.tokenizer.decode(&generated)?;
-            if let Some(cut) = earliest_stop(&text, &params.stop) {
-                text.truncate(cut);
-                break "stop";
-            }
-            pos += 1;
-            if generated.len() >= params.max_tokens as usize || pos >= self.context_length {
-                break "length";
-            }
-            next = self.step(&[next], pos - 1, &mut sampler)?;
-        };
-        self.last_stats = GenerationStats {
-            prompt_tokens: prompt_ids.len(),
-            prefill,
-            decode_tokens: generated.len() - 1,
-            decode: t1.elapsed(),
-        };
-        Ok(Completion {
-            text,
-            prompt_tokens: prompt_ids.len() as u32,
-            completion_tokens: generated.len() as u32,
-            finish_reason: finish_reason.to_owned(),
-        })
+        let mut results = self.run_batch(
+            vec![(prompt_ids.to_vec(), params.clone())],
+            BatchOptions::default(),
+        );
+        let done = results.pop().unwrap_or_else(|| Err(unfinished()))?;
+        self.last_stats = done.stats;
+        Ok(done.completion)
     }
-}
 
-impl LocalModel {
-    /// Feeds `tokens` (the prompt, or one new token) at position `pos` through the model, with
-    /// the KV cache holding everything before `pos`, and samples the next token.
-    fn step(
+    /// Generates for every request together with continuous batching (up to
+    /// `options.max_sequences` at a time, the rest joining as places free up) and returns the
+    /// results in request order. Each greedy completion equals, token for token, what
+    /// [`LocalModel::generate`] returns for that request alone.
+    pub fn generate_batch(
         &mut self,
-        tokens: &[u32],
-        pos: usize,
-        sampler: &mut LogitsProcessor,
-    ) -> Result<u32, LocalError> {
-        let infer = |source| LocalError::Inference { source };
-        let input = Tensor::new(tokens, &Device::Cpu)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(infer)?;
-        let logits = self
-            .weights
-            .forward(&input, pos)
-            .and_then(|l| l.squeeze(0))
-            .map_err(infer)?;
-        sampler.sample(&logits).map_err(infer)
+        requests: Vec<(Vec<u32>, GenerationParams)>,
+        options: BatchOptions,
+    ) -> Vec<Result<Completion, LocalError>> {
+        self.run_batch(requests, options)
+            .into_iter()
+            .map(|r| r.map(|f| f.completion))
+            .collect()
+    }
+
+    fn run_batch(
+        &mut self,
+        requests: Vec<(Vec<u32>, GenerationParams)>,
+        options: BatchOptions,
+    ) -> Vec<Result<Finished, LocalError>> {
+        let mut results: Vec<Option<Result<Finished, LocalError>>> =
+            requests.iter().map(|_| None).collect();
+        let mut scheduler: Scheduler<SequenceCache, usize> =
+            Scheduler::new(options, self.context_length);
+        for (i, (ids, params)) in requests.into_iter().enumerate() {
+            if let Err((i, e)) = scheduler.submit(i, ids, params) {
+                results[i] = Some(Err(e));
+            }
+        }
+        while !scheduler.is_idle() {
+            for (i, r) in scheduler.step(&mut self.llama, self.text.as_ref()) {
+                results[i] = Some(r);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(unfinished())))
+            .collect()
+    }
+
+    /// Splits the model into its forward pass and its shared text side, for [`crate::ModelServer`].
+    pub(crate) fn into_parts(self) -> (Llama, Arc<TextSide>, usize) {
+        (self.llama, self.text, self.context_length)
     }
 
     /// Runs the prompt, then exactly `steps` greedy decode steps whatever tokens come out (an
@@ -346,14 +378,13 @@ impl LocalModel {
                 context_length: self.context_length,
             });
         }
-        let mut sampler = LogitsProcessor::from_sampling(0, Sampling::ArgMax);
-        self.weights.clear_kv_cache();
+        let mut cache = self.llama.new_cache();
         let t0 = Instant::now();
-        let mut next = self.step(prompt_ids, 0, &mut sampler)?;
+        let mut next = self.greedy_step(prompt_ids, &mut cache)?;
         let prefill = t0.elapsed();
         let t1 = Instant::now();
-        for i in 0..steps {
-            next = self.step(&[next], prompt_ids.len() + i, &mut sampler)?;
+        for _ in 0..steps {
+            next = self.greedy_step(&[next], &mut cache)?;
         }
         let stats = GenerationStats {
             prompt_tokens: prompt_ids.len(),
@@ -366,35 +397,29 @@ impl LocalModel {
     }
 }
 
-/// Greedy for temperature 0, plain temperature sampling (seeded) otherwise.
-fn sampling_for(params: &GenerationParams) -> Result<Sampling, LocalError> {
-    if params.max_tokens == 0 {
-        return Err(LocalError::InvalidParams {
-            detail: "max_tokens must be at least 1".to_owned(),
-        });
+impl LocalModel {
+    /// One forward pass of a lone sequence and its argmax (ties to the last maximum, as candle's
+    /// `LogitsProcessor` breaks them).
+    fn greedy_step(&self, tokens: &[u32], cache: &mut SequenceCache) -> Result<u32, LocalError> {
+        let infer = |source| LocalError::Inference { source };
+        let logits = self
+            .llama
+            .forward(&mut [Chunk { tokens, cache }])
+            .map_err(infer)?;
+        let row = logits.first().map(Vec::as_slice).unwrap_or_default();
+        Ok(row
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map_or(0, |(i, _)| i as u32))
     }
-    let t = params.temperature;
-    if !t.is_finite() || t < 0.0 {
-        return Err(LocalError::InvalidParams {
-            detail: format!("temperature must be finite and >= 0, got {t}"),
-        });
-    }
-    Ok(if t == 0.0 {
-        Sampling::ArgMax
-    } else {
-        Sampling::All {
-            temperature: f64::from(t),
-        }
-    })
 }
 
-/// Byte offset where the first stop string starts in `text`, if any stop string occurs.
-pub(crate) fn earliest_stop(text: &str, stops: &[String]) -> Option<usize> {
-    stops
-        .iter()
-        .filter(|s| !s.is_empty())
-        .filter_map(|s| text.find(s.as_str()))
-        .min()
+/// A request the scheduler did not answer: a bug, reported rather than panicking.
+fn unfinished() -> LocalError {
+    LocalError::Inference {
+        source: candle_core::Error::Msg("internal error: a request was left unfinished".into()),
+    }
 }
 
 /// Rewrites the file with every 4- and 5-bit matrix re-quantized to Q8_0, into memory.
@@ -425,46 +450,4 @@ fn requantize_q8_0(
     let mut out = Cursor::new(Vec::new());
     gguf_file::write(&mut out, &metadata, &tensor_refs)?;
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn params(temperature: f32, max_tokens: u32) -> GenerationParams {
-        GenerationParams {
-            max_tokens,
-            temperature,
-            seed: 0,
-            stop: vec![],
-        }
-    }
-
-    #[test]
-    fn earliest_stop_picks_first_occurrence_of_any_stop() {
-        let stops = vec!["END".to_owned(), "\n\n".to_owned(), String::new()];
-        assert_eq!(earliest_stop("abc\n\nxyzEND", &stops), Some(3));
-        assert_eq!(earliest_stop("abcENDx\n\n", &stops), Some(3));
-        assert_eq!(earliest_stop("no stop here", &stops), None);
-        // An empty stop string never matches (it would stop before the first token).
-        assert_eq!(earliest_stop("x", &[String::new()]), None);
-    }
-
-    #[test]
-    fn sampling_rejects_bad_parameters() {
-        assert!(matches!(
-            sampling_for(&params(0.0, 1)),
-            Ok(Sampling::ArgMax)
-        ));
-        assert!(matches!(
-            sampling_for(&params(0.7, 1)),
-            Ok(Sampling::All { .. })
-        ));
-        for bad in [params(-0.1, 4), params(f32::NAN, 4), params(0.0, 0)] {
-            assert!(matches!(
-                sampling_for(&bad),
-                Err(LocalError::InvalidParams { .. })
-            ));
-        }
-    }
 }

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 use spi_local::{
-    ChatMessage, GenerationParams, GgufTokenizer, LocalError, LocalModel, candle_threads,
-    resolve_model,
+    BatchOptions, ChatMessage, Completion, GenerationParams, GgufTokenizer, LocalError, LocalModel,
+    ModelServer, candle_threads, resolve_model,
 };
 
 fn live_model_path(test: &str) -> Option<PathBuf> {
@@ -195,4 +195,92 @@ fn smollm2_rejects_a_thread_count_the_pool_cannot_give() {
         LocalModel::load(&path, Some(active)).unwrap().threads(),
         active
     );
+}
+
+/// Continuous batching changes no token: prompts of different lengths with different token
+/// budgets, run batched (all in one batch, and with a limit of three sequences so later prompts
+/// join while earlier ones decode and leave), give exactly the token ids each gets alone.
+#[test]
+fn smollm2_batched_greedy_equals_one_at_a_time() {
+    let Some(path) = live_model_path("smollm2_batched_greedy_equals_one_at_a_time") else {
+        return;
+    };
+    let mut model = LocalModel::load(&path, None).unwrap();
+    let prompts = [
+        "Hi.",
+        "Name a prime number.",
+        "What is the capital of France?",
+        "Write a short poem about the sea.",
+        "Two players can fight or split a prize. Explain in one sentence why splitting can be better for both.",
+        "List three colours.",
+        "In the one-shot Prisoner's Dilemma with payoffs T > R > P > S, which action strictly dominates for each player? A) Cooperate B) Defect C) Neither D) Randomise. Answer with a letter.",
+        "Count from one to five.",
+    ];
+    let requests: Vec<(Vec<u32>, GenerationParams)> = prompts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let ids = model.chat_prompt_ids(&user(p)).unwrap();
+            (ids, greedy(8 + 5 * i as u32))
+        })
+        .collect();
+    let lengths: std::collections::BTreeSet<usize> = requests.iter().map(|r| r.0.len()).collect();
+    assert!(
+        lengths.len() >= 6,
+        "prompt lengths should differ: {lengths:?}"
+    );
+    let alone: Vec<Completion> = requests
+        .iter()
+        .map(|(ids, g)| model.generate(ids, g).unwrap())
+        .collect();
+    for options in [
+        BatchOptions::default(),
+        BatchOptions {
+            max_sequences: 3,
+            step_tokens: 64,
+        },
+    ] {
+        let batched = model.generate_batch(requests.clone(), options);
+        for (i, (b, a)) in batched.into_iter().zip(&alone).enumerate() {
+            let b = b.unwrap();
+            assert_eq!(
+                b.token_ids, a.token_ids,
+                "prompt {i} ({:?}) under {options:?}",
+                prompts[i]
+            );
+            assert_eq!(&b, a);
+        }
+    }
+}
+
+/// The same through [`ModelServer`] with concurrent callers: each thread's reply equals the
+/// lone one.
+#[test]
+fn smollm2_server_concurrent_callers_match_lone_replies() {
+    let Some(path) = live_model_path("smollm2_server_concurrent_callers_match_lone_replies") else {
+        return;
+    };
+    let mut model = LocalModel::load(&path, None).unwrap();
+    let prompts = [
+        "Name a prime number.",
+        "List three colours.",
+        "What is 2 + 2?",
+        "Say hello.",
+    ];
+    let alone: Vec<Completion> = prompts
+        .iter()
+        .map(|p| model.chat(&user(p), &greedy(16)).unwrap())
+        .collect();
+    let server = std::sync::Arc::new(ModelServer::start(model, BatchOptions::default()).unwrap());
+    let handles: Vec<_> = prompts
+        .iter()
+        .map(|p| {
+            let server = server.clone();
+            let msgs = user(p);
+            std::thread::spawn(move || server.chat(&msgs, &greedy(16)).unwrap())
+        })
+        .collect();
+    for (h, a) in handles.into_iter().zip(&alone) {
+        assert_eq!(&h.join().unwrap(), a);
+    }
 }

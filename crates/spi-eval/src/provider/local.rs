@@ -1,11 +1,12 @@
 //! The `local:` provider: a GGUF model run in-process by `spi-local` (default SmolLM2-135M).
 //!
-//! `spi-local` is synchronous and a model holds its KV cache, so one instance sits behind a mutex
-//! and each request runs on tokio's blocking pool: requests to a local model are serialised, and
-//! the async runner never blocks on inference.
+//! The model runs on its own thread behind `spi_local::ModelServer`, which decodes concurrent
+//! requests together (continuous batching: a request that arrives joins the running batch at the
+//! next forward pass). Each request waits for its reply on tokio's blocking pool, so the async
+//! runner never blocks on inference and `--max-connections N` means N sequences per forward pass.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -15,7 +16,7 @@ use crate::provider::{ChatRequest, ChatResponse, LocalFactory, Provider};
 /// One loaded local model.
 pub struct LocalProvider {
     name: String,
-    model: Arc<Mutex<spi_local::LocalModel>>,
+    model: Arc<spi_local::ModelServer>,
 }
 
 impl std::fmt::Debug for LocalProvider {
@@ -46,10 +47,8 @@ impl Provider for LocalProvider {
         };
         let model = self.model.clone();
         let c = tokio::task::spawn_blocking(move || {
-            let mut m = model.lock().map_err(|_| {
-                ProviderError::Local("model lock poisoned by an earlier panic".into())
-            })?;
-            m.chat(&messages, &params)
+            model
+                .chat(&messages, &params)
                 .map_err(|e| ProviderError::Local(e.to_string()))
         })
         .await
@@ -101,11 +100,13 @@ impl LocalFactory for LocalModels {
         };
         let model = spi_local::LocalModel::load_with(&path, &opts)
             .map_err(|e| setup(format!("{}: {e}", path.display())))?;
+        let model = spi_local::ModelServer::start(model, spi_local::BatchOptions::default())
+            .map_err(|e| setup(e.to_string()))?;
         Ok(Arc::new(LocalProvider {
             // The name (and so the response cache's key) keeps the suffix: the two weight
             // formats can answer differently.
             name: format!("local:{spec}"),
-            model: Arc::new(Mutex::new(model)),
+            model: Arc::new(model),
         }))
     }
 }
