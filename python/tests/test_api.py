@@ -5,6 +5,7 @@ engine works."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from fractions import Fraction
@@ -140,8 +141,11 @@ def test_commitment_race_renegotiation_removes_conflict():
 
 
 def test_engine_calls_release_the_gil():
-    # A Python thread counts while the engine simulates commitment races: if the call held the
-    # GIL, the counter could only move in the interpreter's switch windows before and after it.
+    # A Python thread counts while the engine simulates commitment races. Held, the GIL would let
+    # the counter move only in the interpreter's switch windows around the call: about two switch
+    # intervals' worth of increments, however long the call. Released, it counts for the whole
+    # call. Both sides are measured against the counter's own rate on this machine, and the call
+    # is made long enough to tell them apart, so the test does not depend on the machine's speed.
     counting, count = True, [0]
 
     def counter():
@@ -151,16 +155,23 @@ def test_engine_calls_release_the_gil():
     t = threading.Thread(target=counter)
     t.start()
     time.sleep(0.05)
-    start_count, start = count[0], time.perf_counter()
-    sp.race(runs=5_000)
-    elapsed = time.perf_counter() - start
-    during = count[0] - start_count
+    c0, t0 = count[0], time.perf_counter()
+    time.sleep(0.1)
+    rate = (count[0] - c0) / (time.perf_counter() - t0)
+    held_bound = rate * 2 * sys.getswitchinterval()
+    runs = 5_000
+    while True:
+        start_count, start = count[0], time.perf_counter()
+        sp.race(runs=runs)
+        elapsed = time.perf_counter() - start
+        during = count[0] - start_count
+        if elapsed >= 0.25 or runs >= 5_000_000:
+            break
+        runs *= 4
     counting = False
     t.join()
-    assert elapsed > 0.2, elapsed
-    # Held, the GIL would leave the counter at most a couple of 5 ms switch intervals (about
-    # 100k increments); released, it counts at millions a second for the whole call.
-    assert during > 200_000, (during, elapsed)
+    assert elapsed >= 0.25, (runs, elapsed)
+    assert during > 4 * held_bound, (during, held_bound, elapsed)
 
 
 def test_load_suite_with_an_arm_and_score_an_engine_check():
