@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ok_json, root, spi};
+use common::{ok_json, root, spi, spi_with_stdin};
 
 #[test]
 fn oc2022_demand_game_cli_json() {
@@ -239,26 +239,12 @@ fn inputs_that_are_not_regular_files_are_refused() {
 /// `-` reads the game from standard input, in either format.
 #[test]
 fn a_game_from_standard_input() {
-    use std::io::Write;
     let (_, nfg, _) = spi(&["game", "show", "demand-game", "--nfg"]);
     let (_, json, _) = spi(&["game", "show", "demand-game", "--json"]);
     for text in [nfg, json.clone()] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spi"))
-            .args(["game", "show", "-", "--json"])
-            .current_dir(root())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
-        assert_eq!(String::from_utf8_lossy(&out.stdout), json);
+        let (code, out, err) = spi_with_stdin(&["game", "show", "-", "--json"], &text);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, json);
     }
 }
 
@@ -354,7 +340,6 @@ fn version_completions_and_manual_page() {
 /// standard input; `game check` gives a profile's regrets and best responses.
 #[test]
 fn games_from_matrices_and_profile_checks() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("A.csv"), dir.path().join("B.json"));
     std::fs::write(&a, "3, 0\n5, 1\n").unwrap();
@@ -368,20 +353,9 @@ fn games_from_matrices_and_profile_checks() {
         "pd",
     ]);
     assert_eq!(code, 0, "{err}");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spi"))
-        .args(["game", "equilibria", "-", "--json"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(game.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, out, err) = spi_with_stdin(&["game", "equilibria", "-", "--json"], &game);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["equilibria"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["equilibria"][0]["payoffs"], serde_json::json!(["1", "1"]));
     let v = ok_json(&[

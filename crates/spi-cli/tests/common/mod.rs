@@ -27,6 +27,32 @@ pub fn spi(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs `spi` from the workspace root with `input` on its standard input; returns (exit code,
+/// stdout, stderr).
+pub fn spi_with_stdin(args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(args)
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spi runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.as_bytes())
+        .expect("spi reads its input");
+    let out = child.wait_with_output().expect("spi ends");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs `spi`, requires exit code 0, returns stdout.
 pub fn ok(args: &[&str]) -> String {
     let (code, out, err) = spi(args);
