@@ -75,8 +75,9 @@ pub const LIBRARY_SOURCE: &str = include_str!("../agents/modal_library.modal");
 
 /// Bounds on modal input, so hostile formulas cannot exhaust memory or stack.
 pub const MAX_FORMULA_NESTING: u32 = 64;
-/// The longest agent name a modal file may define.
-pub const MAX_AGENT_NAME: usize = 256;
+/// The longest agent name a modal file may define: the same bound as a game's names, since agent
+/// names label the same tables.
+pub const MAX_AGENT_NAME: usize = spi_games::game::MAX_NAME_CHARS;
 
 /// The largest number of (agent, opponent) variables one match may introduce.
 pub const MAX_VARIABLES: usize = 10_000;

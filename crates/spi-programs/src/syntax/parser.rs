@@ -171,10 +171,13 @@ impl<'a> Parser<'a> {
                         });
                     }
                     // The name labels tournament tables and transcripts: bounded and printable.
-                    if s.chars().count() > 256 || s.chars().any(char::is_control) {
+                    let max = spi_games::game::MAX_NAME_CHARS;
+                    if s.chars().count() > max || s.chars().any(char::is_control) {
                         return Err(ProgramError::Check {
                             span: t.span,
-                            message: "expected a `name` of at most 256 characters without control characters".into(),
+                            message: format!(
+                                "expected a `name` of at most {max} characters without control characters"
+                            ),
                         });
                     }
                     prog.name = Some(s);
