@@ -20,11 +20,13 @@ pub fn q(x: &Rational) -> Value {
     Value::String(x.to_string())
 }
 
-fn qs(xs: &[Rational]) -> Value {
+/// Exact numbers as the documents print them.
+pub fn qs(xs: &[Rational]) -> Value {
     Value::Array(xs.iter().map(q).collect())
 }
 
-fn names(g: &Game, p: &[usize]) -> Vec<String> {
+/// A profile as its action names, one per player.
+pub fn action_names(g: &Game, p: &[usize]) -> Vec<String> {
     p.iter()
         .enumerate()
         .map(|(i, &a)| g.actions(i)[a].clone())
@@ -120,7 +122,7 @@ pub fn pmm_document(g: &Game, from: Option<&[usize]>) -> Value {
     let m = pareto::pmm(g);
     let eff = pareto::efficient_outcomes(g);
     let mut v = json!({"schema": "pmm/1", "pmm": qs(&m),
-        "efficient_outcomes": eff.iter().map(|p| json!({"profile": names(g, p), "payoffs": qs(g.payoffs(p))})).collect::<Vec<_>>()});
+        "efficient_outcomes": eff.iter().map(|p| json!({"profile": action_names(g, p), "payoffs": qs(g.payoffs(p))})).collect::<Vec<_>>()});
     if let (Some(hull), Some(frontier)) = (pareto::hull_2d(g), pareto::frontier_2d(g)) {
         let pts = |ps: &[Vec<Rational>]| Value::Array(ps.iter().map(|p| qs(p)).collect::<Vec<_>>());
         v["feasible_set"] = pts(&hull);
@@ -134,7 +136,7 @@ pub fn pmm_document(g: &Game, from: Option<&[usize]>) -> Value {
                 Some(s) => json!({"player": g.players()[s.player], "fixed_other": q(&s.fixed), "lo": q(&s.lo), "hi": q(&s.hi)}),
             })
             .collect();
-        v["pmp"] = json!({"from": names(g, p), "sets": sets});
+        v["pmp"] = json!({"from": action_names(g, p), "sets": sets});
     }
     v
 }
@@ -164,6 +166,6 @@ pub fn profile_check_document(g: &Game, c: &crate::deviation::ProfileCheck) -> V
             })
         })
         .collect();
-    json!({"schema": "profile-check/1", "profile": names(g, &c.profile),
+    json!({"schema": "profile-check/1", "profile": action_names(g, &c.profile),
         "payoffs": qs(g.payoffs(&c.profile)), "nash": c.is_nash(), "players": players})
 }

@@ -1,21 +1,18 @@
-//! The versioned JSON verdicts of the Appendix B checks: `transformation-check/1` (B.1),
-//! `full-strategy-check/1` (B.2) and `surrogate-analysis/1` (B.3). They live beside the checks so
-//! that the CLI's `--json` and the Python bindings print one document from one definition.
+//! The versioned JSON verdicts of the SPI checks: `transformation-check/1` (B.1),
+//! `full-strategy-check/1` (B.2), `surrogate-analysis/1` (B.3), and `spi-verify/1`,
+//! `isomorphism/1`, `spi-coordination/1` and `program-equilibrium/1`. They live beside the checks
+//! so that the CLI's `--json` and the Python bindings print one document from one definition.
 
 use serde_json::{Value, json};
-use spi_games::documents::q;
+use spi_games::documents::{action_names as names, q, qs};
 use spi_games::{Game, Rational};
 
+use crate::certificate::{Rejection, SpiCertificate};
+use crate::coordination::{PerfectCoordination, ProgramEquilibrium};
 use crate::full_strategy::{FullStrategyCheck, Witness};
+use crate::isomorphism::Isomorphism;
 use crate::program_space::TransformationCheck;
 use crate::surrogate::{SurrogateAnalysis, ThreatChoice};
-
-fn names(g: &Game, p: &[usize]) -> Vec<String> {
-    p.iter()
-        .enumerate()
-        .map(|(i, &a)| g.actions(i)[a].clone())
-        .collect()
-}
 
 /// `transformation-check/1` (B.1): is the transformation an SPI on the space, with counterexamples
 /// and the profiles that gain strictly.
@@ -93,5 +90,117 @@ pub fn surrogate_analysis_document(r: &SurrogateAnalysis) -> Value {
             "chosen": pair(&d.chosen.1),
             "improves": d.improves,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// `spi-verify/1`: one verdict per certificate of a document, in its order; `valid` when none was
+/// rejected.
+pub fn verification_document(results: &[Result<SpiCertificate, Box<Rejection>>]) -> Value {
+    let list: Vec<Value> = results
+        .iter()
+        .enumerate()
+        .map(|(k, r)| match r {
+            Ok(c) => json!({"index": k, "valid": true, "strict": c.is_strict(), "reason": null}),
+            Err(e) => json!({"index": k, "valid": false, "strict": null, "reason": e.to_string()}),
+        })
+        .collect();
+    json!({"schema": "spi-verify/1", "valid": results.iter().all(Result::is_ok), "results": list})
+}
+
+/// `isomorphism/1`: whether `g` and `h` are isomorphic (OC's Definition 1), and if so the action
+/// maps (by name), the scales λ and the shifts c.
+pub fn isomorphism_document(g: &Game, h: &Game, iso: Option<&Isomorphism>) -> Value {
+    let Some(m) = iso else {
+        return json!({"schema": "isomorphism/1", "isomorphic": false});
+    };
+    let maps: Vec<Value> = m
+        .maps
+        .iter()
+        .enumerate()
+        .map(|(i, map)| {
+            Value::Object(
+                map.iter()
+                    .enumerate()
+                    .map(|(a, &b)| {
+                        (
+                            g.actions(i)[a].clone(),
+                            Value::String(h.actions(i)[b].clone()),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    json!({
+        "schema": "isomorphism/1",
+        "isomorphic": true,
+        "action_map": maps,
+        "scale": qs(&m.scale),
+        "shift": qs(&m.shift),
+    })
+}
+
+fn region(r: Option<&Vec<Vec<Rational>>>) -> Value {
+    r.map_or(Value::Null, |r| {
+        Value::Array(r.iter().map(|p| qs(p)).collect())
+    })
+}
+
+/// `spi-coordination/1`: the perfect-coordination analysis (OC Section 5), per support outcome of
+/// the default play.
+pub fn coordination_document(g: &Game, pc: &PerfectCoordination) -> Value {
+    let support: Vec<Value> = pc
+        .support
+        .iter()
+        .map(|o| {
+            json!({
+                "profile": names(g, &o.profile),
+                "payoffs": qs(&o.payoffs),
+                "pareto_optimal": o.improvement.is_none(),
+                "improvement": o.improvement.as_ref().map(|imp| json!({
+                    "point": qs(&imp.point),
+                    "distribution": imp.distribution.iter().map(|(p, w)| json!({"profile": names(g, p), "probability": q(w)})).collect::<Vec<_>>(),
+                })),
+                "region": region(o.region.as_ref()),
+            })
+        })
+        .collect();
+    json!({
+        "schema": "spi-coordination/1",
+        "exists": pc.exists,
+        "support": support,
+        "floor": qs(&pc.floor),
+        "safe_region": region(pc.safe_region.as_ref()),
+    })
+}
+
+/// `program-equilibrium/1`: OC Algorithm 2's check of a planned outcome against the threat point,
+/// with the punishment that holds each deviator there.
+pub fn program_equilibrium_document(g: &Game, pe: &ProgramEquilibrium) -> Value {
+    let punishments: Vec<Value> = pe
+        .threat
+        .punishments
+        .iter()
+        .map(|p| {
+            let others: Vec<usize> = (0..g.num_players()).filter(|&j| j != p.target).collect();
+            json!({
+                "deviator": g.players()[p.target],
+                "threat_value": q(&pe.threat.values[p.target]),
+                "punishers": others.iter().map(|&j| g.players()[j].clone()).collect::<Vec<_>>(),
+                "distribution": p.distribution.iter().map(|(prof, w)| json!({
+                    "profile": prof.iter().zip(&others).map(|(&a, &j)| g.actions(j)[a].clone()).collect::<Vec<_>>(),
+                    "probability": q(w),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "schema": "program-equilibrium/1",
+        "equilibrium": pe.is_equilibrium(),
+        "planned": qs(&pe.planned),
+        "threat_point": qs(&pe.threat.values),
+        "correlated_punishment": pe.threat.correlated,
+        "punishments": punishments,
+        "shortfalls": pe.shortfalls.iter().map(|(i, d)| json!({"player": g.players()[*i], "by": q(d)})).collect::<Vec<_>>(),
     })
 }

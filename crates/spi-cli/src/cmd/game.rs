@@ -499,9 +499,6 @@ pub fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
-/// Exact numbers print as strings in analysis output.
-pub use spi_games::documents::q;
-
 fn render_reduction(g: &Game, r: &dominance::Reduction) -> String {
     let mut out = String::new();
     if r.trace.is_empty() {

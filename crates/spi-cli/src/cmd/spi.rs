@@ -7,16 +7,15 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use serde_json::{Map, Value, json};
-use spi_games::game::Profile;
+use serde_json::Value;
 use spi_games::{Game, Rational};
 use spi_theory::certified::search_certified;
 use spi_theory::coordination::{self, PerfectCoordination};
 use spi_theory::json::{claims_from_document, search_to_value};
-use spi_theory::{PlayerId, SpiCertificate, SpiKind, SpiQuery, isomorphism, verify};
+use spi_theory::{PlayerId, SpiCertificate, SpiKind, SpiQuery, isomorphism, verdicts, verify};
 
 use crate::cmd::DomainRejection;
-use crate::cmd::game::{load_game, parse_profile, print_json, q};
+use crate::cmd::game::{load_game, parse_profile, print_json};
 
 /// The `spi spi` subcommands.
 #[derive(Subcommand)]
@@ -120,7 +119,7 @@ pub fn run(cmd: SpiCommand) -> Result<()> {
             };
             let pc = coordination::perfect_coordination(&g, &support);
             if json {
-                print_json(&coordination_json(&g, &pc));
+                print_json(&verdicts::coordination_document(&g, &pc));
             } else {
                 print!("{}", render_coordination(&g, &pc));
             }
@@ -160,7 +159,7 @@ pub fn run(cmd: SpiCommand) -> Result<()> {
             };
             let pe = coordination::program_equilibrium(&g, &planned);
             if json {
-                print_json(&program_equilibrium_json(&g, &pe));
+                print_json(&verdicts::program_equilibrium_document(&g, &pe));
             } else {
                 print!("{}", render_program_equilibrium(&g, &pe, &label));
             }
@@ -170,16 +169,7 @@ pub fn run(cmd: SpiCommand) -> Result<()> {
             let (g, h) = (load_game(&left)?, load_game(&right)?);
             let iso = isomorphism::find_isomorphism(&g, &h);
             if json {
-                let v = match &iso {
-                    None => json!({"schema": "isomorphism/1", "isomorphic": false}),
-                    Some(m) => json!({
-                        "schema": "isomorphism/1",
-                        "isomorphic": true,
-                        "action_map": action_maps_json(&g, &h, &m.maps),
-                        "scale": m.scale.iter().map(q).collect::<Vec<_>>(),
-                        "shift": m.shift.iter().map(q).collect::<Vec<_>>(),
-                    }),
-                };
+                let v = verdicts::isomorphism_document(&g, &h, iso.as_ref());
                 print_json(&v);
             } else {
                 match &iso {
@@ -206,27 +196,6 @@ pub fn run(cmd: SpiCommand) -> Result<()> {
             Ok(())
         }
     }
-}
-
-fn action_maps_json(g: &Game, h: &Game, maps: &[Vec<usize>]) -> Value {
-    Value::Array(
-        maps.iter()
-            .enumerate()
-            .map(|(i, m)| {
-                Value::Object(
-                    m.iter()
-                        .enumerate()
-                        .map(|(a, &b)| {
-                            (
-                                g.actions(i)[a].clone(),
-                                Value::String(h.actions(i)[b].clone()),
-                            )
-                        })
-                        .collect(),
-                )
-            })
-            .collect(),
-    )
 }
 
 fn run_search(a: SearchArgs) -> Result<()> {
@@ -413,21 +382,7 @@ fn run_verify(game: &str, certificate: &str, json_out: bool) -> Result<()> {
         })
         .collect();
     if json_out {
-        let list: Vec<Value> = results
-            .iter()
-            .enumerate()
-            .map(|(k, r)| match r {
-                Ok(c) => {
-                    json!({"index": k, "valid": true, "strict": c.is_strict(), "reason": null})
-                }
-                Err(e) => {
-                    json!({"index": k, "valid": false, "strict": null, "reason": e.to_string()})
-                }
-            })
-            .collect();
-        print_json(
-            &json!({"schema": "spi-verify/1", "valid": rejected.is_empty(), "results": list}),
-        );
+        print_json(&verdicts::verification_document(&results));
     } else {
         for (k, r) in results.iter().enumerate() {
             if let Ok(c) = r {
@@ -441,49 +396,6 @@ fn run_verify(game: &str, certificate: &str, json_out: bool) -> Result<()> {
     } else {
         Err(DomainRejection(format!("{certificate}: {}", rejected.join("; "))).into())
     }
-}
-
-fn point_json(p: &[Rational]) -> Value {
-    Value::Array(p.iter().map(q).collect())
-}
-
-fn names(g: &Game, p: &Profile) -> Vec<String> {
-    p.iter()
-        .enumerate()
-        .map(|(i, &a)| g.actions(i)[a].clone())
-        .collect()
-}
-
-fn coordination_json(g: &Game, pc: &PerfectCoordination) -> Value {
-    let support: Vec<Value> = pc
-        .support
-        .iter()
-        .map(|o| {
-            let mut m = Map::new();
-            m.insert("profile".into(), json!(names(g, &o.profile)));
-            m.insert("payoffs".into(), point_json(&o.payoffs));
-            m.insert("pareto_optimal".into(), Value::Bool(o.improvement.is_none()));
-            m.insert(
-                "improvement".into(),
-                match &o.improvement {
-                    None => Value::Null,
-                    Some(imp) => json!({
-                        "point": point_json(&imp.point),
-                        "distribution": imp.distribution.iter().map(|(p, w)| json!({"profile": names(g, p), "probability": q(w)})).collect::<Vec<_>>(),
-                    }),
-                },
-            );
-            m.insert("region".into(), o.region.as_ref().map(|r| Value::Array(r.iter().map(|p| point_json(p)).collect())).unwrap_or(Value::Null));
-            Value::Object(m)
-        })
-        .collect();
-    json!({
-        "schema": "spi-coordination/1",
-        "exists": pc.exists,
-        "support": support,
-        "floor": point_json(&pc.floor),
-        "safe_region": pc.safe_region.as_ref().map(|r| Value::Array(r.iter().map(|p| point_json(p)).collect())).unwrap_or(Value::Null),
-    })
 }
 
 fn polygon(r: &[Vec<Rational>]) -> String {
@@ -548,35 +460,6 @@ fn render_coordination(g: &Game, pc: &PerfectCoordination) -> String {
         );
     }
     out
-}
-
-fn program_equilibrium_json(g: &Game, pe: &coordination::ProgramEquilibrium) -> Value {
-    let punishments: Vec<Value> = pe
-        .threat
-        .punishments
-        .iter()
-        .map(|p| {
-            let others: Vec<usize> = (0..g.num_players()).filter(|&j| j != p.target).collect();
-            json!({
-                "deviator": g.players()[p.target],
-                "threat_value": q(&pe.threat.values[p.target]),
-                "punishers": others.iter().map(|&j| g.players()[j].clone()).collect::<Vec<_>>(),
-                "distribution": p.distribution.iter().map(|(prof, w)| json!({
-                    "profile": prof.iter().zip(&others).map(|(&a, &j)| g.actions(j)[a].clone()).collect::<Vec<_>>(),
-                    "probability": q(w),
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({
-        "schema": "program-equilibrium/1",
-        "equilibrium": pe.is_equilibrium(),
-        "planned": point_json(&pe.planned),
-        "threat_point": point_json(&pe.threat.values),
-        "correlated_punishment": pe.threat.correlated,
-        "punishments": punishments,
-        "shortfalls": pe.shortfalls.iter().map(|(i, d)| json!({"player": g.players()[*i], "by": q(d)})).collect::<Vec<_>>(),
-    })
 }
 
 fn render_program_equilibrium(
