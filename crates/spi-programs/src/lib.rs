@@ -32,6 +32,8 @@
 
 #![deny(missing_docs)]
 
+pub mod agents;
+pub mod documents;
 pub mod error;
 pub mod examples;
 pub mod interp;

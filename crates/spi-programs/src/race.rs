@@ -175,3 +175,26 @@ pub fn simulate(cfg: &RaceConfig) -> RaceSummary {
         payoff_ci,
     }
 }
+
+/// The renegotiation scenarios `spi program race` compares, by label: neither racer has a
+/// renegotiation clause, only the first has one, both have one.
+pub const SCENARIOS: [(&str, [bool; 2]); 3] = [
+    ("no renegotiation", [false, false]),
+    ("player 1 only", [true, false]),
+    ("both renegotiate", [true, true]),
+];
+
+/// Runs `cfg` under each of [`SCENARIOS`] (the racers' clauses replaced, all else kept), so the
+/// effect of the renegotiation clause is read on the same seeds.
+pub fn compare_scenarios(cfg: &RaceConfig) -> Vec<(&'static str, RaceSummary)> {
+    SCENARIOS
+        .iter()
+        .map(|&(label, clauses)| {
+            let mut c = cfg.clone();
+            for (racer, clause) in c.racers.iter_mut().zip(clauses) {
+                racer.renegotiates = clause;
+            }
+            (label, simulate(&c))
+        })
+        .collect()
+}

@@ -7,14 +7,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
 use spi_games::{Game, Rational};
+use spi_programs::agents::{self, Agent, AgentMatch, Proposal};
 use spi_programs::modal::ModalSystem;
-use spi_programs::tournament::{self, Tournament};
-use spi_programs::{Limits, MatchReport, Outcome, Program, ProgramGame, library};
+use spi_programs::{Limits, MatchReport, Outcome, Program, ProgramGame, documents, library};
 
 use crate::cmd::DomainRejection;
-use crate::cmd::game::{load_game, print_json, q};
+use crate::cmd::game::{load_game, print_json};
 
 /// The `spi program` subcommands.
 #[derive(Subcommand)]
@@ -143,15 +142,7 @@ impl MatchOpts {
         let g = match &self.roles {
             None => g,
             Some(spec) => {
-                let roles = spec
-                    .split(',')
-                    .map(|pair| match pair.split_once('=') {
-                        Some((r, a)) if !r.trim().is_empty() && !a.trim().is_empty() => {
-                            Ok((r.trim().to_string(), a.trim().to_string()))
-                        }
-                        _ => bail!("--roles {spec:?}: expected ROLE=ACTION pairs like C=Cooperate,D=Defect, found {pair:?}"),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let roles = agents::parse_roles(spec).context("--roles")?;
                 spi_programs::with_roles(&g, &roles).context("--roles")?
             }
         };
@@ -173,71 +164,19 @@ impl MatchOpts {
     }
 }
 
-/// An agent argument, resolved.
-enum Agent {
-    Program(String, Arc<Program>),
-    /// A modal agent: its name in the system, which holds the library plus the agent's file.
-    Modal(String),
-    /// A built-in that exists both as a program and as a modal formula (CooperateBot, DefectBot).
-    Both(String, Arc<Program>),
+/// Resolves an agent argument: anything that exists is read as a file, so a FIFO or a directory
+/// is named as what it is (the bounded reader refuses both) instead of "no such file".
+fn resolve(spec: &str, system: &mut ModalSystem, limits: &Limits) -> Result<Agent> {
+    let (file, pick) = agents::split_pick(spec);
+    if Path::new(file).exists() {
+        let text = read(file)?;
+        return Ok(agents::from_file(file, &text, pick, system, limits)?);
+    }
+    Ok(agents::builtin(spec, system)?)
 }
 
 fn read(path: &str) -> Result<String> {
     crate::input::read_text(path)
-}
-
-fn resolve(spec: &str, system: &mut ModalSystem, limits: &Limits) -> Result<Agent> {
-    let (file, pick) = match spec.rsplit_once(':') {
-        Some((f, a)) if f.ends_with(".modal") => (f, Some(a)),
-        _ => (spec, None),
-    };
-    // Anything that exists is read as a file, so a FIFO or a directory is named as what it is
-    // (the bounded reader refuses both) instead of "no such file".
-    if Path::new(file).exists() {
-        let text = read(file)?;
-        if file.ends_with(".modal") {
-            let added = system.add_source(&text).with_context(|| file.to_string())?;
-            let name = match pick {
-                Some(a) => a.to_string(),
-                None => match added.last() {
-                    Some(a) => a.clone(),
-                    None => bail!("{file}: defines no agent"),
-                },
-            };
-            if system.find(&name).is_none() {
-                bail!("{file}: no agent named {name}");
-            }
-            return Ok(Agent::Modal(name));
-        }
-        let p = Program::parse(&text, limits).with_context(|| file.to_string())?;
-        let label = Path::new(file)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        return Ok(Agent::Program(label, Arc::new(p)));
-    }
-    let program = library::agent(spec);
-    // Built-ins keep the name the user typed; modal look-up is case-insensitive.
-    let modal = system.find(spec).map(|_| spec.to_string());
-    match (program, modal) {
-        (Some(p), Some(m)) => Ok(Agent::Both(m, p)),
-        (Some(p), None) => Ok(Agent::Program(spec.to_string(), p)),
-        (None, Some(m)) => Ok(Agent::Modal(m)),
-        (None, None) => {
-            let mut known: Vec<String> =
-                library::AGENTS.iter().map(|a| a.key.to_string()).collect();
-            for n in system.names() {
-                let n = n.to_lowercase();
-                if !known.contains(&n) {
-                    known.push(n);
-                }
-            }
-            bail!(
-                "{spec}: no such file, and not a built-in agent (one of: {})",
-                known.join(", ")
-            )
-        }
-    }
 }
 
 /// Runs a `spi program` subcommand.
@@ -303,70 +242,38 @@ pub fn run(cmd: ProgramCommand) -> Result<()> {
     }
 }
 
-fn names(g: &Game, p: &[usize]) -> Vec<Value> {
-    p.iter()
-        .enumerate()
-        .map(|(i, &a)| Value::String(g.actions(i)[a].clone()))
-        .collect()
-}
-
 fn run_match(a: &str, b: &str, opts: &MatchOpts, as_json: bool) -> Result<()> {
     let pg = opts.program_game()?;
     let limits = opts.limits()?;
     let mut system = ModalSystem::library();
     let ra = resolve(a, &mut system, &limits)?;
     let rb = resolve(b, &mut system, &limits)?;
-    let g = &pg.game;
-    match (ra, rb) {
-        (Agent::Program(na, pa) | Agent::Both(na, pa), Agent::Program(nb, pb))
-        | (Agent::Program(na, pa), Agent::Both(nb, pb)) => {
-            let report = spi_programs::play(&pg, &pa, &pb, &limits, opts.seed);
-            print_match(&pg, [&na, &nb], &report, opts, as_json);
+    match agents::play_agents(&pg, &ra, &rb, &system, &limits, opts.seed)? {
+        AgentMatch::Program(report) => {
+            print_match(&pg, [ra.name(), rb.name()], &report, opts, as_json)
         }
-        (Agent::Both(na, pa), Agent::Both(nb, pb)) => {
-            let report = spi_programs::play(&pg, &pa, &pb, &limits, opts.seed);
-            print_match(&pg, [&na, &nb], &report, opts, as_json);
-        }
-        (Agent::Modal(na) | Agent::Both(na, _), Agent::Modal(nb) | Agent::Both(nb, _)) => {
-            let o = system.play(&na, &nb)?;
-            let (c0, d0) = tournament::cooperate_defect(g, 0)?;
-            let (c1, d1) = tournament::cooperate_defect(g, 1)?;
-            let p = vec![
-                if o.first_cooperates { c0 } else { d0 },
-                if o.second_cooperates { c1 } else { d1 },
-            ];
-            let u = g.payoffs(&p);
+        AgentMatch::Modal(m) => {
             if as_json {
-                print_json(&json!({
-                    "schema": "match/1",
-                    "method": "modal",
-                    "game": g.name(),
-                    "agents": [na, nb],
-                    "outcome": "played",
-                    "actions": names(g, &p),
-                    "payoffs": [q(&u[0]), q(&u[1])],
-                    "steps": Value::Null,
-                    "worlds": o.worlds,
-                    "variables": o.variables,
-                    "renegotiated": Value::Null,
-                }));
+                print_json(&documents::modal_match_document(
+                    &pg,
+                    [ra.name(), rb.name()],
+                    &m,
+                ));
             } else {
+                let g = &pg.game;
                 println!(
-                    "{na} (player 1) vs {nb} (player 2) on {}: modal agents, GL chain",
+                    "{} (player 1) vs {} (player 2) on {}: modal agents, GL chain",
+                    ra.name(),
+                    rb.name(),
                     g.name()
                 );
-                println!("actions:  {}", g.profile_label(&p));
-                println!("payoffs:  {}, {}", u[0], u[1]);
+                println!("actions:  {}", g.profile_label(&m.profile));
+                println!("payoffs:  {}, {}", m.payoffs[0], m.payoffs[1]);
                 println!(
                     "worlds until stable: {} ({} variables)",
-                    o.worlds, o.variables
+                    m.worlds, m.variables
                 );
             }
-        }
-        (Agent::Modal(m), Agent::Program(p, _)) | (Agent::Program(p, _), Agent::Modal(m)) => {
-            bail!(
-                "{m} is a modal agent and {p} is a program: a modal agent can only play modal agents"
-            )
         }
     }
     Ok(())
@@ -381,55 +288,8 @@ fn print_match(
 ) {
     let g = &pg.game;
     let scored = r.scored_payoffs(pg);
-    let renegotiated: Value = if r.players.iter().any(|p| p.renegotiated.is_some()) {
-        Value::Array(
-            r.players
-                .iter()
-                .map(|p| p.renegotiated.clone().map_or(Value::Null, Value::String))
-                .collect(),
-        )
-    } else {
-        Value::Null
-    };
     if as_json {
-        let mut v = json!({
-            "schema": "match/1",
-            "method": "program",
-            "game": g.name(),
-            "agents": labels,
-            "programs": [r.players[0].program, r.players[1].program],
-            "seed": opts.seed,
-            "outcome": match &r.outcome { Outcome::Played { .. } => "played", Outcome::Exhausted { .. } => "exhausted", Outcome::Faulted { .. } => "fault" },
-            "actions": Value::Null,
-            "distribution": Value::Null,
-            "payoffs": [q(&scored[0]), q(&scored[1])],
-            "steps": [r.players[0].steps, r.players[1].steps],
-            "simulation_depth": [r.players[0].sim_depth, r.players[1].sim_depth],
-            "renegotiated": renegotiated,
-        });
-        match &r.outcome {
-            Outcome::Played {
-                distribution,
-                realized,
-                ..
-            } => {
-                v["actions"] = Value::Array(names(g, realized));
-                v["distribution"] = Value::Array(
-                    distribution
-                        .iter()
-                        .map(|(p, w)| json!({"profile": names(g, p), "probability": q(w)}))
-                        .collect(),
-                );
-            }
-            Outcome::Exhausted { player, resource } => {
-                v["exhausted"] =
-                    json!({"player": g.players()[*player], "resource": resource.as_str()});
-            }
-            Outcome::Faulted { player, fault } => {
-                v["fault"] = json!({"player": g.players()[*player], "program": fault.program, "at": fault.span.to_string(), "message": fault.message});
-            }
-        }
-        print_json(&v);
+        print_json(&documents::program_match_document(pg, labels, r));
         return;
     }
     println!(
@@ -534,29 +394,7 @@ fn run_tournament(
         .collect::<Result<_>>()?;
     let n = agents.len();
     let progress = progress_printer(n * n);
-    let all_programs = agents.iter().all(|a| !matches!(a, Agent::Modal(_)));
-    let all_modal = agents.iter().all(|a| !matches!(a, Agent::Program(..)));
-    let t: Tournament = if all_programs {
-        let entrants: Vec<(String, Arc<Program>)> = agents
-            .into_iter()
-            .filter_map(|a| match a {
-                Agent::Program(n, p) | Agent::Both(n, p) => Some((n, p)),
-                Agent::Modal(_) => None,
-            })
-            .collect();
-        tournament::run_programs(&pg, &entrants, &limits, opts.seed, &progress)
-    } else if all_modal {
-        let names: Vec<String> = agents
-            .into_iter()
-            .map(|a| match a {
-                Agent::Modal(n) | Agent::Both(n, _) => n,
-                Agent::Program(n, _) => n,
-            })
-            .collect();
-        tournament::run_modal(&pg, &system, &names, &progress)?
-    } else {
-        bail!("a tournament is either all programs or all modal agents; this list mixes them");
-    };
+    let t = agents::play_tournament(&pg, agents, &system, &limits, opts.seed, &progress)?;
     let induced = t.induced_game(&pg.game)?;
     let eq = spi_games::equilibrium::pure_nash(&induced);
     if let Some(path) = &export {
@@ -564,18 +402,12 @@ fn run_tournament(
             .with_context(|| format!("{path}: cannot write"))?;
     }
     if as_json {
-        let cell = |u: &[Rational; 2]| json!([q(&u[0]), q(&u[1])]);
-        print_json(&json!({
-            "schema": "tournament/1",
-            "game": pg.game.name(),
-            "agents": t.names,
-            "payoffs": t.payoffs.iter().map(|row| row.iter().map(cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            "outcomes": t.outcomes,
-            "pure_equilibria": eq.iter().map(|p| json!([t.names[p[0]], t.names[p[1]]])).collect::<Vec<_>>(),
-            "matches": n * n,
-            "steps": t.total_steps,
-            "exported": export,
-        }));
+        print_json(&documents::tournament_document(
+            &pg,
+            &t,
+            &eq,
+            export.as_deref(),
+        ));
         return Ok(());
     }
     println!(
@@ -646,7 +478,7 @@ fn pair(text: &str, what: &str) -> Result<[Rational; 2]> {
 }
 
 fn run_race(args: &RaceArgs) -> Result<()> {
-    use spi_programs::race::{RaceConfig, Racer, simulate};
+    use spi_programs::race::{RaceConfig, Racer, compare_scenarios};
     let delay = rational(&args.delay, "delay")?;
     if delay.signum() < 0 || delay > Rational::from(1) {
         bail!(
@@ -656,50 +488,20 @@ fn run_race(args: &RaceArgs) -> Result<()> {
     let demands = pair(&args.demands, "demands")?;
     let conflict = pair(&args.conflict, "conflict")?;
     let fallback = pair(&args.fallback, "fallback")?;
-    let configs = [
-        ("no renegotiation", [false, false]),
-        ("player 1 only", [true, false]),
-        ("both renegotiate", [true, true]),
-    ];
-    let mut rows = Vec::new();
-    for (label, clauses) in configs {
-        let cfg = RaceConfig {
-            racers: [
-                Racer {
-                    hawk_demand: demands[0].clone(),
-                    renegotiates: clauses[0],
-                },
-                Racer {
-                    hawk_demand: demands[1].clone(),
-                    renegotiates: clauses[1],
-                },
-            ],
-            delay: delay.clone(),
-            conflict: conflict.clone(),
-            fallback: fallback.clone(),
-            runs: args.runs,
-            seed: args.seed,
-        };
-        rows.push((label, simulate(&cfg)));
-    }
+    let cfg = RaceConfig {
+        racers: [0, 1].map(|i| Racer {
+            hawk_demand: demands[i].clone(),
+            renegotiates: false,
+        }),
+        delay: delay.clone(),
+        conflict: conflict.clone(),
+        fallback: fallback.clone(),
+        runs: args.runs,
+        seed: args.seed,
+    };
+    let rows = compare_scenarios(&cfg);
     if args.json {
-        print_json(&json!({
-            "schema": "race/1",
-            "delay": q(&delay),
-            "demands": [q(&demands[0]), q(&demands[1])],
-            "conflict": [q(&conflict[0]), q(&conflict[1])],
-            "fallback": [q(&fallback[0]), q(&fallback[1])],
-            "runs": args.runs,
-            "seed": args.seed,
-            "configurations": rows.iter().map(|(label, s)| json!({
-                "renegotiation": label,
-                "conflicts": s.conflicts,
-                "renegotiated": s.renegotiated,
-                "conflict_rate_ci95": [s.conflict_ci.0, s.conflict_ci.1],
-                "mean_payoffs": [q(&s.mean_payoffs[0]), q(&s.mean_payoffs[1])],
-                "mean_payoffs_ci95": [[s.payoff_ci[0].0, s.payoff_ci[0].1], [s.payoff_ci[1].0, s.payoff_ci[1].1]],
-            })).collect::<Vec<_>>(),
-        }));
+        print_json(&documents::race_document(&cfg, &rows));
         return Ok(());
     }
     println!(
@@ -743,14 +545,13 @@ fn run_race(args: &RaceArgs) -> Result<()> {
 
 fn program_list(spec: &str, limits: &Limits) -> Result<Vec<(String, Arc<Program>)>> {
     let mut system = ModalSystem::default();
-    spec.split(',')
-        .map(|s| s.trim())
+    let list = spec
+        .split(',')
+        .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| match resolve(s, &mut system, limits)? {
-            Agent::Program(n, p) | Agent::Both(n, p) => Ok((n, p)),
-            Agent::Modal(n) => bail!("{n} is a modal agent; SPI checks run on programs"),
-        })
-        .collect()
+        .map(|s| resolve(s, &mut system, limits))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(agents::programs_of(list)?)
 }
 
 fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
@@ -760,36 +561,15 @@ fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
     let transformed: Vec<(String, Arc<Program>)> = if let Some(t) = &args.transformed {
         program_list(t, &limits)?
     } else {
-        let propose = if args.wrap_disarm {
-            library::PROPOSE_DISARM.to_string()
+        let proposal = if args.wrap_disarm {
+            Proposal::Disarm
         } else if let Some(p) = &args.wrap_proposal {
-            let parts: Vec<&str> = p.split(',').map(str::trim).collect();
-            if parts.len() != 2 {
-                bail!("--wrap-proposal: expected a profile \"A,B\", got {p:?}");
-            }
-            // A proposal the game cannot play is the user's typo, not an answer "NOT an SPI".
-            for (i, a) in parts.iter().enumerate() {
-                if pg.game.action_index(i, a).is_none() {
-                    bail!(
-                        "--wrap-proposal {p:?}: player {} has no action {a:?} (actions: {})",
-                        pg.game.players()[i],
-                        pg.game.actions(i).join(", ")
-                    );
-                }
-            }
-            library::propose_fixed([parts[0], parts[1]])
+            Proposal::Fixed(p.clone())
         } else {
             bail!("give --transformed, --wrap-proposal or --wrap-disarm");
         };
-        defaults
-            .iter()
-            .map(|(n, p)| {
-                let src = library::renegotiation_source(p, &propose);
-                let prog =
-                    Program::parse(&src, &limits).with_context(|| format!("wrapping {n}"))?;
-                Ok((format!("renegotiation({n})"), Arc::new(prog)))
-            })
-            .collect::<Result<_>>()?
+        agents::wrap_renegotiation(&pg.game, &defaults, &proposal, &limits)
+            .context("--wrap-proposal")?
     };
     let c = spi_programs::spi_check::check_transformation_on_space(
         &pg,
@@ -801,24 +581,7 @@ fn run_spi_check(args: &SpiCheckArgs) -> Result<()> {
     let k = defaults.len();
     let label = |p: &[usize]| format!("({}, {})", c.names[p[0]], c.names[p[1]]);
     if args.json {
-        print_json(&json!({
-            "schema": "program-spi-check/1",
-            "game": pg.game.name(),
-            "space": k * k,
-            "is_spi": c.verdict.is_spi(),
-            "is_strict_spi": c.verdict.is_strict_spi(),
-            "strict_gains": c.verdict.strict_gains.iter().map(|p| label(p)).collect::<Vec<_>>(),
-            "counterexamples": c.verdict.counterexamples.iter().map(|ce| json!({
-                "profile": label(&ce.from), "transformed": label(&ce.to), "player": pg.game.players()[ce.player],
-                "payoff": q(&ce.payoff_from), "transformed_payoff": q(&ce.payoff_to),
-            })).collect::<Vec<_>>(),
-            "demand_preserving": c.demand_preserving(),
-            "demand_changes": c.demand_changes.iter().map(|d| json!({
-                "profile": d.profile, "player": pg.game.players()[d.player],
-                "before": d.before.iter().map(|(a, w)| json!([a, q(w)])).collect::<Vec<_>>(),
-                "after": d.after.iter().map(|(a, w)| json!([a, q(w)])).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        }));
+        print_json(&documents::program_spi_check_document(&pg, &c));
         return spi_check_status(&c, &label, &pg.game);
     }
     println!("space: {} default profiles on {}", k * k, pg.game.name());
