@@ -49,6 +49,7 @@
 pub mod check;
 pub mod client;
 pub mod dataset;
+pub mod documents;
 pub mod error;
 pub mod export;
 pub mod extract;

@@ -227,3 +227,8 @@ pub fn markdown(rows: &[Row]) -> String {
     }
     s
 }
+
+/// `research-report/1`: the rows of [`rows`], one per model, mode, class and tier.
+pub fn document(rows: &[Row]) -> serde_json::Value {
+    serde_json::json!({"schema": "research-report/1", "rows": rows})
+}

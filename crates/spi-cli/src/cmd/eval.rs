@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use serde_json::json;
 use spi_eval::export::Format;
 use spi_eval::provider::{ModelSpec, Price, build_provider};
 use spi_eval::runner::{RunOptions, RunServices, Shard};
@@ -286,9 +285,7 @@ fn run_suite(a: RunArgs) -> Result<()> {
         },
     ))?;
     if a.json {
-        let mut v = serde_json::to_value(&summary)?;
-        v["schema"] = json!("spi.eval.run.v1");
-        v["log_dir"] = json!(a.log_dir.display().to_string());
+        let v = spi_eval::documents::run_document(&summary, &a.log_dir)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!(
@@ -364,8 +361,7 @@ fn report(a: ReportArgs) -> Result<()> {
     let run = store.run(&a.run)?;
     let rep = spi_eval::report::RunReport::from_store(&store, &run, parse_reducer(&a.reducer)?)?;
     if a.json {
-        let mut v = serde_json::to_value(&rep)?;
-        v["schema"] = json!("spi.eval.report.v1");
+        let v = spi_eval::documents::report_document(&rep)?;
         return print_out(&serde_json::to_string_pretty(&v)?);
     }
     let out = a
@@ -471,11 +467,7 @@ fn compare(a: CompareArgs) -> Result<()> {
         );
     }
     if a.json {
-        let mut v = serde_json::to_value(&c)?;
-        v["schema"] = json!("spi.eval.compare.v1");
-        v["scorer"] = json!(scorer);
-        v["arm_a"] = json!(ra.arm);
-        v["arm_b"] = json!(rb.arm);
+        let v = spi_eval::documents::comparison_document(&c, &scorer, &ra, &rb)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{md}");

@@ -410,9 +410,7 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"schema": "spi.research.report.v1", "rows": rows})
-            )?
+            serde_json::to_string_pretty(&report::document(&rows))?
         );
     } else {
         print!("{}", report::markdown(&rows));
