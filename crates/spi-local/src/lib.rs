@@ -47,6 +47,7 @@
 #![deny(missing_docs)]
 
 mod batch;
+pub mod documents;
 mod error;
 mod fetch;
 mod llama;

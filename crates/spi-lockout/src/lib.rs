@@ -41,6 +41,7 @@
 
 pub mod audit;
 pub mod checklist;
+pub mod documents;
 pub mod error;
 pub mod library;
 pub mod model_pass;

@@ -93,3 +93,18 @@ pub fn generate_interactive(seed: u64, count: usize) -> Result<Vec<Value>, Strin
         .map(|k| item_of(INTERACTIVE, "missed_spi", seed, k))
         .collect()
 }
+
+/// `spi-suite-generate/1`: the seed, the item count, and the count per check kind and tier of a
+/// generated set.
+pub fn summary_document(seed: u64, items: &[Value]) -> Value {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for it in items {
+        let key = format!(
+            "{}/t{}",
+            it["check"]["kind"].as_str().unwrap_or(""),
+            it["metadata"]["tier"]
+        );
+        *counts.entry(key).or_default() += 1;
+    }
+    serde_json::json!({"schema": "spi-suite-generate/1", "seed": seed, "count": items.len(), "by_kind_and_tier": counts})
+}

@@ -103,3 +103,44 @@ impl Library {
         Some(self.root.join("attitudes").join("items.jsonl")).filter(|p| p.is_file())
     }
 }
+
+impl Library {
+    /// Copies every suite's `items.jsonl` into `out` as `<suite>.jsonl` and writes
+    /// `manifest.json` beside them (`spi-suite-export/1`: per suite, its file, sample and family
+    /// counts). Each file is written to a temporary name and renamed, so an interrupted export
+    /// leaves no half-written file. Returns the manifest.
+    pub fn export(&self, out: &Path) -> Result<serde_json::Value, SuiteError> {
+        std::fs::create_dir_all(out).map_err(io(out))?;
+        let mut manifest = Vec::new();
+        for s in &self.suites {
+            let items = s.dir.join("items.jsonl");
+            let Ok(text) = std::fs::read_to_string(&items) else {
+                continue;
+            };
+            let dest = out.join(format!("{}.jsonl", s.name));
+            write_atomically(&dest, &text)?;
+            manifest.push(serde_json::json!({
+                "suite": s.name,
+                "file": dest.display().to_string(),
+                "samples": text.lines().filter(|l| !l.trim().is_empty()).count(),
+                "families": s.family_files.len(),
+            }));
+        }
+        let m = serde_json::json!({
+            "schema": "spi-suite-export/1",
+            "canary": crate::family::CANARY,
+            "version": "1-0",
+            "suites": manifest,
+        });
+        let text = serde_json::to_string_pretty(&m).unwrap_or_default() + "\n";
+        write_atomically(&out.join("manifest.json"), &text)?;
+        Ok(m)
+    }
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder and a rename.
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), SuiteError> {
+    let tmp = path.with_extension("tmp-write");
+    std::fs::write(&tmp, text).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}

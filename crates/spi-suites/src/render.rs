@@ -121,3 +121,50 @@ pub fn render_families(families: &[&Family]) -> Result<String, SuiteError> {
     }
     Ok(to_jsonl(&items))
 }
+
+/// What [`render_library`] did: the `spi-suite-render/1` document (per suite, its families, items
+/// and file) and the files whose committed text differs from the render (only under `check`).
+#[derive(Debug, Clone)]
+pub struct LibraryRender {
+    /// `spi-suite-render/1`.
+    pub document: Value,
+    /// Files that are not up to date (empty unless `check`).
+    pub stale: Vec<String>,
+}
+
+/// Renders the families of every suite (or only those named in `only`) to the suite's
+/// `items.jsonl`; with `check`, writes nothing and reports which files a render would change.
+pub fn render_library(
+    lib: &crate::library::Library,
+    only: &[String],
+    check: bool,
+) -> Result<LibraryRender, SuiteError> {
+    let mut stale = Vec::new();
+    let mut summary = Vec::new();
+    for s in &lib.suites {
+        if s.family_files.is_empty() || (!only.is_empty() && !only.contains(&s.name)) {
+            continue;
+        }
+        let families = lib
+            .families(s)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect::<Result<Vec<_>, _>>()?;
+        let refs: Vec<&Family> = families.iter().collect();
+        let text = render_families(&refs)?;
+        let path = s.dir.join("items.jsonl");
+        if check {
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                stale.push(path.display().to_string());
+            }
+        } else {
+            crate::library::write_atomically(&path, &text)?;
+        }
+        summary.push(json!({"suite": s.name, "families": families.len(),
+            "items": text.lines().count(), "file": path.display().to_string()}));
+    }
+    Ok(LibraryRender {
+        document: json!({"schema": "spi-suite-render/1", "rendered": summary, "stale": stale}),
+        stale,
+    })
+}

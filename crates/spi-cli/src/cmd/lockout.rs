@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::json;
+use spi_lockout::documents;
 use spi_lockout::library::{BUILTIN_CHECKLIST, BUILTIN_RULES, Library, fill_pitch};
 
 use crate::cmd::DomainRejection;
@@ -301,9 +301,7 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
         LockoutCommand::Scenarios(a) => {
             let lib = load(&a.library, true)?;
             if a.json {
-                print_json(
-                    &json!({"schema": "spi-lockout-scenarios/1", "scenarios": lib.scenarios.iter().map(|s| s.to_value()).collect::<Vec<_>>()}),
-                );
+                print_json(&documents::scenarios_document(&lib));
             } else {
                 for s in &lib.scenarios {
                     let w = match &s.witness {
@@ -357,9 +355,7 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
                 .with_context(|| format!("{}: the scenario has no witness", a.id))?;
             let r = w.evaluate();
             if a.lib.json {
-                print_json(
-                    &json!({"schema": "spi-lockout-witness/1", "scenario": s.id, "report": r.to_value()}),
-                );
+                print_json(&documents::witness_document(&s.id, &r));
             } else {
                 println!("{}: {}", s.id, s.title);
                 for (from, outs) in &r.rows {
@@ -403,9 +399,7 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
             let lib = load(&a.library, true)?;
             let findings = lib.lint();
             if a.json {
-                print_json(
-                    &json!({"schema": "spi-lockout-lint/1", "findings": findings.iter().map(|f| json!({"rule": f.rule, "at": f.at, "message": f.message})).collect::<Vec<_>>()}),
-                );
+                print_json(&documents::lint_document(&findings));
             } else {
                 for f in &findings {
                     println!("{}: [{}] {}", f.at, f.rule, f.message);
@@ -462,10 +456,7 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
                 .as_deref()
                 .map_or("rules".to_string(), |m| format!("model:{m}"));
             if a.lib.json {
-                print_json(&json!({
-                    "schema": "spi-lockout-score/1", "pass": pass, "corpus": c.to_value(),
-                    "heldout": h.to_value(), "scenarios": s.to_value(),
-                }));
+                print_json(&documents::score_document(&pass, &c, &h, &s));
             } else {
                 print!("{}", c.to_text(&format!("{pass} pass on the development corpus (lockout/corpus: the rules were written against it)")));
                 println!();

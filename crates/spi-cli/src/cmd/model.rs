@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use serde_json::json;
 use spi_eval::provider::{ApiKey, ProviderEnv};
 use spi_local::{
     ChatMessage, FetchOptions, GenerationParams, LoadOptions, LocalModel, WeightFormat,
@@ -180,23 +179,7 @@ pub fn run(cmd: ModelCommand) -> Result<()> {
             let models = spi_local::list_cached(&cache)
                 .with_context(|| format!("listing models in {}", cache.display()))?;
             if json {
-                let rows: Vec<_> = models
-                    .iter()
-                    .map(|m| {
-                        json!({
-                            "name": m.spec.name,
-                            "path": m.path.display().to_string(),
-                            "size": m.size,
-                            "sha256": m.sha256,
-                            "verified": m.verified,
-                        })
-                    })
-                    .collect();
-                let out = json!({
-                    "schema": "model-list/1",
-                    "cache_dir": cache.display().to_string(),
-                    "models": rows,
-                });
+                let out = spi_local::documents::model_list_document(&cache, &models);
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else if models.is_empty() {
                 println!(
@@ -272,17 +255,8 @@ fn chat(cache: &std::path::Path, args: ChatArgs) -> Result<()> {
     let out = model.chat(&messages, &params)?;
     let stats = model.last_stats();
     if args.json {
-        let j = json!({
-            "schema": "model-chat/1",
-            "model": args.name,
-            "text": out.text,
-            "prompt_tokens": out.prompt_tokens,
-            "completion_tokens": out.completion_tokens,
-            "finish_reason": out.finish_reason,
-            "threads": model.threads(),
-            "prefill_ms": stats.prefill.as_secs_f64() * 1e3,
-            "decode_tokens_per_second": stats.decode_tokens_per_second(),
-        });
+        let j =
+            spi_local::documents::model_chat_document(&args.name, &out, model.threads(), &stats);
         println!("{}", serde_json::to_string_pretty(&j)?);
     } else {
         println!("{}", out.text);

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use serde_json::json;
 use spi_suites::family::Family;
 use spi_suites::library::Library;
 use spi_suites::{generate, lint, render, show};
@@ -167,18 +166,7 @@ pub fn run(cmd: SuiteCommand) -> Result<()> {
                 std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
             }
             if a.json {
-                let mut counts = std::collections::BTreeMap::<String, usize>::new();
-                for it in &items {
-                    let key = format!(
-                        "{}/t{}",
-                        it["check"]["kind"].as_str().unwrap_or(""),
-                        it["metadata"]["tier"]
-                    );
-                    *counts.entry(key).or_default() += 1;
-                }
-                print_json(
-                    &json!({"seed": a.seed, "count": items.len(), "by_kind_and_tier": counts}),
-                );
+                print_json(&generate::summary_document(a.seed, &items));
             } else if a.out.is_none() {
                 print!("{text}");
             } else {
@@ -187,32 +175,17 @@ pub fn run(cmd: SuiteCommand) -> Result<()> {
         }
         SuiteCommand::Export(a) => {
             let lib = library(&a.root.root)?;
-            std::fs::create_dir_all(&a.out)
-                .with_context(|| format!("creating {}", a.out.display()))?;
-            let mut manifest = Vec::new();
-            for s in &lib.suites {
-                let items = s.dir.join("items.jsonl");
-                let Ok(text) = std::fs::read_to_string(&items) else {
-                    continue;
-                };
-                let dest = a.out.join(format!("{}.jsonl", s.name));
-                std::fs::write(&dest, &text)
-                    .with_context(|| format!("writing {}", dest.display()))?;
-                manifest.push(json!({
-                    "suite": s.name,
-                    "file": dest.display().to_string(),
-                    "samples": text.lines().filter(|l| !l.trim().is_empty()).count(),
-                    "families": s.family_files.len(),
-                }));
-            }
-            let m = json!({"schema": "spi-suite-export/1", "canary": spi_suites::family::CANARY, "version": "1-0", "suites": manifest});
-            let path = a.out.join("manifest.json");
-            std::fs::write(&path, serde_json::to_string_pretty(&m)? + "\n")
-                .with_context(|| format!("writing {}", path.display()))?;
+            let m = lib
+                .export(&a.out)
+                .with_context(|| format!("exporting to {}", a.out.display()))?;
             if a.root.json {
                 print_json(&m);
             } else {
-                println!("exported {} suites to {}", manifest.len(), a.out.display());
+                println!(
+                    "exported {} suites to {}",
+                    m["suites"].as_array().map_or(0, Vec::len),
+                    a.out.display()
+                );
             }
         }
     }
@@ -221,33 +194,11 @@ pub fn run(cmd: SuiteCommand) -> Result<()> {
 
 fn render_cmd(a: RenderArgs) -> Result<()> {
     let lib = library(&a.root.root)?;
-    let mut stale = Vec::new();
-    let mut summary = Vec::new();
-    for s in &lib.suites {
-        if s.family_files.is_empty() || (!a.suites.is_empty() && !a.suites.contains(&s.name)) {
-            continue;
-        }
-        let mut families = Vec::new();
-        for (file, r) in lib.families(s) {
-            families.push(r.with_context(|| format!("loading {}", file.display()))?);
-        }
-        let refs: Vec<&Family> = families.iter().collect();
-        let text = render::render_families(&refs)?;
-        let path = s.dir.join("items.jsonl");
-        let n = text.lines().count();
-        if a.check {
-            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                stale.push(path.display().to_string());
-            }
-        } else {
-            std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
-        }
-        summary.push(json!({"suite": s.name, "families": families.len(), "items": n, "file": path.display().to_string()}));
-    }
+    let r = render::render_library(&lib, &a.suites, a.check)?;
     if a.root.json {
-        print_json(&json!({"rendered": summary, "stale": stale}));
+        print_json(&r.document);
     } else {
-        for s in &summary {
+        for s in r.document["rendered"].as_array().into_iter().flatten() {
             println!(
                 "{}: {} families -> {} items ({})",
                 s["suite"].as_str().unwrap_or(""),
@@ -257,8 +208,8 @@ fn render_cmd(a: RenderArgs) -> Result<()> {
             );
         }
     }
-    if !stale.is_empty() {
-        return Err(DomainRejection(format!("stale renders: {}", stale.join(", "))).into());
+    if !r.stale.is_empty() {
+        return Err(DomainRejection(format!("stale renders: {}", r.stale.join(", "))).into());
     }
     Ok(())
 }
