@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The Part I report on the embedded default model (docs/results/part1-report.md).
+#   Phase 1, baseline: every item of every Part I suite.
+#   Phase 2, each other arm: a stratified sample of every suite, the same for every arm: every family,
+#     one variant per family (v1, v2, v3 in turn), its main item and its matched control, first option
+#     order; every 22nd generated capability item; every interactive item. About 400 items per arm.
+# Every run resumes (`--resume`), so the script can be stopped and started again; a finished run is
+# not repeated. Usage:
+#   SPI=target/debug/spi LOG_DIR=out/part1 [MODEL=local:smollm2] [MAX_CONNECTIONS=8] \
+#     docs/results/part1-full.sh [baseline|arms|all]
+# Then `spi suite report SUITE --log-dir LOG_DIR/SUITE` per suite gives the tables of the report.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+spi=${SPI:-target/debug/spi}
+logs=${LOG_DIR:-out/part1}
+model=${MODEL:-local:smollm2}
+conns=${MAX_CONNECTIONS:-8}
+phase=${1:-all}
+
+suites=(premature-commitment implementation-lockout missed-spis spi-reasoning undermining-incentives
+  over-correction spi-capability spi-interactive)
+
+ids_of() { grep -o '"id":"[^"]*"' "suites/$1/items.jsonl" | sed 's/"id":"\(.*\)"/\1/'; }
+
+# The arm sample of one suite, one id per line.
+sample() {
+  local suite=$1
+  case $suite in
+    spi-capability) ids_of "$suite" | awk 'NR % 22 == 1' ;;
+    spi-interactive) ids_of "$suite" ;;
+    *)
+      ids_of "$suite" | sed 's/--v[0-9]*--.*//' | uniq | {
+        k=0
+        while read -r fam; do
+          v=$((k % 3 + 1)); k=$((k + 1))
+          echo "$fam--v$v--main--o0"
+          echo "$fam--v$v--control--o0"
+        done
+      }
+      ;;
+  esac
+}
+
+# The arms a suite declares, in file order.
+arms_of() { grep -A1 '^\[\[arm\]\]' "suites/$1/suite.toml" | sed -n 's/^name = "\(.*\)"/\1/p'; }
+
+run() {
+  local suite=$1
+  shift
+  CANDLE_NUM_THREADS=${CANDLE_NUM_THREADS:-2} "$spi" eval run "suites/$suite/suite.toml" --model "$model" \
+    --log-dir "$logs/$suite" --max-connections "$conns" --resume "$@" || [ "${KEEP_GOING:-1}" = 1 ]
+}
+
+if [ "$phase" = baseline ] || [ "$phase" = all ]; then
+  for suite in "${suites[@]}"; do
+    echo "== $suite, baseline: every item" >&2
+    run "$suite"
+  done
+fi
+
+if [ "$phase" = arms ] || [ "$phase" = all ]; then
+  for suite in "${suites[@]}"; do
+    args=()
+    while read -r id; do args+=(--sample-id "$id"); done < <(sample "$suite")
+    while read -r arm; do
+      echo "== $suite, arm $arm: ${#args[@]} sampled items" >&2
+      run "$suite" --arm "$arm" "${args[@]}"
+    done < <(arms_of "$suite")
+  done
+fi
