@@ -133,8 +133,9 @@ fn parse_jsonl_lines(path: &Path, text: &str) -> Result<Vec<(usize, Sample)>, Ev
             line: line_no,
             expected,
         };
+        // Strict: a sample with `"target"` twice would otherwise be scored against the last copy.
         let value: Value =
-            serde_json::from_str(trimmed).map_err(|e| err(format!("a JSON object ({e})")))?;
+            spi_json::parse_unique(trimmed).map_err(|e| err(format!("a JSON object ({e})")))?;
         let sample = sample_from_value(value).map_err(err)?;
         if !seen.insert(sample.id.clone()) {
             return Err(err(format!(
@@ -402,6 +403,13 @@ mod tests {
         assert_eq!(
             e,
             "d.jsonl:2: expected a unique id, but `a` appears earlier"
+        );
+        // A repeated member is refused rather than read as its last copy (the key would change).
+        let e = parse("{\"input\":\"x\",\"target\":\"A\",\"target\":\"B\"}").unwrap_err();
+        assert!(
+            e.starts_with("d.jsonl:1: expected a JSON object (")
+                && e.contains("\"target\" appears twice"),
+            "{e}"
         );
         let e = parse("{\"input\":\"x\",\"choices\":[\"p\",\"q\"],\"target\":\"C\"}").unwrap_err();
         assert!(e.contains("letter A..B"), "{e}");
