@@ -220,6 +220,35 @@ fn model_list_fails_on_a_cached_file_that_does_not_match_its_digest() {
     );
 }
 
+/// A cached model file of the right size that is not a GGUF is one line naming the model, the file
+/// once and candle's cause once (the cause used to be printed twice, by the message and by the
+/// error chain).
+#[test]
+fn a_corrupt_model_file_is_one_line_with_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spi_local::model_spec("smollm2").unwrap();
+    let models = dir.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    // Sparse: the right size (resolution checks size only) without writing 98 MB.
+    let f = std::fs::File::create(models.join(spec.file_name)).unwrap();
+    f.set_len(spec.size).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_spi"))
+        .args(["model", "chat", "smollm2", "hi"])
+        .env("SPI_CACHE_DIR", dir.path())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: loading model `smollm2`: GGUF file "),
+        "{err}"
+    );
+    assert_eq!(err.matches("unknown magic").count(), 1, "{err}");
+    assert_eq!(err.matches(spec.file_name).count(), 1, "{err}");
+}
+
 /// A TOML syntax error is one line with its position; an unknown local model is not told to fetch
 /// a model that does not exist.
 #[test]

@@ -256,7 +256,7 @@ impl<C, T> Scheduler<C, T> {
 
 fn inference_error(detail: &str) -> LocalError {
     LocalError::Inference {
-        source: candle_core::Error::Msg(format!("in a batch that failed: {detail}")),
+        cause: candle_core::Error::Msg(format!("in a batch that failed: {detail}")),
     }
 }
 
@@ -269,7 +269,7 @@ fn advance<C, T, X: TextCodec>(
     text: &X,
     context_length: usize,
 ) -> Result<Option<Finished>, LocalError> {
-    let infer = |source| LocalError::Inference { source };
+    let infer = |cause| LocalError::Inference { cause };
     let n = logits.len();
     let logits = Tensor::from_vec(logits, n, &Device::Cpu).map_err(infer)?;
     let next = s.sampler.sample(&logits).map_err(infer)?;
@@ -391,7 +391,7 @@ mod tests {
             );
             if self.fail_at == Some(self.steps.len() - 1) {
                 return Err(LocalError::Inference {
-                    source: candle_core::Error::Msg("injected".into()),
+                    cause: candle_core::Error::Msg("injected".into()),
                 });
             }
             Ok(chunks

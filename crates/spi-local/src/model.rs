@@ -132,7 +132,7 @@ impl StepModel for Llama {
         chunks: &mut [Chunk<'_, SequenceCache>],
     ) -> Result<Vec<Vec<f32>>, LocalError> {
         self.forward(chunks)
-            .map_err(|source| LocalError::Inference { source })
+            .map_err(|cause| LocalError::Inference { cause })
     }
 }
 
@@ -171,12 +171,12 @@ impl LocalModel {
         }
         let gguf_err = |source| LocalError::Gguf {
             path: path.to_owned(),
-            source,
+            cause: source,
         };
         let mut file = std::fs::File::open(path).map_err(|source| LocalError::Io {
             action: "opening",
             path: path.to_owned(),
-            source,
+            cause: source,
         })?;
         let content = Content::read(&mut file).map_err(gguf_err)?;
         let tokenizer = GgufTokenizer::from_gguf(&content, path)?;
@@ -224,7 +224,7 @@ impl LocalModel {
                 bytes.rewind().map_err(|source| LocalError::Io {
                     action: "rewinding the in-memory copy of",
                     path: path.to_owned(),
-                    source,
+                    cause: source,
                 })?;
                 let content = Content::read(&mut bytes).map_err(gguf_err)?;
                 Llama::from_gguf(&content, &mut bytes).map_err(gguf_err)?
@@ -401,7 +401,7 @@ impl LocalModel {
     /// One forward pass of a lone sequence and its argmax (ties to the last maximum, as candle's
     /// `LogitsProcessor` breaks them).
     fn greedy_step(&self, tokens: &[u32], cache: &mut SequenceCache) -> Result<u32, LocalError> {
-        let infer = |source| LocalError::Inference { source };
+        let infer = |cause| LocalError::Inference { cause };
         let logits = self
             .llama
             .forward(&mut [Chunk { tokens, cache }])
@@ -418,7 +418,7 @@ impl LocalModel {
 /// A request the scheduler did not answer: a bug, reported rather than panicking.
 fn unfinished() -> LocalError {
     LocalError::Inference {
-        source: candle_core::Error::Msg("internal error: a request was left unfinished".into()),
+        cause: candle_core::Error::Msg("internal error: a request was left unfinished".into()),
     }
 }
 

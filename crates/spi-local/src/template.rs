@@ -24,7 +24,7 @@ impl ChatTemplate {
             Err(minijinja::Error::new(ErrorKind::InvalidOperation, msg))
         });
         env.add_template_owned(NAME, source)
-            .map_err(|source| LocalError::Template { source })?;
+            .map_err(|cause| LocalError::Template { cause })?;
         Ok(ChatTemplate {
             env,
             bos_token,
@@ -37,7 +37,7 @@ impl ChatTemplate {
         let tmpl = self
             .env
             .get_template(NAME)
-            .map_err(|source| LocalError::Template { source })?;
+            .map_err(|cause| LocalError::Template { cause })?;
         let messages: Vec<_> = messages
             .iter()
             .map(|m| context! { role => m.role.as_str(), content => m.content.as_str() })
@@ -48,7 +48,7 @@ impl ChatTemplate {
             bos_token => self.bos_token.as_str(),
             eos_token => self.eos_token.as_str(),
         })
-        .map_err(|source| LocalError::Template { source })
+        .map_err(|cause| LocalError::Template { cause })
     }
 }
 

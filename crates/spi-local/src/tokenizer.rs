@@ -96,11 +96,11 @@ impl GgufTokenizer {
         let mut file = std::fs::File::open(path).map_err(|source| LocalError::Io {
             action: "opening",
             path: path.to_owned(),
-            source,
+            cause: source,
         })?;
         let ct = Content::read(&mut file).map_err(|source| LocalError::Gguf {
             path: path.to_owned(),
-            source,
+            cause: source,
         })?;
         Self::from_gguf(&ct, path)
     }

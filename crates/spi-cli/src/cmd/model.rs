@@ -234,7 +234,7 @@ fn chat(cache: &std::path::Path, args: ChatArgs) -> Result<()> {
         },
     };
     let mut model = LocalModel::load_with(&path, &opts)
-        .with_context(|| format!("loading {}", path.display()))?;
+        .with_context(|| format!("loading model `{}`", args.name))?;
     let mut messages = Vec::new();
     if let Some(system) = args.system {
         messages.push(ChatMessage {
