@@ -73,6 +73,9 @@ pub struct ModalOutcome {
 /// The library's standard modal agents (`agents/modal_library.modal`).
 pub const LIBRARY_SOURCE: &str = include_str!("../agents/modal_library.modal");
 
+/// The agents [`LIBRARY_SOURCE`] defines (a user file may not give these names other formulas).
+pub const LIBRARY_NAMES: [&str; 4] = ["CooperateBot", "DefectBot", "FairBot", "PrudentBot"];
+
 /// Bounds on modal input, so hostile formulas cannot exhaust memory or stack.
 pub const MAX_FORMULA_NESTING: u32 = 64;
 /// The longest agent name a modal file may define: the same bound as a game's names, since agent
@@ -413,8 +416,11 @@ impl ModalSystem {
         s
     }
 
-    /// Adds the agents defined in `src`; a name already present is replaced (user files may
-    /// redefine library agents). Checks full modalisation and that every reference resolves.
+    /// Adds the agents defined in `src`. A name already present (a library agent, or one from an
+    /// earlier file) may only be defined again with the same formula, as when one file is named
+    /// twice: a user's `FairBot` that is not FairBot would silently change what every match and
+    /// transcript calling it FairBot means. Checks full modalisation and that every reference
+    /// resolves.
     pub fn add_source(&mut self, src: &str) -> Result<Vec<String>, ProgramError> {
         let mut p = ModalParser {
             lx: Lexer {
@@ -470,6 +476,22 @@ impl ModalSystem {
                         "agent {name}: every C(...) must be under a `box` (fully modalised)"
                     ),
                 });
+            }
+            if let Some(i) = self.find(&name) {
+                let (known, existing) = &self.agents[i];
+                if *existing != f {
+                    return Err(ProgramError::Check {
+                        span,
+                        message: format!(
+                            "agent {name}: {known} is already defined{}, with another formula; give yours another name",
+                            if LIBRARY_NAMES.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                                " (a library agent)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    });
+                }
             }
             pending.push((span, name.clone(), f.clone()));
             self.insert(name.clone(), f);

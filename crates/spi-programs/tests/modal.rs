@@ -107,3 +107,39 @@ fn syntax_errors_name_tokens_plainly() {
     assert!(e.contains("found `;`"), "{e}");
     assert!(!e.contains("P(") && !e.contains("Word("), "{e}");
 }
+
+/// A user file may not give a library agent (or one an earlier file defined) another formula: a
+/// "FairBot" that is not FairBot would change what every match calling it FairBot means. Naming the
+/// same file twice (the same formula again) is fine.
+#[test]
+fn library_agents_cannot_be_redefined_with_another_formula() {
+    let mut s = ModalSystem::library();
+    let e = s
+        .add_source("agent fairbot = box C(DefectBot);")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "agent fairbot: FairBot is already defined (a library agent), with another formula"
+        ),
+        "{e}"
+    );
+    assert!(
+        s.add_source("agent FairBot = box C(me);").is_ok(),
+        "the same formula"
+    );
+    s.add_source("agent Mine = box C(me) and box C(DefectBot);")
+        .unwrap();
+    s.add_source("agent Mine = box C(me) and box C(DefectBot);")
+        .unwrap();
+    let e = s
+        .add_source("agent Mine = box C(them);")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Mine is already defined, with another formula"),
+        "{e}"
+    );
+    let library = ModalSystem::library();
+    assert_eq!(library.names(), spi_programs::modal::LIBRARY_NAMES.to_vec());
+}
