@@ -151,6 +151,16 @@ fn agenda_b_models_cli() {
             "test_data/theory/b3-surrogate-cheaper.json"
         ])
     );
+    // B never gains by threatening the surrogate here, so the text says adopting it changes
+    // nothing rather than calling the no-gain outcome "an SPI for every demand".
+    insta::assert_snapshot!(
+        "b3_not_ce",
+        ok(&[
+            "threat",
+            "analyze",
+            "test_data/theory/b3-not-concession-equivalent.json"
+        ])
+    );
     insta::assert_json_snapshot!(
         "b3_not_ce_json",
         ok_json(&[

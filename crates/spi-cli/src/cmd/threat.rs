@@ -78,10 +78,19 @@ fn render(r: &SurrogateAnalysis) -> String {
     let _ = writeln!(out, "Without the surrogate: {}.", describe(&r.before));
     let _ = writeln!(out, "With the surrogate:    {}.", describe(&r.after));
     let g = r.gains();
+    // With no gain for anyone the literal verdict "an SPI" is true but tells a reader the wrong
+    // thing: adopting the surrogate changes nothing, so say so.
+    let idle = r.is_spi() && g.iter().all(|x| x.is_zero());
     let _ = writeln!(
         out,
-        "Adopting it {} an SPI at B's best responses: A gains {}, B gains {}{}.",
-        if r.is_spi() { "is" } else { "is NOT" },
+        "Adopting it {} at B's best responses: A gains {}, B gains {}{}.",
+        if idle {
+            "changes nothing (a weak SPI with no gain)"
+        } else if r.is_spi() {
+            "is an SPI"
+        } else {
+            "is NOT an SPI"
+        },
         g[0],
         g[1],
         match r.demand_change() {
@@ -115,7 +124,9 @@ fn render(r: &SurrogateAnalysis) -> String {
     let _ = writeln!(
         out,
         "{}",
-        if r.is_spi_for_every_demand() {
+        if r.is_spi_for_every_demand() && r.per_demand.iter().all(|d| d.chosen.1 == d.original) {
+            "No change for any demand B might make: B never gains by threatening the surrogate, so adopting it is useless here."
+        } else if r.is_spi_for_every_demand() {
             "An SPI for every demand B might make."
         } else {
             "Not an SPI for every demand."
