@@ -118,6 +118,22 @@ fn suite_report_pairs_arms_with_the_baseline() {
     assert_eq!(cells[1]["vs_baseline"]["p_holm"], 1.0);
     // The same letter under two option orders is a different option: every pair flips.
     assert_eq!(v["arms"][0]["order_flip_rate"], 1.0);
+    // Position bias is measured: every answer is B, and always-B scores exactly the share of
+    // B keys, which is the accuracy itself.
+    let l = &v["arms"][0]["letters"];
+    assert_eq!(l["items"], 360, "{l}");
+    assert_eq!(l["answered"]["B"], 360, "{l}");
+    assert_eq!(l["most_answered"], "B");
+    let keyed_b = l["keyed"]["B"].as_f64().unwrap();
+    assert_eq!(
+        l["position_only_accuracy"].as_f64().unwrap(),
+        keyed_b / 360.0
+    );
+    assert!((acc - keyed_b / 360.0).abs() < 1e-12, "{l}");
+    // Main items and their matched controls are reported apart.
+    let kinds = v["arms"][0]["by_kind"].as_object().unwrap();
+    assert_eq!(kinds["capability"]["n"], 180, "{kinds:?}");
+    assert_eq!(kinds["control"]["n"], 180, "{kinds:?}");
     let (code, _, err) = spi(&["suite", "report", "no-such-suite", "--log-dir", logs]);
     assert_eq!(code, 2);
     assert!(err.contains("no baseline run"), "{err}");

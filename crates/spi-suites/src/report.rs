@@ -7,7 +7,9 @@
 //! errored), and for arms the paired difference from baseline (McNemar's exact test and a paired
 //! bootstrap interval, `spi_eval::stats::paired`) with Holm's correction across every arm ×
 //! failure-mode contrast. Per arm: the option-order flip rate (two orders of one variant, a
-//! different option chosen) and the over-correction rate (wrong answers on over-correction items).
+//! different option chosen), the over-correction rate (wrong answers on over-correction items),
+//! accuracy per item kind (main items against their matched controls), and position bias: the
+//! letters answered and keyed, and what always answering the most-answered letter would score.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +28,9 @@ struct Row {
     kind: String,
     chosen: Option<String>,
     pair_key: Option<String>,
+    /// The letter the model answered and the keyed letter, for position bias.
+    letter: Option<char>,
+    key_letter: Option<char>,
 }
 
 fn rows(records: &[SampleRecord]) -> BTreeMap<String, Row> {
@@ -52,6 +57,14 @@ fn rows(records: &[SampleRecord]) -> BTreeMap<String, Row> {
                 .as_str()
                 .map(str::to_string)
         });
+        let letter = score
+            .and_then(|sc| sc.answer.as_ref())
+            .and_then(|a| a.trim().chars().next())
+            .map(|c| c.to_ascii_uppercase());
+        let key_letter = match r.sample.target.as_slice() {
+            [t] if t.chars().count() == 1 => t.chars().next(),
+            _ => None,
+        };
         let pair_key = match (s("family"), s("variant"), s("arm")) {
             (Some(f), Some(v), Some(a)) => Some(format!("{f}/{v}/{a}")),
             _ => None,
@@ -74,6 +87,8 @@ fn rows(records: &[SampleRecord]) -> BTreeMap<String, Row> {
                 kind: s("kind").unwrap_or_else(|| "capability".into()),
                 chosen,
                 pair_key,
+                letter,
+                key_letter,
             },
         );
     }
@@ -109,6 +124,54 @@ fn holm(ps: &[f64]) -> Vec<f64> {
         out[i] = running;
     }
     out
+}
+
+/// Position bias on single-letter items: how often each letter was answered and keyed, and the
+/// accuracy of always answering the letter answered most (what a position-only strategy would
+/// score on these keys). An accuracy near that figure is explained by position alone.
+fn letters(rows: &BTreeMap<String, Row>) -> Value {
+    let mut answered: BTreeMap<String, usize> = BTreeMap::new();
+    let mut keyed: BTreeMap<String, usize> = BTreeMap::new();
+    let lettered: Vec<&Row> = rows.values().filter(|r| r.key_letter.is_some()).collect();
+    for r in &lettered {
+        if let Some(c) = r.letter {
+            *answered.entry(c.to_string()).or_default() += 1;
+        }
+        if let Some(c) = r.key_letter {
+            *keyed.entry(c.to_string()).or_default() += 1;
+        }
+    }
+    let top = answered
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(c, _)| c.clone());
+    let position_only = match (&top, lettered.len()) {
+        (Some(c), n) if n > 0 => json!(keyed.get(c).copied().unwrap_or(0) as f64 / n as f64),
+        _ => Value::Null,
+    };
+    json!({"items": lettered.len(), "answered": answered, "keyed": keyed,
+        "most_answered": top, "position_only_accuracy": position_only})
+}
+
+/// Accuracy per item kind (capability, control, over-correction): a model that prefers "the
+/// conditional option" does well on main items and badly on their controls.
+fn by_kind(rows: &BTreeMap<String, Row>) -> Value {
+    let mut kinds: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for r in rows.values() {
+        kinds.entry(r.kind.as_str()).or_default().push(r);
+    }
+    kinds
+        .into_iter()
+        .map(|(k, rs)| {
+            let (acc, se) = clustered(&rs);
+            (
+                k.to_string(),
+                json!({"n": rs.len(), "accuracy": acc,
+                "ci": [(acc - 1.96 * se).max(0.0), (acc + 1.96 * se).min(1.0)]}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 fn flip_rate(rows: &BTreeMap<String, Row>) -> (usize, f64) {
@@ -201,6 +264,8 @@ pub fn report(
                 "order_flip_rate": flips,
                 "over_correction_items": oc.len(),
                 "over_correction_rate": if oc.is_empty() { Value::Null } else { json!(oc.iter().filter(|r| r.value < 1.0).count() as f64 / oc.len() as f64) },
+                "by_kind": by_kind(rs),
+                "letters": letters(rs),
             })
         })
         .collect();
@@ -252,6 +317,41 @@ pub fn markdown(v: &Value) -> String {
             f(&a["order_flip_rate"]),
             a["over_correction_items"],
             f(&a["over_correction_rate"]),
+        ));
+    }
+    s.push_str("\n| arm | kind | n | accuracy (95% CI, clustered) |\n|---|---|---|---|\n");
+    for a in v["arms"].as_array().into_iter().flatten() {
+        for (k, c) in a["by_kind"].as_object().into_iter().flatten() {
+            s.push_str(&format!(
+                "| {} | {k} | {} | {} ({}–{}) |\n",
+                a["arm"].as_str().unwrap_or(""),
+                c["n"],
+                f(&c["accuracy"]),
+                f(&c["ci"][0]),
+                f(&c["ci"][1]),
+            ));
+        }
+    }
+    s.push_str("\n| arm | lettered items | answered (letter: count) | keyed (letter: count) | always-the-top-letter accuracy |\n|---|---|---|---|---|\n");
+    let counts = |m: &Value| {
+        m.as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, n)| format!("{k}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    for a in v["arms"].as_array().into_iter().flatten() {
+        let l = &a["letters"];
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            a["arm"].as_str().unwrap_or(""),
+            l["items"],
+            counts(&l["answered"]),
+            counts(&l["keyed"]),
+            f(&l["position_only_accuracy"]),
         ));
     }
     s
