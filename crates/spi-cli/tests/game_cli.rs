@@ -379,3 +379,52 @@ fn games_from_matrices_and_profile_checks() {
     ]);
     assert_eq!(v["nash"], true);
 }
+
+/// `spi game plot` draws the payoff space: an SVG whose labels carry the engine's exact values
+/// (demand game: the three equilibria, threat point (0, 0), PMM (-5, -5), Nash bargaining (1, 1));
+/// `--out` writes the file; a three-player game is refused with the reason.
+#[test]
+fn game_plot_draws_the_payoff_space_with_exact_labels() {
+    let (code, svg, err) = spi(&["game", "plot", "demand-game"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    for label in [
+        "Nash equilibrium (0, 2)",
+        "Nash equilibrium (3/4, 3/4)",
+        "Nash equilibrium (2, 0)",
+        "threat point (0, 0)",
+        "PMM (-5, -5)",
+        "Nash bargaining (1, 1)",
+        "Pareto frontier",
+        "payoff of A",
+    ] {
+        assert!(svg.contains(label), "{label} missing");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pd.svg");
+    let (code, stdout, err) = spi(&[
+        "game",
+        "plot",
+        "prisoners-dilemma",
+        "--disagreement",
+        "0,0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.is_empty());
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("disagreement point (0, 0)"), "{text:.200}");
+    let three = dir.path().join("three.json");
+    std::fs::write(
+        &three,
+        r#"{"players":["A","B","C"],"actions":[["x"],["x"],["x"]],"payoffs":[[[[0,0,0]]]]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = spi(&["game", "plot", three.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("needs a two-player game; this one has 3 players"),
+        "{err}"
+    );
+}

@@ -99,6 +99,25 @@ pub enum GameCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Draw the payoff space of a two-player game as SVG: pure outcomes, the feasible set, the
+    /// Pareto frontier, the threat point, the PMM, the Nash and Kalai–Smorodinsky solutions and
+    /// the payoffs of every extreme equilibrium, each labelled with its exact value.
+    Plot {
+        #[command(flatten)]
+        game: GameArg,
+        /// Write the SVG to this file (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// The disagreement point of the bargaining solutions: `threat` (default) or payoffs
+        /// like "0,1/2".
+        #[arg(long, default_value = "threat", allow_hyphen_values = true)]
+        disagreement: String,
+        /// Memory budget of the equilibrium enumeration, in MiB (past it, only pure equilibria
+        /// are marked).
+        #[arg(long, default_value_t = equilibrium::DEFAULT_ENUMERATION_MIB as u64,
+              value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+        max_memory: u64,
+    },
     /// Nash and Kalai–Smorodinsky bargaining solutions over the feasible set C(Γ).
     Bargain {
         #[command(flatten)]
@@ -406,23 +425,37 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                 }
             }
         }
+        GameCommand::Plot {
+            game,
+            out,
+            disagreement,
+            max_memory,
+        } => {
+            let g = game.load()?;
+            let d = parse_disagreement(&disagreement)?;
+            let space = spi_plot::payoff_space(&g, d.as_deref(), max_memory as usize)
+                .with_context(|| game.game.clone())?;
+            let svg = spi_plot::render_svg(&space)?;
+            if let Some(note) = &space.equilibria_note {
+                eprintln!("note: {note}");
+            }
+            match out {
+                None => print!("{svg}"),
+                Some(path) => {
+                    write_atomically(&path, &svg)?;
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+        }
         GameCommand::Bargain {
             game,
             disagreement,
             json,
         } => {
             let g = game.load()?;
-            let d: Vec<Rational> = if disagreement == "threat" {
-                threat::threat_point(&g).values
-            } else {
-                disagreement
-                    .split(',')
-                    .map(|x| {
-                        x.trim()
-                            .parse::<Rational>()
-                            .with_context(|| format!("--disagreement {disagreement:?}"))
-                    })
-                    .collect::<Result<_>>()?
+            let d: Vec<Rational> = match parse_disagreement(&disagreement)? {
+                None => threat::threat_point(&g).values,
+                Some(d) => d,
             };
             let nash = bargaining::nash_bargaining(&g, &d);
             let ks = bargaining::kalai_smorodinsky(&g, &d).with_context(|| game.game.clone())?;
@@ -578,4 +611,29 @@ pub enum Method {
     Enumerate,
     /// One equilibrium by exact Lemke–Howson (two players).
     LemkeHowson,
+}
+
+/// `--disagreement`: `threat` (None: the caller's default) or comma-separated exact payoffs.
+fn parse_disagreement(text: &str) -> Result<Option<Vec<Rational>>> {
+    if text == "threat" {
+        return Ok(None);
+    }
+    text.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<Rational>()
+                .with_context(|| format!("--disagreement {text:?}"))
+        })
+        .collect::<Result<_>>()
+        .map(Some)
+}
+
+/// Writes through a temporary file beside `path` and a rename, so an interrupted write never
+/// leaves half a file where a complete one was.
+fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp-write");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))
 }

@@ -1,0 +1,387 @@
+//! `spi-plot`: pictures of exact results. [`payoff_space`] computes, with `spi-games`, everything
+//! a reader wants to see in the payoff space of a two-player game — the pure outcomes, the
+//! feasible set C(Γ) (their convex hull), its Pareto frontier, the threat point, the PMM, the
+//! disagreement point, the Nash and Kalai–Smorodinsky bargaining solutions and the payoffs of every
+//! extreme Nash equilibrium — and [`render_svg`] draws it with plotters.
+//!
+//! Key design decision: the computation is exact and the picture is not. [`PayoffSpace`] keeps
+//! each point's exact value as text (it is what the labels print) beside the `f64` it is drawn at;
+//! floats appear only here, for drawing. The module does no I/O: it returns the SVG as a string.
+//!
+//! ```
+//! let g = spi_games::examples::prisoners_dilemma();
+//! let space = spi_plot::payoff_space(&g, None, 256).unwrap();
+//! let svg = spi_plot::render_svg(&space).unwrap();
+//! assert!(svg.starts_with("<svg") && svg.contains("threat point"));
+//! ```
+
+#![deny(missing_docs)]
+
+use plotters::prelude::*;
+use spi_games::equilibrium::{self, EquilibriumError};
+use spi_games::{Game, Rational, bargaining, pareto, threat};
+
+/// What a marked point is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MarkerKind {
+    /// A pure outcome of the game.
+    Outcome,
+    /// The payoffs of an extreme Nash equilibrium.
+    Equilibrium,
+    /// The threat point (each player's minimax value).
+    ThreatPoint,
+    /// The Pareto meet minimum.
+    Pmm,
+    /// The disagreement point of the bargaining solutions.
+    Disagreement,
+    /// The Nash bargaining solution.
+    NashBargaining,
+    /// The Kalai–Smorodinsky solution.
+    KalaiSmorodinsky,
+}
+
+impl MarkerKind {
+    /// The legend's name for the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkerKind::Outcome => "pure outcome",
+            MarkerKind::Equilibrium => "Nash equilibrium",
+            MarkerKind::ThreatPoint => "threat point",
+            MarkerKind::Pmm => "PMM",
+            MarkerKind::Disagreement => "disagreement point",
+            MarkerKind::NashBargaining => "Nash bargaining",
+            MarkerKind::KalaiSmorodinsky => "Kalai-Smorodinsky",
+        }
+    }
+
+    fn color(self) -> RGBColor {
+        match self {
+            MarkerKind::Outcome => RGBColor(60, 60, 60),
+            MarkerKind::Equilibrium => RGBColor(200, 30, 30),
+            MarkerKind::ThreatPoint => RGBColor(120, 60, 170),
+            MarkerKind::Pmm => RGBColor(20, 130, 60),
+            MarkerKind::Disagreement => RGBColor(150, 110, 20),
+            MarkerKind::NashBargaining => RGBColor(20, 90, 200),
+            MarkerKind::KalaiSmorodinsky => RGBColor(0, 150, 160),
+        }
+    }
+}
+
+/// A point to mark, with its exact value for the label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    /// What it is.
+    pub kind: MarkerKind,
+    /// Its label (a profile for outcomes, the exact payoffs for the others).
+    pub label: String,
+    /// The exact payoffs, as `p/q` text.
+    pub exact: [String; 2],
+    /// Where it is drawn.
+    pub at: (f64, f64),
+}
+
+/// The payoff space of a two-player game, computed exactly and ready to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayoffSpace {
+    /// The game's name.
+    pub title: String,
+    /// The two players (the axes).
+    pub players: [String; 2],
+    /// C(Γ): the convex hull of the pure outcomes, counter-clockwise (one or two points when the
+    /// outcomes are degenerate).
+    pub feasible: Vec<(f64, f64)>,
+    /// The Pareto frontier of C(Γ), from the best point for player 1 to the best for player 2.
+    pub frontier: Vec<(f64, f64)>,
+    /// Every marked point: the outcomes first, then the solution concepts.
+    pub markers: Vec<Marker>,
+    /// Equilibria that could not be enumerated within the budget (only the pure ones are marked).
+    pub equilibria_note: Option<String>,
+}
+
+/// Why a game could not be plotted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlotError {
+    /// The payoff space is drawn in the plane: two players.
+    #[error("a payoff-space plot needs a two-player game; this one has {0} players")]
+    NotTwoPlayer(usize),
+    /// The disagreement point does not have one payoff per player.
+    #[error("the disagreement point has {0} coordinates; the game has 2 players")]
+    Disagreement(usize),
+    /// plotters could not lay out or write the chart.
+    #[error("drawing the chart: {0}")]
+    Draw(String),
+}
+
+fn xy(p: &[Rational]) -> (f64, f64) {
+    (p[0].to_f64(), p[1].to_f64())
+}
+
+fn exact(p: &[Rational]) -> [String; 2] {
+    [p[0].to_string(), p[1].to_string()]
+}
+
+fn marker(kind: MarkerKind, p: &[Rational]) -> Marker {
+    let e = exact(p);
+    Marker {
+        kind,
+        label: format!("{} ({}, {})", kind.name(), e[0], e[1]),
+        exact: e,
+        at: xy(p),
+    }
+}
+
+/// Computes the payoff space of `g`: the disagreement point is `disagreement` or, by default, the
+/// threat point (as `spi game bargain` does); equilibria are enumerated exactly within `max_mib`
+/// MiB, and only the pure ones are marked if that budget is not enough.
+pub fn payoff_space(
+    g: &Game,
+    disagreement: Option<&[Rational]>,
+    max_mib: usize,
+) -> Result<PayoffSpace, PlotError> {
+    if g.num_players() != 2 {
+        return Err(PlotError::NotTwoPlayer(g.num_players()));
+    }
+    let tp = threat::threat_point(g);
+    let d: Vec<Rational> = match disagreement {
+        Some(d) if d.len() != 2 => return Err(PlotError::Disagreement(d.len())),
+        Some(d) => d.to_vec(),
+        None => tp.values.clone(),
+    };
+    let mut markers: Vec<Marker> = Vec::new();
+    let mut seen: Vec<Vec<Rational>> = Vec::new();
+    for p in g.profiles() {
+        let u = g.payoffs(&p).to_vec();
+        let label = g.profile_label(&p);
+        // Profiles with equal payoffs share a point: one marker, every profile in its label.
+        if let Some(i) = seen.iter().position(|v| *v == u) {
+            markers[i].label.push_str(&format!(" {label}"));
+            continue;
+        }
+        seen.push(u.clone());
+        markers.push(Marker {
+            kind: MarkerKind::Outcome,
+            label,
+            exact: exact(&u),
+            at: xy(&u),
+        });
+    }
+    let (eqs, note) = match equilibrium::enumerate_within(g, max_mib) {
+        Ok(eqs) => (eqs.into_iter().map(|e| e.payoffs).collect::<Vec<_>>(), None),
+        Err(e @ (EquilibriumError::MemoryBudget { .. } | EquilibriumError::TooLarge)) => (
+            equilibrium::pure_nash(g)
+                .iter()
+                .map(|p| g.payoffs(p).to_vec())
+                .collect(),
+            Some(format!("only pure equilibria are marked: {e}")),
+        ),
+        Err(e) => (Vec::new(), Some(format!("no equilibria are marked: {e}"))),
+    };
+    let mut eq_points: Vec<Vec<Rational>> = Vec::new();
+    for u in eqs {
+        if !eq_points.contains(&u) {
+            eq_points.push(u);
+        }
+    }
+    markers.extend(eq_points.iter().map(|u| marker(MarkerKind::Equilibrium, u)));
+    markers.push(marker(MarkerKind::ThreatPoint, &tp.values));
+    markers.push(marker(MarkerKind::Pmm, &pareto::pmm(g)));
+    if disagreement.is_some() {
+        markers.push(marker(MarkerKind::Disagreement, &d));
+    }
+    // The bargaining solutions need a disagreement point inside C(Γ) with room to gain; when there
+    // is none they are simply not marked (`spi game bargain` says why).
+    if let Ok(n) = bargaining::nash_bargaining(g, &d) {
+        markers.push(marker(MarkerKind::NashBargaining, &n));
+    }
+    if let Ok(k) = bargaining::kalai_smorodinsky(g, &d) {
+        markers.push(marker(MarkerKind::KalaiSmorodinsky, &k));
+    }
+    let poly = |v: Option<Vec<Vec<Rational>>>| -> Vec<(f64, f64)> {
+        v.unwrap_or_default().iter().map(|p| xy(p)).collect()
+    };
+    Ok(PayoffSpace {
+        title: g.name().to_string(),
+        players: [g.players()[0].clone(), g.players()[1].clone()],
+        feasible: poly(pareto::hull_2d(g)),
+        frontier: poly(pareto::frontier_2d(g)),
+        markers,
+        equilibria_note: note,
+    })
+}
+
+fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
+    PlotError::Draw(e.to_string())
+}
+
+/// The axis range covering `values` with a margin, never empty.
+fn range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() || !hi.is_finite() {
+        return -1.0..1.0;
+    }
+    let pad = ((hi - lo) * 0.12).max(0.5);
+    (lo - pad)..(hi + pad)
+}
+
+/// Draws the payoff space as an SVG document (720×560): the feasible set shaded, the Pareto
+/// frontier as a thick line, and every marker labelled with its exact value, one legend entry per
+/// kind.
+pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let xs = range(space.markers.iter().map(|m| m.at.0));
+        let ys = range(space.markers.iter().map(|m| m.at.1));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("payoff space of {}", space.title),
+                ("sans-serif", 20),
+            )
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(xs, ys)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("payoff of {}", space.players[0]))
+            .y_desc(format!("payoff of {}", space.players[1]))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(draw_err)?;
+        if space.feasible.len() >= 3 {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    space.feasible.clone(),
+                    RGBColor(90, 140, 220).mix(0.18),
+                )))
+                .map_err(draw_err)?
+                .label("feasible set C(G)")
+                .legend(|(x, y)| {
+                    Rectangle::new(
+                        [(x - 6, y - 5), (x + 6, y + 5)],
+                        RGBColor(90, 140, 220).mix(0.3).filled(),
+                    )
+                });
+        }
+        if space.frontier.len() >= 2 {
+            chart
+                .draw_series(LineSeries::new(
+                    space.frontier.clone(),
+                    RGBColor(20, 60, 160).stroke_width(3),
+                ))
+                .map_err(draw_err)?
+                .label("Pareto frontier")
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x - 8, y), (x + 8, y)], RGBColor(20, 60, 160))
+                });
+        }
+        let mut kinds: Vec<MarkerKind> = space.markers.iter().map(|m| m.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        for kind in kinds {
+            let color = kind.color();
+            let points: Vec<&Marker> = space.markers.iter().filter(|m| m.kind == kind).collect();
+            // Solution concepts are labelled by name and value; outcomes by their profile only.
+            let size = if kind == MarkerKind::Outcome { 4 } else { 6 };
+            chart
+                .draw_series(points.into_iter().map(|m| {
+                    EmptyElement::at(m.at)
+                        + Circle::new((0, 0), size, color.filled())
+                        + Text::new(m.label.clone(), (8, -12), ("sans-serif", 12).into_font())
+                }))
+                .map_err(draw_err)?
+                .label(kind.name())
+                .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .draw()
+            .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prisoners_dilemma_has_its_points_where_the_theory_puts_them() {
+        let g = spi_games::examples::prisoners_dilemma();
+        let s = payoff_space(&g, None, 256).unwrap();
+        let find = |k: MarkerKind| {
+            s.markers
+                .iter()
+                .filter(|m| m.kind == k)
+                .map(|m| m.exact.clone())
+                .collect::<Vec<_>>()
+        };
+        // The unique equilibrium is mutual defection, which is also the threat point.
+        let dd = g.payoffs(&[1, 1]).to_vec();
+        assert_eq!(find(MarkerKind::Equilibrium), vec![exact(&dd)]);
+        assert_eq!(find(MarkerKind::ThreatPoint), vec![exact(&dd)]);
+        assert_eq!(find(MarkerKind::Outcome).len(), 4);
+        assert!(s.feasible.len() >= 3 && s.frontier.len() >= 2, "{s:?}");
+        // Symmetric game, symmetric disagreement point: both solutions are on the diagonal.
+        for k in [MarkerKind::NashBargaining, MarkerKind::KalaiSmorodinsky] {
+            let p = find(k);
+            assert_eq!(p.len(), 1, "{k:?}");
+            assert_eq!(p[0][0], p[0][1], "{k:?}");
+        }
+        let svg = render_svg(&s).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        for text in [
+            "Pareto frontier",
+            "threat point",
+            "Nash equilibrium",
+            "PMM",
+            "(D, D)",
+        ] {
+            assert!(svg.contains(text), "{text} missing");
+        }
+    }
+
+    #[test]
+    fn three_players_and_bad_disagreement_points_are_errors() {
+        let g3 = spi_games::Game::from_fn(
+            "three",
+            vec!["A".into(), "B".into(), "C".into()],
+            vec![vec!["x".into()], vec!["x".into()], vec!["x".into()]],
+            |_| vec![Rational::from(0); 3],
+        );
+        match g3 {
+            Ok(g) => assert_eq!(payoff_space(&g, None, 16), Err(PlotError::NotTwoPlayer(3))),
+            Err(e) => panic!("{e}"),
+        }
+        let g = spi_games::examples::prisoners_dilemma();
+        let d = [Rational::from(0)];
+        assert_eq!(
+            payoff_space(&g, Some(&d), 16),
+            Err(PlotError::Disagreement(1))
+        );
+    }
+
+    #[test]
+    fn equal_payoffs_share_one_labelled_point() {
+        let g = spi_games::examples::prisoners_dilemma();
+        let s = payoff_space(&g, None, 16).unwrap();
+        let points: Vec<_> = s
+            .markers
+            .iter()
+            .filter(|m| m.kind == MarkerKind::Outcome)
+            .map(|m| m.exact.clone())
+            .collect();
+        let mut dedup = points.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(points.len(), dedup.len());
+    }
+}
