@@ -428,3 +428,39 @@ fn game_plot_draws_the_payoff_space_with_exact_labels() {
         "{err}"
     );
 }
+
+/// `spi spi search --plot` draws the first SPI found as arrows on the payoff space; a search that
+/// finds none (matching pennies has no strict SPI) has nothing to draw and says so.
+#[test]
+fn spi_search_plot_draws_the_spi_or_says_there_is_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("spi.svg");
+    let (code, stdout, err) = spi(&[
+        "spi",
+        "search",
+        "demand-game",
+        "--plot",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("Found a non-trivial omnilateral SPI"),
+        "{stdout}"
+    );
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        svg.contains("SPI: each outcome to its image") && svg.contains("demand-game with an SPI")
+    );
+    let none = dir.path().join("none.svg");
+    let (code, _, err) = spi(&[
+        "spi",
+        "search",
+        "matching-pennies",
+        "--strict",
+        "--plot",
+        none.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no SPI was found"), "{err}");
+    assert!(!none.exists());
+}

@@ -96,6 +96,39 @@ pub struct PayoffSpace {
     pub markers: Vec<Marker>,
     /// Equilibria that could not be enumerated within the budget (only the pure ones are marked).
     pub equilibria_note: Option<String>,
+    /// Arrows from an outcome to the outcome an SPI puts in its place (empty unless drawn with
+    /// [`with_spi`]).
+    pub arrows: Vec<Arrow>,
+}
+
+/// An arrow from a default outcome's payoffs to its image's under an SPI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrow {
+    /// The reduced profile and its image, as `(a) -> (Φ(a))`.
+    pub label: String,
+    /// u(a).
+    pub from: (f64, f64),
+    /// u(Φ(a)).
+    pub to: (f64, f64),
+    /// Whether some player gains strictly (a zero-length arrow is drawn as a ring).
+    pub strict: bool,
+}
+
+/// The payoff space with an SPI drawn on it: an arrow from each reduced profile's payoffs to its
+/// image's (OC's outcome correspondence), so a reader sees every outcome move weakly up and right.
+pub fn with_spi(mut space: PayoffSpace, cert: &spi_theory::SpiCertificate) -> PayoffSpace {
+    space.title = format!("{} with an SPI", space.title);
+    space.arrows = cert
+        .improvements()
+        .iter()
+        .map(|imp| Arrow {
+            label: format!("({}) -> ({})", imp.from.join(", "), imp.to.join(", ")),
+            from: xy(&imp.payoffs_from),
+            to: xy(&imp.payoffs_to),
+            strict: imp.payoffs_from != imp.payoffs_to,
+        })
+        .collect();
+    space
 }
 
 /// Why a game could not be plotted.
@@ -206,6 +239,7 @@ pub fn payoff_space(
         frontier: poly(pareto::frontier_2d(g)),
         markers,
         equilibria_note: note,
+        arrows: Vec::new(),
     })
 }
 
@@ -235,6 +269,7 @@ pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
         root.fill(&WHITE).map_err(draw_err)?;
         let xs = range(space.markers.iter().map(|m| m.at.0));
         let ys = range(space.markers.iter().map(|m| m.at.1));
+        let (xs_len, ys_len) = (xs.end - xs.start, ys.end - ys.start);
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!("payoff space of {}", space.title),
@@ -278,6 +313,47 @@ pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x - 8, y), (x + 8, y)], RGBColor(20, 60, 160))
                 });
+        }
+        if !space.arrows.is_empty() {
+            // An arrowhead in data units: a fixed share of the axes, so it looks the same at any
+            // scale.
+            let (w, h) = (xs_len, ys_len);
+            let color = RGBColor(230, 110, 0);
+            let heads = space.arrows.iter().filter(|a| a.strict).map(|a| {
+                let (dx, dy) = ((a.to.0 - a.from.0) / w, (a.to.1 - a.from.1) / h);
+                let len = (dx * dx + dy * dy).sqrt().max(1e-12);
+                let (ux, uy) = (dx / len, dy / len);
+                let (l, half) = (0.03, 0.012);
+                let base = (a.to.0 - ux * l * w, a.to.1 - uy * l * h);
+                Polygon::new(
+                    vec![
+                        a.to,
+                        (base.0 - uy * half * w, base.1 + ux * half * h),
+                        (base.0 + uy * half * w, base.1 - ux * half * h),
+                    ],
+                    color.filled(),
+                )
+            });
+            chart
+                .draw_series(
+                    space
+                        .arrows
+                        .iter()
+                        .map(|a| PathElement::new(vec![a.from, a.to], color.stroke_width(2))),
+                )
+                .map_err(draw_err)?
+                .label("SPI: each outcome to its image")
+                .legend(move |(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], color));
+            chart.draw_series(heads).map_err(draw_err)?;
+            chart
+                .draw_series(
+                    space
+                        .arrows
+                        .iter()
+                        .filter(|a| !a.strict)
+                        .map(|a| Circle::new(a.to, 9, color.stroke_width(2))),
+                )
+                .map_err(draw_err)?;
         }
         let mut kinds: Vec<MarkerKind> = space.markers.iter().map(|m| m.kind).collect();
         kinds.sort();
@@ -366,6 +442,33 @@ mod tests {
         assert_eq!(
             payoff_space(&g, Some(&d), 16),
             Err(PlotError::Disagreement(1))
+        );
+    }
+
+    #[test]
+    fn an_spi_of_the_demand_game_moves_every_outcome_weakly_up_and_right() {
+        let g = spi_games::examples::demand_game();
+        let q = spi_theory::SpiQuery {
+            kind: spi_theory::SpiKind::Omnilateral,
+            strict: true,
+            all: false,
+            limit: 10,
+        };
+        let c = spi_theory::certified::search_certified(&g, &q).unwrap();
+        let cert = &c.certificates[0];
+        let s = with_spi(payoff_space(&g, None, 64).unwrap(), cert);
+        assert_eq!(s.arrows.len(), cert.improvements().len());
+        assert!(s.arrows.iter().any(|a| a.strict));
+        for a in &s.arrows {
+            assert!(a.to.0 >= a.from.0 && a.to.1 >= a.from.1, "{a:?}");
+        }
+        assert!(
+            render_svg(&s)
+                .unwrap()
+                .contains("SPI: outcome -&gt; its image")
+                || render_svg(&s)
+                    .unwrap()
+                    .contains("SPI: outcome -> its image")
         );
     }
 

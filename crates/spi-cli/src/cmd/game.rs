@@ -630,7 +630,7 @@ fn parse_disagreement(text: &str) -> Result<Option<Vec<Rational>>> {
 
 /// Writes through a temporary file beside `path` and a rename, so an interrupted write never
 /// leaves half a file where a complete one was.
-fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
+pub(crate) fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp-write");
     let tmp = std::path::PathBuf::from(tmp);

@@ -93,6 +93,10 @@ pub struct SearchArgs {
     /// Print JSON (`spi-search/1`).
     #[arg(long)]
     pub json: bool,
+    /// Also draw the first SPI found on the payoff space (SVG): an arrow from each outcome to
+    /// its image (two-player games).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<std::path::PathBuf>,
 }
 
 /// Runs a `spi spi` subcommand.
@@ -227,6 +231,17 @@ fn run_search(a: SearchArgs) -> Result<()> {
         }
     })?;
     let (found, certs) = (certified.search, certified.certificates);
+    if let Some(path) = &a.plot {
+        let Some(first) = certs.first() else {
+            bail!("--plot: no SPI was found, so there is nothing to draw");
+        };
+        let space =
+            spi_plot::payoff_space(&g, None, spi_games::equilibrium::DEFAULT_ENUMERATION_MIB)
+                .with_context(|| format!("--plot {}", path.display()))?;
+        let svg = spi_plot::render_svg(&spi_plot::with_spi(space, first))?;
+        crate::cmd::game::write_atomically(path, &svg)?;
+        eprintln!("wrote {}", path.display());
+    }
     if a.json {
         print_json(&search_to_value(&g, &certs));
         return Ok(());
