@@ -149,6 +149,31 @@ fn program_tournament_exports_the_program_game() {
         g["actions"][0],
         serde_json::json!(["cooperatebot", "defectbot", "cliquebot"])
     );
+    // --plot draws the same matrix as a heatmap: every entrant and every exact cell appear.
+    let svg_path = dir.path().join("t.svg");
+    let (code, _, err) = common::spi(&[
+        "program",
+        "tournament",
+        "cooperatebot,defectbot,cliquebot",
+        "--game",
+        "program-pd",
+        "--plot",
+        svg_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    for t in [
+        "cooperatebot",
+        "defectbot",
+        "cliquebot",
+        "2, 2",
+        "0, 3",
+        "3, 0",
+        "1, 1",
+        "pure equilibrium of the program game",
+    ] {
+        assert!(svg.contains(t), "{t} missing");
+    }
 }
 
 #[test]

@@ -134,6 +134,26 @@ fn suite_report_pairs_arms_with_the_baseline() {
     let kinds = v["arms"][0]["by_kind"].as_object().unwrap();
     assert_eq!(kinds["capability"]["n"], 180, "{kinds:?}");
     assert_eq!(kinds["control"]["n"], 180, "{kinds:?}");
+    // --plot draws the same cells: an accuracy row per arm and a difference row for the arm.
+    let svg_path = dir.path().join("report.svg");
+    let (code, _, err) = spi(&[
+        "suite",
+        "report",
+        "premature-commitment",
+        "--log-dir",
+        logs,
+        "--plot",
+        svg_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    for row in [
+        "baseline · premature_commitment",
+        "primer · premature_commitment",
+        "difference: primer · premature_commitment",
+    ] {
+        assert!(svg.contains(row), "{row} missing");
+    }
     let (code, _, err) = spi(&["suite", "report", "no-such-suite", "--log-dir", logs]);
     assert_eq!(code, 2);
     assert!(err.contains("no baseline run"), "{err}");

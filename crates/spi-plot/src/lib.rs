@@ -385,6 +385,227 @@ pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
     Ok(svg)
 }
 
+/// One estimate with its interval, for [`render_intervals`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalRow {
+    /// What the row is (e.g. `primer · missed_spi`).
+    pub label: String,
+    /// The estimate.
+    pub estimate: f64,
+    /// The interval's ends.
+    pub interval: (f64, f64),
+    /// A reference value to mark on the row (a chance rate, or 0 for a difference).
+    pub reference: Option<f64>,
+}
+
+/// Estimates with their intervals, one row each, as an SVG: a dot at the estimate, a bar over
+/// the interval and a tick at the row's reference value (chance, for accuracies). `x_desc` names
+/// the axis; the axis spans `x_range`, widened to fit every interval.
+pub fn render_intervals(
+    title: &str,
+    x_desc: &str,
+    x_range: (f64, f64),
+    rows: &[IntervalRow],
+) -> Result<String, PlotError> {
+    let mut svg = String::new();
+    {
+        let height = 90 + 28 * rows.len().max(1) as u32;
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let lo = rows
+            .iter()
+            .map(|r| r.interval.0.min(r.estimate))
+            .fold(x_range.0, f64::min);
+        let hi = rows
+            .iter()
+            .map(|r| r.interval.1.max(r.estimate))
+            .fold(x_range.1, f64::max);
+        let n = rows.len();
+        let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(14)
+            .x_label_area_size(36)
+            .y_label_area_size(260)
+            .build_cartesian_2d(lo..hi, -0.5f64..(n as f64 - 0.5))
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_labels(n.max(1))
+            .y_label_formatter(&|y| {
+                let i = y.round();
+                if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                    labels[n - 1 - i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .light_line_style(RGBColor(238, 238, 238))
+            .draw()
+            .map_err(draw_err)?;
+        let row_y = |k: usize| (n - 1 - k) as f64;
+        let blue = RGBColor(20, 80, 190);
+        chart
+            .draw_series(rows.iter().enumerate().map(|(k, r)| {
+                PathElement::new(
+                    vec![(r.interval.0, row_y(k)), (r.interval.1, row_y(k))],
+                    blue.stroke_width(3),
+                )
+            }))
+            .map_err(draw_err)?
+            .label("95% interval")
+            .legend(move |(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], blue));
+        chart
+            .draw_series(
+                rows.iter()
+                    .enumerate()
+                    .map(|(k, r)| Circle::new((r.estimate, row_y(k)), 5, blue.filled())),
+            )
+            .map_err(draw_err)?
+            .label("estimate")
+            .legend(move |(x, y)| Circle::new((x, y), 4, blue.filled()));
+        let grey = RGBColor(200, 40, 40);
+        if rows.iter().any(|r| r.reference.is_some()) {
+            chart
+                .draw_series(rows.iter().enumerate().filter_map(|(k, r)| {
+                    r.reference.map(|c| {
+                        PathElement::new(
+                            vec![(c, row_y(k) - 0.3), (c, row_y(k) + 0.3)],
+                            grey.stroke_width(2),
+                        )
+                    })
+                }))
+                .map_err(draw_err)?
+                .label("reference (chance)")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y - 6), (x, y + 6)], grey));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .draw()
+            .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(svg)
+}
+
+/// A tournament's payoff matrix as a heatmap: row entrant in seat 1, column entrant in seat 2,
+/// each cell coloured by the two payoffs' sum and labelled `u1, u2` (exact), with the program
+/// game's pure equilibria outlined.
+pub fn render_heatmap(
+    title: &str,
+    names: &[String],
+    cells: &[Vec<[Rational; 2]>],
+    equilibria: &[Vec<usize>],
+) -> Result<String, PlotError> {
+    let n = names.len();
+    let mut svg = String::new();
+    {
+        let side = (120 + 70 * n.max(1)) as u32;
+        let root = SVGBackend::with_string(&mut svg, (side + 160, side)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let sums: Vec<f64> = cells
+            .iter()
+            .flatten()
+            .map(|u| u[0].to_f64() + u[1].to_f64())
+            .collect();
+        let (lo, hi) = sums
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(14)
+            .x_label_area_size(40)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0f64..n as f64, 0f64..n as f64)
+            .map_err(draw_err)?;
+        let label = |v: &f64| {
+            let v = *v;
+            let i = v.floor();
+            if v - i > 0.4 && v - i < 0.6 && (i as usize) < n {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let ylabel = |v: &f64| {
+            let v = *v;
+            let i = v.floor();
+            if v - i > 0.4 && v - i < 0.6 && (i as usize) < n {
+                names[n - 1 - i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(2 * n + 1)
+            .y_labels(2 * n + 1)
+            .x_label_formatter(&label)
+            .y_label_formatter(&ylabel)
+            .x_desc("seat 2")
+            .y_desc("seat 1")
+            .draw()
+            .map_err(draw_err)?;
+        let shade = |v: f64| {
+            let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+            RGBColor(
+                (250.0 - 180.0 * t) as u8,
+                (245.0 - 90.0 * t) as u8,
+                (240.0 - 20.0 * t) as u8,
+            )
+        };
+        for (i, row) in cells.iter().enumerate() {
+            for (j, u) in row.iter().enumerate() {
+                let (x, y) = (j as f64, (n - 1 - i) as f64);
+                let v = u[0].to_f64() + u[1].to_f64();
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x, y), (x + 1.0, y + 1.0)],
+                        shade(v).filled(),
+                    )))
+                    .map_err(draw_err)?;
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("{}, {}", u[0], u[1]),
+                        (x + 0.2, y + 0.55),
+                        ("sans-serif", 13).into_font(),
+                    )))
+                    .map_err(draw_err)?;
+            }
+        }
+        let red = RGBColor(200, 30, 30);
+        chart
+            .draw_series(equilibria.iter().filter(|p| p.len() == 2).map(|p| {
+                let (x, y) = (p[1] as f64, (n - 1 - p[0]) as f64);
+                Rectangle::new(
+                    [(x + 0.04, y + 0.04), (x + 0.96, y + 0.96)],
+                    red.stroke_width(3),
+                )
+            }))
+            .map_err(draw_err)?
+            .label("pure equilibrium of the program game")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x - 6, y - 5), (x + 6, y + 5)], red.stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(160, 160, 160))
+            .draw()
+            .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,11 +686,45 @@ mod tests {
         assert!(
             render_svg(&s)
                 .unwrap()
-                .contains("SPI: outcome -&gt; its image")
-                || render_svg(&s)
-                    .unwrap()
-                    .contains("SPI: outcome -> its image")
+                .contains("SPI: each outcome to its image")
         );
+    }
+
+    #[test]
+    fn interval_and_heatmap_charts_carry_their_labels_and_values() {
+        let rows = vec![
+            IntervalRow {
+                label: "baseline · missed_spi".into(),
+                estimate: 0.3,
+                interval: (0.2, 0.4),
+                reference: Some(0.25),
+            },
+            IntervalRow {
+                label: "primer · missed_spi".into(),
+                estimate: 0.5,
+                interval: (0.35, 0.65),
+                reference: Some(0.25),
+            },
+        ];
+        let svg = render_intervals("accuracy", "accuracy", (0.0, 1.0), &rows).unwrap();
+        assert!(
+            svg.contains("baseline · missed_spi") && svg.contains("primer · missed_spi"),
+            "{svg:.400}"
+        );
+        assert!(svg.contains("reference (chance)"));
+        let r = |a: i64, b: i64| [Rational::from(a), Rational::from(b)];
+        let names = vec!["CliqueBot".to_string(), "DefectBot".to_string()];
+        let cells = vec![vec![r(2, 2), r(0, 3)], vec![r(3, 0), r(1, 1)]];
+        let svg = render_heatmap("tournament", &names, &cells, &[vec![0, 0]]).unwrap();
+        for t in [
+            "CliqueBot",
+            "DefectBot",
+            "2, 2",
+            "3, 0",
+            "pure equilibrium of the program game",
+        ] {
+            assert!(svg.contains(t), "{t} missing");
+        }
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub enum ProgramCommand {
         /// Print JSON (`tournament/1`).
         #[arg(long)]
         json: bool,
+        /// Also draw the payoff matrix as a heatmap with the pure equilibria outlined (SVG).
+        #[arg(long, value_name = "FILE")]
+        plot: Option<std::path::PathBuf>,
     },
 }
 
@@ -236,7 +239,8 @@ pub fn run(cmd: ProgramCommand) -> Result<()> {
             opts,
             export,
             json,
-        } => run_tournament(&agents, &opts, export, json),
+            plot,
+        } => run_tournament(&agents, &opts, export, json, plot),
         ProgramCommand::Race(args) => run_race(&args),
         ProgramCommand::SpiCheck(args) => run_spi_check(&args),
     }
@@ -362,6 +366,7 @@ fn run_tournament(
     opts: &MatchOpts,
     export: Option<String>,
     as_json: bool,
+    plot: Option<std::path::PathBuf>,
 ) -> Result<()> {
     let pg = opts.program_game()?;
     let limits = opts.limits()?;
@@ -397,6 +402,16 @@ fn run_tournament(
     let t = agents::play_tournament(&pg, agents, &system, &limits, opts.seed, &progress)?;
     let induced = t.induced_game(&pg.game)?;
     let eq = spi_games::equilibrium::pure_nash(&induced);
+    if let Some(path) = &plot {
+        let svg = spi_plot::render_heatmap(
+            &format!("tournament on {}: payoffs (seat 1, seat 2)", pg.game.name()),
+            &t.names,
+            &t.payoffs,
+            &eq,
+        )?;
+        crate::cmd::game::write_atomically(path, &svg)?;
+        eprintln!("wrote {}", path.display());
+    }
     if let Some(path) = &export {
         std::fs::write(path, spi_games::format::write_json(&induced))
             .with_context(|| format!("{path}: cannot write"))?;

@@ -46,6 +46,10 @@ pub struct ReportArgs {
     /// Print JSON (`spi-suite-report/1`) instead of Markdown.
     #[arg(long)]
     pub json: bool,
+    /// Also draw the accuracies (with intervals and chance) and the paired differences from
+    /// baseline (with intervals) as an SVG.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }
 
 /// The content root and output form.
@@ -240,10 +244,61 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
         arms.push((arm, store.samples(&id)?));
     }
     let v = spi_suites::report::report(&a.suite, &baseline, &arms, a.seed);
+    if let Some(path) = &a.plot {
+        let svg = spi_plot::render_intervals(
+            &format!(
+                "{}: accuracy by arm and failure mode, and the difference from baseline",
+                a.suite
+            ),
+            "accuracy (dot, 95% interval, chance tick); difference from baseline (tick at 0)",
+            (-0.05, 1.0),
+            &report_rows(&v),
+        )?;
+        crate::cmd::game::write_atomically(path, &svg)?;
+        eprintln!("wrote {}", path.display());
+    }
     if a.json {
         print_json(&v);
     } else {
         print!("{}", spi_suites::report::markdown(&v));
     }
     Ok(())
+}
+
+/// The report's cells as chart rows: each arm's accuracy against chance, then each arm's paired
+/// difference from baseline against 0.
+fn report_rows(v: &serde_json::Value) -> Vec<spi_plot::IntervalRow> {
+    let cells = v["cells"].as_array().cloned().unwrap_or_default();
+    let num = |x: &serde_json::Value| x.as_f64().unwrap_or(0.0);
+    let label = |c: &serde_json::Value| {
+        format!(
+            "{} · {}",
+            c["arm"].as_str().unwrap_or(""),
+            c["failure_mode"].as_str().unwrap_or("")
+        )
+    };
+    let mut rows: Vec<spi_plot::IntervalRow> = cells
+        .iter()
+        .map(|c| spi_plot::IntervalRow {
+            label: label(c),
+            estimate: num(&c["accuracy"]),
+            interval: (num(&c["ci"][0]), num(&c["ci"][1])),
+            reference: c["chance"].as_f64(),
+        })
+        .collect();
+    rows.extend(
+        cells
+            .iter()
+            .filter(|c| c["vs_baseline"].is_object())
+            .map(|c| {
+                let d = &c["vs_baseline"];
+                spi_plot::IntervalRow {
+                    label: format!("difference: {}", label(c)),
+                    estimate: num(&d["diff"]),
+                    interval: (num(&d["diff_ci"][0]), num(&d["diff_ci"][1])),
+                    reference: Some(0.0),
+                }
+            }),
+    );
+    rows
 }
