@@ -437,3 +437,28 @@ fn special_files_as_agents_are_named_as_what_they_are() {
         "{err}"
     );
 }
+
+/// `spi program race --plot` draws each renegotiation scenario's conflict rate with its interval.
+#[test]
+fn program_race_plot_draws_the_three_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("race.svg");
+    let (code, _, err) = spi(&[
+        "program",
+        "race",
+        "--runs",
+        "200",
+        "--plot",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let svg = std::fs::read_to_string(&out).unwrap();
+    for t in [
+        "no renegotiation",
+        "player 1 only",
+        "both renegotiate",
+        "conflict rate",
+    ] {
+        assert!(svg.contains(t), "{t} missing");
+    }
+}

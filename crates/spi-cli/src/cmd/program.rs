@@ -90,6 +90,9 @@ pub struct RaceArgs {
     /// Print JSON (`race/1`).
     #[arg(long)]
     pub json: bool,
+    /// Also draw each scenario's conflict rate with its 95% interval (SVG).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<std::path::PathBuf>,
 }
 
 /// `spi program spi-check` arguments.
@@ -515,6 +518,25 @@ fn run_race(args: &RaceArgs) -> Result<()> {
         seed: args.seed,
     };
     let rows = compare_scenarios(&cfg);
+    if let Some(path) = &args.plot {
+        let bars: Vec<spi_plot::IntervalRow> = rows
+            .iter()
+            .map(|(label, s)| spi_plot::IntervalRow {
+                label: (*label).to_string(),
+                estimate: s.conflicts as f64 / s.runs.max(1) as f64,
+                interval: s.conflict_ci,
+                reference: None,
+            })
+            .collect();
+        let svg = spi_plot::render_intervals(
+            &format!("commitment races: delay {delay}, {} runs", args.runs),
+            "conflict rate (95% Wilson interval)",
+            (0.0, 1.0),
+            &bars,
+        )?;
+        crate::cmd::game::write_atomically(path, &svg)?;
+        eprintln!("wrote {}", path.display());
+    }
     if args.json {
         print_json(&documents::race_document(&cfg, &rows));
         return Ok(());
