@@ -278,3 +278,33 @@ fn suite_syntax_errors_and_unknown_local_models_read_in_one_line() {
     assert!(err.contains("unknown model `gpt5`"), "{err}");
     assert!(!err.contains("spi model fetch gpt5"), "{err}");
 }
+
+/// `spi eval show` reads a run without exporting it: one line per sample, or one sample's
+/// transcript with the model's turn, the target and the scorer's verdict; an unknown sample is
+/// named.
+#[test]
+fn eval_show_lists_samples_and_prints_a_transcript() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().to_str().unwrap();
+    let (code, _, err) = run_pd(log, &[]);
+    assert_eq!(code, 0, "{err}");
+    let (code, list, err) = spi(&["eval", "show", "latest", "--log-dir", log]);
+    assert_eq!(code, 0, "{err}");
+    let first = list.lines().next().unwrap();
+    assert!(first.contains("epoch 1  ok"), "{list}");
+    let key = first.split_whitespace().next().unwrap();
+    let (code, text, err) = spi(&["eval", "show", "latest", key, "--log-dir", log]);
+    assert_eq!(code, 0, "{err}");
+    for part in [
+        "--- user ---",
+        "--- assistant ---",
+        "ANSWER: B",
+        "--- target ---",
+        "--- scores ---",
+    ] {
+        assert!(text.contains(part), "{part} missing:\n{text}");
+    }
+    let (code, _, err) = spi(&["eval", "show", "latest", "no-such-sample", "--log-dir", log]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("has no sample \"no-such-sample\""), "{err}");
+}

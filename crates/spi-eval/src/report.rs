@@ -380,3 +380,97 @@ pub fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
 }
+
+/// One line per sample-epoch of a run, for `spi eval show RUN`: key, epoch, status, and each
+/// scorer's value and the answer it read.
+pub fn sample_lines(records: &[SampleRecord]) -> String {
+    let mut out = String::new();
+    for r in records {
+        let scores: Vec<String> = r
+            .scores
+            .iter()
+            .map(|(name, s)| match &s.answer {
+                Some(a) => format!("{name} {} (answer {a:?})", s.value),
+                None => format!("{name} {} (no answer read)", s.value),
+            })
+            .collect();
+        let status = match r.status {
+            SampleStatus::Ok => "ok".to_string(),
+            SampleStatus::Error => format!("error: {}", r.error.as_deref().unwrap_or("")),
+        };
+        let _ = writeln!(
+            out,
+            "{}  epoch {}  {status}  {}",
+            r.key,
+            r.epoch,
+            scores.join("; ")
+        );
+    }
+    out
+}
+
+/// A sample-epoch's transcript as plain text, for `spi eval show RUN SAMPLE`: every turn of the
+/// conversation by role, the options as shown (after any shuffle), the target, and each scorer's
+/// value, the answer it read and its explanation.
+pub fn transcript(r: &SampleRecord) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "sample {} (run {}, epoch {})",
+        r.key, r.run_id, r.epoch
+    );
+    match &r.state {
+        None => {
+            let _ = writeln!(out, "\n(no conversation: solving failed)");
+        }
+        Some(state) => {
+            for m in &state.messages {
+                let _ = writeln!(
+                    out,
+                    "\n--- {} ---\n{}",
+                    m.role.as_str(),
+                    m.content.trim_end()
+                );
+            }
+            if let Some(choices) = &state.choices {
+                let _ = writeln!(out, "\n--- options as shown ---");
+                for (k, c) in choices.iter().enumerate() {
+                    let letter = char::from(b'A' + (k % 26) as u8);
+                    let _ = writeln!(out, "{letter}. {c}");
+                }
+            }
+        }
+    }
+    let letters = r
+        .state
+        .as_ref()
+        .map(|s| s.target_letters(&r.sample))
+        .unwrap_or_default();
+    let target = if letters.is_empty() {
+        r.sample.target.join(" | ")
+    } else {
+        letters
+            .iter()
+            .map(char::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(out, "\n--- target ---\n{target}");
+    let _ = writeln!(out, "\n--- scores ---");
+    for (name, s) in &r.scores {
+        let _ = writeln!(
+            out,
+            "{name}: {} (answer: {}){}",
+            s.value,
+            s.answer.as_deref().unwrap_or("none read"),
+            s.explanation
+                .as_deref()
+                .map(|e| format!("; {e}"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(e) = &r.error {
+        let _ = writeln!(out, "error: {e}");
+    }
+    out
+}

@@ -36,6 +36,24 @@ pub enum EvalCommand {
     Merge(MergeArgs),
     /// List the runs in a log directory.
     List(ListArgs),
+    /// Print a run's samples one per line, or one sample's transcript (turns, options as shown,
+    /// target, scores and the scorers' explanations).
+    Show(ShowArgs),
+}
+
+/// `spi eval show`.
+#[derive(Args)]
+pub struct ShowArgs {
+    /// Run id, or `latest`.
+    pub run: String,
+    /// A sample (`id` or `dataset/id`); without it, every sample in one line each.
+    pub sample: Option<String>,
+    /// The epoch to show (default: every epoch of the sample).
+    #[arg(long)]
+    pub epoch: Option<u32>,
+    /// Log directory holding the run store.
+    #[arg(long, default_value = "logs")]
+    pub log_dir: PathBuf,
 }
 
 /// `spi eval run`.
@@ -192,6 +210,7 @@ pub fn run(cmd: EvalCommand) -> Result<()> {
     match cmd {
         EvalCommand::Run(a) => run_suite(a),
         EvalCommand::Report(a) => report(a),
+        EvalCommand::Show(a) => show(a),
         EvalCommand::Export(a) => export(a),
         EvalCommand::Compare(a) => compare(a),
         EvalCommand::Merge(a) => merge(a),
@@ -523,4 +542,33 @@ fn list(a: ListArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn show(a: ShowArgs) -> Result<()> {
+    let store = open(&a.log_dir)?;
+    let run = store.run(&a.run)?;
+    let records = store.samples(&run.run_id)?;
+    let Some(want) = &a.sample else {
+        return print_out(&spi_eval::report::sample_lines(&records));
+    };
+    let picked: Vec<_> = records
+        .iter()
+        .filter(|r| r.key == *want || r.sample.id == *want)
+        .filter(|r| a.epoch.is_none_or(|e| r.epoch == e))
+        .collect();
+    if picked.is_empty() {
+        bail!(
+            "run {} has no sample {want:?}{} (`spi eval show {}` lists them)",
+            run.run_id,
+            a.epoch
+                .map(|e| format!(" at epoch {e}"))
+                .unwrap_or_default(),
+            a.run
+        );
+    }
+    let text: Vec<String> = picked
+        .iter()
+        .map(|r| spi_eval::report::transcript(r))
+        .collect();
+    print_out(&text.join("\n"))
 }
