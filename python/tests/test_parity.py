@@ -133,6 +133,7 @@ def test_threat_points_equal_spi_game_threat(corpus):
                     "target": p["target"],
                     "punishment": [{"profile": prof, "probability": q(w)} for prof, w in p["punishment"]],
                     "best_response": p["best_response"],
+                    "pure_punishment": p["pure_punishment"],
                 }
                 for p in t.punishments
             ],

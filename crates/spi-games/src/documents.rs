@@ -109,7 +109,14 @@ pub fn threat_document(g: &Game, t: &ThreatPoint) -> Value {
                     json!({"profile": names, "probability": q(prob)})
                 })
                 .collect();
-            json!({"target": g.players()[p.target], "punishment": dist, "best_response": g.actions(p.target)[p.best_response]})
+            let pure = p.pure.as_ref().map(|sub| {
+                (0..g.num_players())
+                    .filter(|&j| j != p.target)
+                    .zip(sub)
+                    .map(|(j, &a)| g.actions(j)[a].as_str())
+                    .collect::<Vec<_>>()
+            });
+            json!({"target": g.players()[p.target], "punishment": dist, "best_response": g.actions(p.target)[p.best_response], "pure_punishment": pure})
         })
         .collect();
     json!({"schema": "threat/1", "threat_point": qs(&t.values),

@@ -24,6 +24,10 @@ pub struct Punishment {
     pub distribution: Vec<(Profile, Rational)>,
     /// The target's best response to the punishment (one of possibly several), for reporting.
     pub best_response: usize,
+    /// A pure profile of the others that holds the target to the same value, when one exists
+    /// (the first in profile order): the LP may return a mixture where a pure punishment would
+    /// do, and a pure one is easier to read and to commit to.
+    pub pure: Option<Profile>,
 }
 
 /// The threat point of a game.
@@ -106,12 +110,24 @@ fn minimax(game: &Game, i: usize) -> (Rational, Punishment) {
             v == value
         })
         .unwrap_or(0);
+    // A pure punishment holds i to v_i when i's best reply to it pays exactly v_i (no pure one
+    // can pay less, since v_i is the minimum over all mixtures).
+    let pure = joint
+        .iter()
+        .find(|sub| {
+            (0..game.num_actions(i))
+                .map(|a| game.payoff(&full(sub, a), i))
+                .max()
+                .is_some_and(|best| *best == value)
+        })
+        .cloned();
     (
         value,
         Punishment {
             target: i,
             distribution,
             best_response,
+            pure,
         },
     )
 }
@@ -132,5 +148,64 @@ mod tests {
         let t = threat_point(&examples::matching_pennies());
         assert_eq!(t.values, vec![Rational::ZERO, Rational::ZERO]);
         assert_eq!(t.punishments[0].distribution.len(), 2);
+        assert_eq!(
+            t.punishments[0].pure, None,
+            "only the 1/2-1/2 mix holds A to 0"
+        );
+    }
+
+    /// A pure minimax strategy is reported exactly when one exists: checked against the
+    /// definition (the target's best reply to it pays v_i) on every pure profile of small games.
+    #[test]
+    fn a_pure_punishment_is_reported_exactly_when_one_holds_the_target_to_its_value() {
+        let r = |x: i64| Rational::from(x);
+        // B's column y holds A to 1 purely; the LP may also mix x and y.
+        let g = crate::game::Game::from_fn(
+            "pure-holds",
+            vec!["A".into(), "B".into()],
+            vec![
+                vec!["a1".into(), "a2".into()],
+                vec!["x".into(), "y".into(), "z".into()],
+            ],
+            |p| match (p[0], p[1]) {
+                (0, 0) => vec![r(1), r(0)],
+                (1, 0) => vec![r(0), r(0)],
+                (_, 1) => vec![r(1), r(0)],
+                (0, 2) => vec![r(3), r(0)],
+                _ => vec![r(-2), r(0)],
+            },
+        )
+        .unwrap();
+        for game in [
+            g,
+            examples::matching_pennies(),
+            examples::chicken(),
+            examples::demand_game(),
+        ] {
+            let t = threat_point(&game);
+            for (i, p) in t.punishments.iter().enumerate() {
+                let others: Vec<usize> = (0..2).filter(|&j| j != i).collect();
+                let pure_value = |b: usize| {
+                    (0..game.num_actions(i))
+                        .map(|a| {
+                            let mut prof = vec![0; 2];
+                            prof[i] = a;
+                            prof[others[0]] = b;
+                            game.payoff(&prof, i).clone()
+                        })
+                        .max()
+                        .unwrap()
+                };
+                let holding: Vec<usize> = (0..game.num_actions(others[0]))
+                    .filter(|&b| pure_value(b) == t.values[i])
+                    .collect();
+                assert_eq!(
+                    p.pure.as_ref().map(|s| s[0]),
+                    holding.first().copied(),
+                    "{} player {i}",
+                    game.name()
+                );
+            }
+        }
     }
 }

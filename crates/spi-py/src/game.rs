@@ -857,8 +857,9 @@ pub struct PyThreatPoint {
     /// The minimax value of each player (Fractions).
     #[pyo3(get)]
     values: Py<PyAny>,
-    /// Per player: dicts with target, punishment (a list of (the punishers' profile, probability))
-    /// and best_response.
+    /// Per player: dicts with target, punishment (a list of (the punishers' profile, probability)),
+    /// best_response and pure_punishment (a pure profile of the punishers that holds the target
+    /// to its value, or None).
     #[pyo3(get)]
     punishments: Py<PyAny>,
     /// Whether punishers may correlate (three or more players).
@@ -883,6 +884,14 @@ impl PyThreatPoint {
             d.set_item("target", &g.players()[p.target])?;
             d.set_item("punishment", dist)?;
             d.set_item("best_response", &g.actions(p.target)[p.best_response])?;
+            let pure: Option<Vec<&str>> = p.pure.as_ref().map(|sub| {
+                (0..g.num_players())
+                    .filter(|&j| j != p.target)
+                    .zip(sub)
+                    .map(|(j, &a)| g.actions(j)[a].as_str())
+                    .collect()
+            });
+            d.set_item("pure_punishment", pure)?;
             punishments.append(d)?;
         }
         Ok(PyThreatPoint {

@@ -348,8 +348,22 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                             )
                         })
                         .collect();
+                    let pure = p["pure_punishment"].as_array().map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join("+")
+                    });
+                    let pure = match pure {
+                        // The LP's answer is already pure: say so once.
+                        Some(pure) if parts.len() == 1 && parts[0] == format!("{pure} 1") => {
+                            " (a pure strategy)".to_string()
+                        }
+                        Some(pure) => format!("; a pure strategy does as well: {pure}"),
+                        None => "; no pure strategy does".to_string(),
+                    };
                     println!(
-                        "  {} is held down by: {}",
+                        "  {} is held down by: {}{pure}",
                         p["target"].as_str().unwrap_or(""),
                         parts.join(", ")
                     );
