@@ -308,3 +308,43 @@ fn eval_show_lists_samples_and_prints_a_transcript() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("has no sample \"no-such-sample\""), "{err}");
 }
+
+/// report.html carries the per-sample table (every sample of the run, its score and answer) with
+/// its filter, and the JSON report the same rows.
+#[test]
+fn the_html_report_has_a_filterable_per_sample_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().to_str().unwrap();
+    let (code, _, err) = run_pd(log, &[]);
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("rep");
+    let (code, _, err) = spi(&[
+        "eval",
+        "report",
+        "latest",
+        "--log-dir",
+        log,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<table id=samples>") && html.contains("id=q"),
+        "no sample table"
+    );
+    let (_, json, _) = spi(&["eval", "report", "latest", "--log-dir", log, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = v["samples"].as_array().unwrap();
+    assert_eq!(rows.len() as u64, v["samples_total"].as_u64().unwrap());
+    assert!(!rows.is_empty());
+    // Every row of the JSON is a row of the page.
+    for r in rows {
+        let key = r["key"].as_str().unwrap();
+        assert!(
+            html.contains(&format!("<code>{key}</code>")),
+            "{key} missing"
+        );
+    }
+    assert_eq!(html.matches("<tr data-v=").count(), rows.len());
+}

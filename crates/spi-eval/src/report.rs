@@ -42,6 +42,31 @@ pub struct RunReport {
     pub latency_ms: (f64, f64, f64),
     /// Up to 20 errors: key, epoch, cause.
     pub error_samples: Vec<(String, u32, String)>,
+    /// One row per sample-epoch, in store order, up to [`MAX_SAMPLE_ROWS`].
+    pub samples: Vec<SampleRow>,
+    /// Sample-epochs the run recorded (the rows stop at [`MAX_SAMPLE_ROWS`]).
+    pub samples_total: usize,
+}
+
+/// The most per-sample rows a report carries: enough for any suite here (the largest has 1,296
+/// items), while a 500,000-sample run's report stays a readable page.
+pub const MAX_SAMPLE_ROWS: usize = 5_000;
+
+/// A sample-epoch as the report's per-sample table shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SampleRow {
+    /// `dataset/id`.
+    pub key: String,
+    /// The dataset.
+    pub dataset: String,
+    /// 1-based epoch.
+    pub epoch: u32,
+    /// `ok` or `error`.
+    pub status: &'static str,
+    /// The sample's failure mode or category, when it has one.
+    pub category: Option<String>,
+    /// Per scorer: its name, the value and the answer it read.
+    pub scores: Vec<(String, f64, Option<String>)>,
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -119,6 +144,30 @@ impl RunReport {
                 .take(20)
                 .map(|r| (r.key.clone(), r.epoch, r.error.clone().unwrap_or_default()))
                 .collect(),
+            samples: records
+                .iter()
+                .take(MAX_SAMPLE_ROWS)
+                .map(|r| SampleRow {
+                    key: r.key.clone(),
+                    dataset: r.dataset.clone(),
+                    epoch: r.epoch,
+                    status: match r.status {
+                        SampleStatus::Ok => "ok",
+                        SampleStatus::Error => "error",
+                    },
+                    category: r
+                        .sample
+                        .failure_mode
+                        .clone()
+                        .or_else(|| r.sample.category()),
+                    scores: r
+                        .scores
+                        .iter()
+                        .map(|(n, sc)| (n.clone(), sc.value, sc.answer.clone()))
+                        .collect(),
+                })
+                .collect(),
+            samples_total: records.len(),
         }
     }
 
@@ -280,8 +329,74 @@ impl RunReport {
             }
             s.push_str("</table>\n");
         }
+        self.sample_table_html(&mut s);
         s.push_str("</body></html>\n");
         s
+    }
+
+    /// The per-sample table, with a text filter and a score filter (a few lines of inline script;
+    /// the page stays one self-contained file).
+    fn sample_table_html(&self, s: &mut String) {
+        if self.samples.is_empty() {
+            return;
+        }
+        let scorers: Vec<String> = self.scorers.iter().map(|(n, _, _)| n.clone()).collect();
+        let _ = writeln!(
+            s,
+            "<h2>Samples</h2><p>{} of {} sample-epochs{}. Filter: <input id=q placeholder=\"text in any cell\" size=30> <select id=v><option value=\"\">any score</option><option value=1>score 1</option><option value=0>score 0</option><option value=p>partial</option><option value=e>error</option></select> <span id=shown></span></p>",
+            self.samples.len(),
+            self.samples_total,
+            if self.samples.len() < self.samples_total {
+                " (the first ones; `spi eval show` and `spi eval export` have every sample)"
+            } else {
+                ""
+            }
+        );
+        s.push_str("<table id=samples><tr><th>sample</th><th>dataset</th><th>category</th><th>epoch</th><th>status</th>");
+        for n in &scorers {
+            let _ = write!(s, "<th>{}</th><th>answer</th>", html_escape(n));
+        }
+        s.push_str("</tr>\n");
+        for r in &self.samples {
+            // The headline scorer's value decides the row's score class for the filter.
+            let head = r.scores.iter().find(|(n, _, _)| Some(n) == scorers.first());
+            let class = match (r.status, head) {
+                ("error", _) => "e",
+                (_, Some((_, v, _))) if *v >= 1.0 => "1",
+                (_, Some((_, v, _))) if *v <= 0.0 => "0",
+                (_, Some(_)) => "p",
+                _ => "",
+            };
+            let _ = write!(
+                s,
+                "<tr data-v=\"{class}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td class=num>{}</td><td>{}</td>",
+                html_escape(&r.key),
+                html_escape(&r.dataset),
+                html_escape(r.category.as_deref().unwrap_or("")),
+                r.epoch,
+                r.status
+            );
+            for n in &scorers {
+                match r.scores.iter().find(|(m, _, _)| m == n) {
+                    Some((_, v, a)) => {
+                        let _ = write!(
+                            s,
+                            "<td class=num>{v}</td><td>{}</td>",
+                            html_escape(
+                                &a.as_deref()
+                                    .unwrap_or("")
+                                    .chars()
+                                    .take(80)
+                                    .collect::<String>()
+                            )
+                        );
+                    }
+                    None => s.push_str("<td></td><td></td>"),
+                }
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</table>\n<script>\n(function(){var q=document.getElementById('q'),v=document.getElementById('v'),out=document.getElementById('shown');\nfunction f(){var t=q.value.toLowerCase(),want=v.value,n=0,rows=document.querySelectorAll('#samples tr[data-v]');\nrows.forEach(function(r){var ok=(!want||r.dataset.v===want)&&(!t||r.textContent.toLowerCase().indexOf(t)>=0);r.style.display=ok?'':'none';if(ok)n++;});out.textContent=n+' shown';}\nq.addEventListener('input',f);v.addEventListener('change',f);f();})();\n</script>\n");
     }
 }
 
