@@ -26,6 +26,11 @@ fi
 
 echo "== maturin build (dev profile) and install the wheel"
 rm -rf "$root/python/dist"
+# The wheel carries the suites (the Inspect tasks' data), copied fresh so that it holds exactly
+# the committed content; python/safepareto/data is build output (gitignored).
+rm -rf "$root/python/safepareto/data"
+mkdir -p "$root/python/safepareto/data"
+cp -R "$root/suites" "$root/python/safepareto/data/suites"
 # From python/, where pyproject.toml names the crate; --locked: the committed Cargo.lock, as in CI.
 (cd "$root/python" && VIRTUAL_ENV="$venv" "$venv/bin/maturin" build --quiet --profile dev --locked \
   -o "$root/python/dist" -i "$venv/bin/python")

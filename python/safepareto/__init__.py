@@ -120,11 +120,17 @@ __all__ = [
 def suites_dir() -> str:
     """The folder holding the suites (``suites/NAME/suite.toml``).
 
-    ``$SAFEPARETO_SUITES`` if set, else the ``suites/`` of the checkout the extension was built
-    from (the package is built from source where it runs, as ``spi`` is).
+    ``$SAFEPARETO_SUITES`` if set; else the copy inside the installed wheel
+    (``safepareto/data/suites``, so a wheel moved to another machine still has its suites); else
+    the ``suites/`` of the checkout the extension was built from.
 
     >>> import os, safepareto as sp
     >>> os.path.isfile(os.path.join(sp.suites_dir(), "missed-spis", "suite.toml"))
     True
     """
-    return os.path.normpath(os.environ.get("SAFEPARETO_SUITES") or BUILD_SUITES_DIR)
+    packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "suites")
+    if os.environ.get("SAFEPARETO_SUITES"):
+        return os.path.normpath(os.environ["SAFEPARETO_SUITES"])
+    if os.path.isdir(packaged):
+        return packaged
+    return os.path.normpath(BUILD_SUITES_DIR)

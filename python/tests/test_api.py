@@ -5,6 +5,7 @@ engine works."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -227,3 +228,19 @@ def test_run_records_read_back_as_spi_exports_them(tmp_path):
     df = to_dataframe(str(logs))
     assert len(df) == 6 and df["choice"].mean() == sum(r["scores"]["choice"]["value"] for r in exported) / 6
     assert set(df["category"]) == {"missed_spi"}
+
+
+def test_the_wheel_carries_its_suites():
+    """The installed package has the suites inside it, so a wheel used away from the checkout
+    still finds its Inspect tasks' data; suites_dir() prefers that copy."""
+    import safepareto
+
+    packaged = os.path.join(os.path.dirname(os.path.abspath(safepareto.__file__)), "data", "suites")
+    assert os.path.isfile(os.path.join(packaged, "missed-spis", "suite.toml"))
+    assert os.path.isfile(os.path.join(packaged, "arms", "primer.md"))
+    if not os.environ.get("SAFEPARETO_SUITES"):
+        assert sp.suites_dir() == packaged
+    with open(os.path.join(packaged, "missed-spis", "items.jsonl")) as f, open(
+        os.path.join(sp.BUILD_SUITES_DIR, "missed-spis", "items.jsonl")
+    ) as g:
+        assert f.read() == g.read(), "the packaged copy is the committed content"

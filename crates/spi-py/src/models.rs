@@ -74,7 +74,7 @@ fn pair<'py>(py: Python<'py>, p: &[Rational; 2]) -> PyResult<Bound<'py, PyList>>
 /// participation and foreknowledge independence, with witnesses) or `surrogate-analysis/1` (B.3).
 ///
 /// >>> import safepareto as sp
-/// >>> r = sp.check_model(open(sp.suites_dir() + "/../test_data/theory/b2-pi-not-fi.json").read())
+/// >>> r = sp.check_model(open(sp.BUILD_SUITES_DIR + "/../test_data/theory/b2-pi-not-fi.json").read())
 /// >>> r["schema"], r["participation_independent"], r["foreknowledge_independent"]
 /// ('full-strategy-check/1', True, False)
 /// >>> r["witnesses"]["foreknowledge_independent"][0]["right"]
