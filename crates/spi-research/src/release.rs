@@ -12,8 +12,22 @@ use crate::task::{Class, ClassTask, TIERS};
 
 /// The canary every data file carries.
 pub const CANARY: &str = "SAFEPARETO-CANARY 5bf36ae4-804e-4c7d-adf6-d78d2c208596";
-/// The release version (`X-Y`: X bumps when scores stop being comparable).
+/// The release version (`X-Y`: X bumps when scores stop being comparable, Y when only the
+/// interface changed): that of the hand-written classes, the suite, and every checkable class
+/// [`class_version`] does not name.
 pub const VERSION: &str = "1-0";
+
+/// The version of a class's tasks. A class's first number bumps on its own when its scores stop
+/// being comparable with the previous release's, so a changed class does not make every other
+/// class's scores look incomparable too.
+pub fn class_version(class: Class) -> &'static str {
+    match class {
+        // 2-0: isomorphism claims added beside the action-map claims (the 90 earlier tasks are
+        // unchanged, but a class score now averages over 180).
+        Class::VerifyRefute => "2-0",
+        _ => VERSION,
+    }
+}
 /// The base seed of the release.
 pub const RELEASE_SEED: u64 = 20_261_201;
 /// Tasks per class and tier in the release.
@@ -21,31 +35,62 @@ pub const PER_TIER: usize = 30;
 
 /// The seed of task `index` of a class and tier: SHA-256 of (base, slug, tier, index).
 pub fn task_seed(base: u64, class: Class, tier: u8, index: usize) -> u64 {
+    family_seed(base, class, "", tier, index)
+}
+
+/// The seed of task `index` of a family of a class and tier: SHA-256 of (base, slug, tier,
+/// index) for the first family `""`, of (base, `slug/family`, tier, index) for the others.
+pub fn family_seed(base: u64, class: Class, family: &str, tier: u8, index: usize) -> u64 {
     let mut h = Sha256::new();
     h.update(base.to_le_bytes());
     h.update(class.slug().as_bytes());
+    if !family.is_empty() {
+        h.update(b"/");
+        h.update(family.as_bytes());
+    }
     h.update([tier]);
     h.update((index as u64).to_le_bytes());
     let d = h.finalize();
     u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
 }
 
-/// One task as a sample (a JSON object with only the harness's top-level fields).
+/// One task of the class's first family as a sample (a JSON object with only the harness's
+/// top-level fields).
 pub fn sample(class: &dyn ClassTask, tier: u8, index: usize, base: u64) -> Value {
+    family_sample(class, "", tier, index, base)
+}
+
+/// One task of a family as a sample; ids of families other than the first name the family
+/// (`verify-refute-isomorphism-t1-000`).
+pub fn family_sample(
+    class: &dyn ClassTask,
+    family: &str,
+    tier: u8,
+    index: usize,
+    base: u64,
+) -> Value {
     let c = class.class();
-    let seed = task_seed(base, c, tier, index);
+    let seed = family_seed(base, c, family, tier, index);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let g = class.generate(&mut rng, tier);
+    let g = class.generate_family(family, &mut rng, tier);
     let mut meta = Map::new();
     meta.insert("canary".into(), json!(CANARY));
-    meta.insert("version".into(), json!(VERSION));
+    meta.insert("version".into(), json!(class_version(c)));
     meta.insert("class".into(), json!(c.slug()));
     meta.insert("class_number".into(), json!(c.number()));
+    if !family.is_empty() {
+        meta.insert("family".into(), json!(family));
+    }
     meta.insert("tier".into(), json!(tier));
     meta.insert("category".into(), json!(format!("{}/t{tier}", c.slug())));
     meta.insert("chance".into(), json!(class.chance(tier)));
+    let stem = if family.is_empty() {
+        c.slug().to_string()
+    } else {
+        format!("{}-{family}", c.slug())
+    };
     json!({
-        "id": format!("{}-t{tier}-{index:03}", c.slug()),
+        "id": format!("{stem}-t{tier}-{index:03}"),
         "input": g.input,
         "target": [],
         "metadata": meta,
@@ -55,12 +100,18 @@ pub fn sample(class: &dyn ClassTask, tier: u8, index: usize, base: u64) -> Value
     })
 }
 
-/// The release of a class: `per_tier` tasks of each tier, in tier then index order.
+/// The release of a class: `per_tier` tasks of each family and tier, in family, tier and index
+/// order (so a family added later goes after every earlier task).
 pub fn generate(class: &dyn ClassTask, per_tier: usize, base: u64) -> Vec<Value> {
-    TIERS
+    class
+        .families()
         .iter()
-        .flat_map(|&t| (0..per_tier).map(move |i| (t, i)))
-        .map(|(t, i)| sample(class, t, i, base))
+        .flat_map(|&f| {
+            TIERS
+                .iter()
+                .flat_map(move |&t| (0..per_tier).map(move |i| (f, t, i)))
+        })
+        .map(|(f, t, i)| family_sample(class, f, t, i, base))
         .collect()
 }
 
@@ -143,11 +194,15 @@ pub fn lint(text: &str) -> Vec<Finding> {
                 "metadata.canary: expected the benchmark canary".into(),
             );
         }
-        if sample.metadata.get("version").and_then(Value::as_str) != Some(VERSION) {
-            find(
-                id.clone(),
-                format!("metadata.version: expected \"{VERSION}\""),
-            );
+        let want = sample
+            .check
+            .as_ref()
+            .and_then(|s| s.get("class"))
+            .and_then(Value::as_str)
+            .and_then(|slug| Class::parse(slug).ok())
+            .map_or(VERSION, class_version);
+        if sample.metadata.get("version").and_then(Value::as_str) != Some(want) {
+            find(id.clone(), format!("metadata.version: expected \"{want}\""));
         }
         let Some(spec) = &sample.check else {
             find(id, "check: missing".into());

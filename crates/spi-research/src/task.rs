@@ -175,8 +175,20 @@ pub trait ClassTask: Sync {
     fn about(&self) -> &'static str;
     /// An upper bound on the chance that a uniform guess over the answer format is right.
     fn chance(&self, tier: u8) -> f64;
-    /// A seeded task of the tier.
+    /// A seeded task of the tier (of the class's first family).
     fn generate(&self, rng: &mut ChaCha8Rng, tier: u8) -> Generated;
+    /// The class's task families. The release generates `per_tier` tasks of each family per
+    /// tier. The first family is the class's original one and is named `""`: its ids and seeds
+    /// carry no family name, so adding a family later leaves every earlier task as it was.
+    fn families(&self) -> &'static [&'static str] {
+        &[""]
+    }
+    /// A seeded task of one of [`ClassTask::families`] and the tier.
+    fn generate_family(&self, family: &str, rng: &mut ChaCha8Rng, tier: u8) -> Generated {
+        // A class with one family has nothing to choose.
+        let _ = family;
+        self.generate(rng, tier)
+    }
     /// Whether a spec is one this class can grade.
     fn validate(&self, spec: &Value) -> Result<(), ResearchError>;
     /// The engine's answer, in the answer format (the text after `ANSWER:`).

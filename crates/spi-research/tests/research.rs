@@ -10,6 +10,7 @@ use spi_eval::runner::{RunOptions, RunServices, run_suite};
 use spi_eval::store::Store;
 use spi_eval::suite::Suite;
 use spi_research::classes::CLASSES;
+use spi_research::classes::isomorphic::{self, IsoClaim, NearMiss};
 use spi_research::modes::{LineOverseer, Mode};
 use spi_research::reference::ReferenceProvider;
 use spi_research::release::{self, RELEASE_SEED};
@@ -80,7 +81,8 @@ fn run_mode(
 fn reference_solver_scores_100_percent_in_every_mode() {
     for mode in Mode::ALL {
         let recs = run_mode(mode, 2, "");
-        assert_eq!(recs.len(), CLASSES.len() * 3 * 2);
+        let families: usize = CLASSES.iter().map(|c| c.families().len()).sum();
+        assert_eq!(recs.len(), families * 3 * 2);
         for r in &recs {
             let s = &r.scores["check"];
             assert_eq!(s.value, 1.0, "{mode:?} {}: {:?}", r.key, s.explanation);
@@ -463,4 +465,160 @@ fn the_release_lints_clean_and_the_linter_names_lines() {
             && f[2].line == 2,
         "{f:?}"
     );
+}
+
+/// The isomorphism claims of class 2, with each claim read back from its spec.
+fn isomorphism_tasks(per_tier: usize) -> Vec<(Value, IsoClaim)> {
+    let (_, tasks) = tasks_of("verify-refute", per_tier);
+    tasks
+        .into_iter()
+        .filter(|t| t["metadata"]["family"] == isomorphic::FAMILY)
+        .map(|t| {
+            let c = IsoClaim::from_spec(&t["check"]).unwrap();
+            (t["check"].clone(), c)
+        })
+        .collect()
+}
+
+#[test]
+fn oc2022_isomorphism_claims_agree_with_spi_theory_and_mix_valid_and_near_miss() {
+    // Every released claim: the definition checked profile by profile and the engine's
+    // isomorphism search give the same verdict, and the release mixes the two.
+    let tasks = isomorphism_tasks(release::PER_TIER);
+    assert_eq!(tasks.len(), 3 * release::PER_TIER);
+    let mut valid = 0;
+    for (_, c) in &tasks {
+        let ok = c.violations().is_empty();
+        assert_eq!(c.engine_accepts(), Some(ok), "{}", c.text());
+        valid += usize::from(ok);
+    }
+    assert!(
+        (20..=45).contains(&valid),
+        "{valid} of {} claims valid",
+        tasks.len()
+    );
+}
+
+#[test]
+fn isomorphism_near_misses_and_scrambled_answers_are_rejected() {
+    let c = CLASSES
+        .iter()
+        .find(|c| c.class().slug() == "verify-refute")
+        .unwrap();
+    let (mut refuted, mut confirmed) = (0, 0);
+    for (spec, claim) in isomorphism_tasks(10) {
+        let r = c.reference(&spec).unwrap();
+        assert!(c.grade(&spec, &r).unwrap().correct, "{r}");
+        let parts: Vec<&str> = r.split(" | ").collect();
+        let (x, y) = parts[2].split_once(", ").unwrap();
+        // The two values swapped, and the answer of the other verdict, always fail.
+        let swapped = format!("{} | {} | {y}, {x}", parts[0], parts[1]);
+        assert!(
+            !c.grade(&spec, &swapped).unwrap().correct || x == y,
+            "{swapped}"
+        );
+        let violations = claim.violations();
+        if violations.is_empty() {
+            confirmed += 1;
+            // A valid claim has no counterexample: the true values at any profile are equal.
+            for a in claim.game.profiles() {
+                for i in 0..2 {
+                    let u = claim.game.payoff(&a, i);
+                    let guess = format!(
+                        "({}, {}) | {} | {u}, {u}",
+                        claim.game.actions(0)[a[0]],
+                        claim.game.actions(1)[a[1]],
+                        claim.game.players()[i]
+                    );
+                    assert!(!c.grade(&spec, &guess).unwrap().correct, "{guess}");
+                }
+            }
+            // The image of another profile than the probe fails.
+            let other = [
+                (claim.probe[0] + 1) % claim.game.num_actions(0),
+                claim.probe[1],
+            ];
+            let b = claim.image(other);
+            let u = claim.other.payoffs(&b);
+            let near = format!(
+                "VALID | ({}, {}) | {}, {}",
+                claim.other.actions(0)[b[0]],
+                claim.other.actions(1)[b[1]],
+                u[0],
+                u[1]
+            );
+            assert!(!c.grade(&spec, &near).unwrap().correct, "{near}");
+        } else {
+            refuted += 1;
+            // Every true counterexample passes, not only the reference's.
+            for (a, i) in &violations {
+                let ans = format!(
+                    "({}, {}) | {} | {}, {}",
+                    claim.game.actions(0)[a[0]],
+                    claim.game.actions(1)[a[1]],
+                    claim.game.players()[*i],
+                    claim.game.payoff(a, *i),
+                    claim.claimed(*a, *i)
+                );
+                assert!(c.grade(&spec, &ans).unwrap().correct, "{ans}");
+            }
+            // VALID with the probe's true image and payoffs still fails on a refuted claim.
+            let b = claim.image(claim.probe);
+            let u = claim.other.payoffs(&b);
+            let bare = format!(
+                "VALID | ({}, {}) | {}, {}",
+                claim.other.actions(0)[b[0]],
+                claim.other.actions(1)[b[1]],
+                u[0],
+                u[1]
+            );
+            assert!(!c.grade(&spec, &bare).unwrap().correct, "{bare}");
+            // The right profile with the other player fails unless that player is refuted there too.
+            let (a, i) = violations[0];
+            if !violations.contains(&(a, 1 - i)) {
+                let wrong = format!(
+                    "({}, {}) | {} | {}, {}",
+                    claim.game.actions(0)[a[0]],
+                    claim.game.actions(1)[a[1]],
+                    claim.game.players()[1 - i],
+                    claim.game.payoff(&a, i),
+                    claim.claimed(a, i)
+                );
+                assert!(!c.grade(&spec, &wrong).unwrap().correct, "{wrong}");
+            }
+        }
+    }
+    assert!(
+        refuted > 0 && confirmed > 0,
+        "{refuted} refuted, {confirmed} confirmed"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Each kind of isomorphism claim, drawn from any seed at any tier, is valid exactly when it
+    /// is the true isomorphism; the engine agrees; and the reference answer grades as right.
+    #[test]
+    fn every_kind_of_isomorphism_claim_is_what_it_says(seed: u64, tier in 1u8..=3, k in 0usize..5) {
+        use rand_chacha::rand_core::SeedableRng;
+        let kind = [NearMiss::None, NearMiss::Swap, NearMiss::Scale, NearMiss::Shift, NearMiss::Cell][k];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut spec = loop {
+            if let Some(s) = isomorphic::draw(&mut rng, tier, kind) {
+                break s;
+            }
+        };
+        spec["tier"] = tier.into();
+        let claim = IsoClaim::from_spec(&spec).unwrap();
+        let violations = claim.violations();
+        proptest::prop_assert_eq!(violations.is_empty(), kind == NearMiss::None);
+        proptest::prop_assert_eq!(claim.engine_accepts(), Some(violations.is_empty()));
+        if kind == NearMiss::Cell {
+            // One payoff of H changed: exactly one profile and player refute the claim.
+            proptest::prop_assert_eq!(violations.len(), 1);
+        }
+        let r = isomorphic::reference(&spec).unwrap();
+        proptest::prop_assert!(isomorphic::grade(&spec, &r).unwrap().correct, "{}", r);
+    }
 }

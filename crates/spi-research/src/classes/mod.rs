@@ -6,6 +6,7 @@ pub mod construct;
 pub mod design;
 pub mod flaw;
 pub mod formalise;
+pub mod isomorphic;
 pub mod refute;
 pub mod search;
 

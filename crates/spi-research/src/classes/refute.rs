@@ -1,6 +1,8 @@
 //! Class 2, verify or refute: a claimed SPI (an action map on the IESDS survivors) is given;
 //! the answer is VALID with both players' total gains, or an exact counterexample: a surviving
 //! profile, the player who loses there and by how much. Any true counterexample passes.
+//! The class's second family, isomorphism claims, lives in [`super::isomorphic`]; every method
+//! here hands a spec with a second game to it.
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -10,6 +12,7 @@ use spi_games::{Game, Rational, iesds};
 use spi_theory::{ActionMap, SpiClaim, SpiKind, SpiQuery, search, verify};
 
 use super::common::{game_at, game_value, map_text, parse_profile, profile_text, rename, table};
+use super::isomorphic::{self, IsoClaim};
 use super::search::SPI_DEFINITION;
 use crate::error::ResearchError;
 use crate::task::{Class, ClassTask, Generated, Grade, Step, spec_tier};
@@ -171,8 +174,19 @@ impl ClassTask for RefuteClass {
     }
     fn chance(&self, tier: u8) -> f64 {
         // VALID needs two exact totals; a counterexample a profile among k^2, a player, an amount 1..=11.
+        // The bound covers both families, so it is the larger of the two.
         let (_, k) = sizes(tier);
-        1.0 / ((k * k * 2 * 11) as f64)
+        (1.0 / ((k * k * 2 * 11) as f64)).max(isomorphic::chance(tier))
+    }
+    fn families(&self) -> &'static [&'static str] {
+        &["", isomorphic::FAMILY]
+    }
+    fn generate_family(&self, family: &str, rng: &mut ChaCha8Rng, tier: u8) -> Generated {
+        if family == isomorphic::FAMILY {
+            isomorphic::generate(rng, tier)
+        } else {
+            self.generate(rng, tier)
+        }
     }
     fn generate(&self, rng: &mut ChaCha8Rng, tier: u8) -> Generated {
         let valid = rng.random_bool(0.35);
@@ -198,9 +212,15 @@ how much they lose (for example `ANSWER: (R2, C1) | Column | 3`).",
     }
     fn validate(&self, spec: &Value) -> Result<(), ResearchError> {
         spec_tier(spec)?;
+        if IsoClaim::is_one(spec) {
+            return IsoClaim::from_spec(spec).map(|_| ());
+        }
         Claim::from_spec(spec).map(|_| ())
     }
     fn reference(&self, spec: &Value) -> Result<String, ResearchError> {
+        if IsoClaim::is_one(spec) {
+            return isomorphic::reference(spec);
+        }
         let c = Claim::from_spec(spec)?;
         Ok(match c.violations().first() {
             None => {
@@ -216,6 +236,9 @@ how much they lose (for example `ANSWER: (R2, C1) | Column | 3`).",
         })
     }
     fn grade(&self, spec: &Value, answer: &str) -> Result<Grade, ResearchError> {
+        if IsoClaim::is_one(spec) {
+            return isomorphic::grade(spec, answer);
+        }
         let c = Claim::from_spec(spec)?;
         let parts: Vec<&str> = answer.split('|').map(str::trim).collect();
         let violations = c.violations();
@@ -302,6 +325,9 @@ how much they lose (for example `ANSWER: (R2, C1) | Column | 3`).",
         })
     }
     fn steps(&self, spec: &Value) -> Result<Vec<Step>, ResearchError> {
+        if IsoClaim::is_one(spec) {
+            return isomorphic::steps(spec);
+        }
         let c = Claim::from_spec(spec)?;
         Ok(vec![
             Step {
