@@ -7,6 +7,7 @@ pub mod lemke_howson;
 pub mod subsets;
 pub mod tableau;
 pub mod vertex_enum;
+pub mod wide;
 
 use num_bigint::BigInt;
 use num_integer::Integer;

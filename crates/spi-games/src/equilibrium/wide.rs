@@ -1,0 +1,273 @@
+//! Exact `i128` kernels of fraction-free pivoting: `(a·b − c·d) / e` through a 256-bit intermediate,
+//! and the sign of `a·b − c·d`, without ever leaving machine integers.
+//!
+//! Fraction-free (Bareiss) pivoting divides every updated entry by the previous pivot, and the
+//! division is exact. Two facts make that cheap here:
+//! - the entries are minors of the input, so at 16×16 with payoffs below 100 they stay near 2¹⁰⁰
+//!   while their *products* reach 2²⁰⁰: the product needs 256 bits, the quotient fits `i128`;
+//! - an exact quotient is `x · e⁻¹ mod 2¹²⁸` once `e`'s factors of two are shifted out (odd numbers
+//!   are invertible modulo a power of two), which costs three word multiplications instead of
+//!   `i128` division's long loop; the inverse is computed once per pivot ([`Divisor`]).
+//!
+//! Products of operands that fit `i64` take a one-multiplication path; the 256-bit path runs only
+//! once entries pass 2⁶³. A quotient that does not fit `i128` is reported (`None`) so the caller can
+//! restart on `BigInt`.
+
+use std::cmp::Ordering;
+
+/// A positive divisor prepared for exact division: `value = odd · 2^shift`, `inverse = odd⁻¹ mod 2¹²⁸`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Divisor {
+    value: i128,
+    shift: u32,
+    odd: u128,
+    inverse: u128,
+}
+
+impl Divisor {
+    /// Prepares `value` (which must be positive: pivots are) for exact division.
+    pub fn new(value: i128) -> Divisor {
+        debug_assert!(value > 0, "pivots are positive");
+        let shift = value.trailing_zeros();
+        let odd = (value >> shift) as u128;
+        // Newton's iteration doubles the correct low bits each step; an odd number is its own
+        // inverse modulo 8, so six steps reach 3·2⁶ = 192 ≥ 128 bits.
+        let mut inverse = odd;
+        for _ in 0..6 {
+            inverse = inverse.wrapping_mul(2u128.wrapping_sub(odd.wrapping_mul(inverse)));
+        }
+        debug_assert_eq!(odd.wrapping_mul(inverse), 1);
+        Divisor {
+            value,
+            shift,
+            odd,
+            inverse,
+        }
+    }
+
+    /// The divisor itself.
+    pub fn value(&self) -> i128 {
+        self.value
+    }
+
+    /// `x / self` for an `x` that is a multiple of it.
+    #[inline]
+    fn div_exact_narrow(&self, x: i128) -> i128 {
+        // The quotient's magnitude is at most |x|, so it fits and arithmetic modulo 2¹²⁸ is exact.
+        ((x >> self.shift) as u128).wrapping_mul(self.inverse) as i128
+    }
+
+    /// `x / self` for a 256-bit multiple `x`, or `None` if the quotient does not fit `i128`.
+    fn div_exact_wide(&self, x: Wide) -> Option<i128> {
+        let (hi, lo) = if self.shift == 0 {
+            (x.hi, x.lo)
+        } else {
+            (
+                x.hi >> self.shift,
+                (x.lo >> self.shift) | (x.hi << (128 - self.shift)),
+            )
+        };
+        if hi >= self.odd {
+            return None; // the quotient needs more than 128 bits
+        }
+        let q = lo.wrapping_mul(self.inverse);
+        if q > i128::MAX as u128 {
+            return None;
+        }
+        Some(if x.negative { -(q as i128) } else { q as i128 })
+    }
+}
+
+/// A 256-bit integer in sign–magnitude form (`hi·2¹²⁸ + lo`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Wide {
+    negative: bool,
+    hi: u128,
+    lo: u128,
+}
+
+/// The full product of two magnitudes.
+#[inline]
+fn mul_u128(a: u128, b: u128) -> (u128, u128) {
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    // The middle column sums three numbers below 2⁶⁴ each, so it cannot overflow.
+    let mid = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
+    let lo = (p00 & LOW) | (mid << 64);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (hi, lo)
+}
+
+impl Wide {
+    #[inline]
+    fn product(a: i128, b: i128) -> Wide {
+        let (hi, lo) = mul_u128(a.unsigned_abs(), b.unsigned_abs());
+        Wide {
+            negative: (a < 0) != (b < 0) && (hi | lo) != 0,
+            hi,
+            lo,
+        }
+    }
+
+    fn magnitude_cmp(&self, other: &Wide) -> Ordering {
+        (self.hi, self.lo).cmp(&(other.hi, other.lo))
+    }
+
+    /// `self − other`; magnitudes are products of two `i128`, below 2²⁵⁴, so sums cannot overflow.
+    fn sub(self, other: Wide) -> Wide {
+        let other = Wide {
+            negative: !other.negative && (other.hi | other.lo) != 0,
+            ..other
+        };
+        if self.negative == other.negative {
+            let (lo, carry) = self.lo.overflowing_add(other.lo);
+            return Wide {
+                negative: self.negative,
+                hi: self.hi + other.hi + u128::from(carry),
+                lo,
+            };
+        }
+        let (big, small) = if self.magnitude_cmp(&other) == Ordering::Less {
+            (other, self)
+        } else {
+            (self, other)
+        };
+        let (lo, borrow) = big.lo.overflowing_sub(small.lo);
+        let hi = big.hi - small.hi - u128::from(borrow);
+        Wide {
+            negative: big.negative && (hi | lo) != 0,
+            hi,
+            lo,
+        }
+    }
+
+    fn cmp(&self, other: &Wide) -> Ordering {
+        match (self.negative, other.negative) {
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+            (false, false) => self.magnitude_cmp(other),
+            (true, true) => other.magnitude_cmp(self),
+        }
+    }
+}
+
+#[inline]
+fn fits_i64(x: i128) -> bool {
+    x as i64 as i128 == x
+}
+
+/// `(a·b − c·d) / e`, exact by the caller's guarantee, or `None` if the quotient leaves `i128`.
+#[inline]
+pub fn mul_sub_div(a: i128, b: i128, c: i128, d: i128, e: &Divisor) -> Option<i128> {
+    if fits_i64(a) && fits_i64(b) && fits_i64(c) && fits_i64(d) {
+        // Each product is below 2¹²⁶ in magnitude; only the difference of two extreme ones
+        // can reach 2¹²⁷.
+        if let Some(x) = (a * b).checked_sub(c * d) {
+            return Some(e.div_exact_narrow(x));
+        }
+    }
+    e.div_exact_wide(Wide::product(a, b).sub(Wide::product(c, d)))
+}
+
+/// `a·b / e`, exact by the caller's guarantee, or `None` if the quotient leaves `i128`.
+#[inline]
+pub fn mul_div(a: i128, b: i128, e: &Divisor) -> Option<i128> {
+    if fits_i64(a) && fits_i64(b) {
+        return Some(e.div_exact_narrow(a * b));
+    }
+    e.div_exact_wide(Wide::product(a, b))
+}
+
+/// How `a·b` compares with `c·d`, exactly.
+#[inline]
+pub fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> Ordering {
+    if fits_i64(a) && fits_i64(b) && fits_i64(c) && fits_i64(d) {
+        return (a * b).cmp(&(c * d));
+    }
+    Wide::product(a, b).cmp(&Wide::product(c, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::BigInt;
+    use proptest::prelude::*;
+
+    /// Operands from every magnitude class: small, near 2⁶³ (the fast path's edge), near 2¹²⁰.
+    fn operand() -> impl Strategy<Value = i128> {
+        prop_oneof![
+            -1000i128..1000,
+            any::<i64>().prop_map(i128::from),
+            any::<i128>().prop_map(|x| x >> 7),
+            any::<i128>().prop_map(|x| x >> 60),
+        ]
+    }
+
+    /// Positive divisors, odd and even, small and large.
+    fn divisor() -> impl Strategy<Value = i128> {
+        prop_oneof![1i128..64, 1i128..(1 << 40), 1i128..(1 << 100)]
+    }
+
+    fn big(x: i128) -> BigInt {
+        BigInt::from(x)
+    }
+
+    /// What the kernels must return: the exact quotient when it fits `i128`, else `None`.
+    fn want(exact: BigInt) -> Option<i128> {
+        i128::try_from(exact).ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// (e·s)·b − (e·t)·d is a multiple of e by construction, as Bareiss guarantees in a pivot.
+        #[test]
+        fn mul_sub_div_matches_bigint(s in operand(), b in operand(), t in operand(), d in operand(),
+                                      e in divisor()) {
+            let (Some(a), Some(c)) = (s.checked_mul(e), t.checked_mul(e)) else { return Ok(()) };
+            let exact = (big(a) * big(b) - big(c) * big(d)) / big(e);
+            prop_assert_eq!(mul_sub_div(a, b, c, d, &Divisor::new(e)), want(exact));
+        }
+
+        #[test]
+        fn mul_div_matches_bigint(s in operand(), b in operand(), e in divisor()) {
+            let Some(a) = s.checked_mul(e) else { return Ok(()) };
+            let exact = big(a) * big(b) / big(e);
+            prop_assert_eq!(mul_div(a, b, &Divisor::new(e)), want(exact));
+        }
+
+        #[test]
+        fn cmp_products_matches_bigint(a in operand(), b in operand(), c in operand(), d in operand()) {
+            prop_assert_eq!(cmp_products(a, b, c, d), (big(a) * big(b)).cmp(&(big(c) * big(d))));
+        }
+    }
+
+    #[test]
+    fn extreme_operands() {
+        let (min, max) = (i128::from(i64::MIN), i128::from(i64::MAX));
+        // The one-multiplication path's difference overflows here; the wide path takes over.
+        let exact = big(min) * big(min) - big(max) * big(min);
+        assert_eq!(
+            mul_sub_div(min, min, max, min, &Divisor::new(1)),
+            want(exact)
+        );
+        let exact = big(min) * big(min) - big(min) * big(max) * big(-1);
+        assert_eq!(
+            mul_sub_div(min, min, min, -max, &Divisor::new(1)),
+            want(exact)
+        );
+        assert_eq!(mul_div(i128::MAX, 2, &Divisor::new(2)), Some(i128::MAX));
+        assert_eq!(mul_div(i128::MAX, 4, &Divisor::new(2)), None);
+        assert_eq!(mul_div(-i128::MAX, 6, &Divisor::new(6)), Some(-i128::MAX));
+        assert_eq!(
+            cmp_products(i128::MAX, i128::MAX, i128::MAX, i128::MAX - 1),
+            Ordering::Greater
+        );
+        assert_eq!(cmp_products(-5, 0, 0, 7), Ordering::Equal);
+    }
+}
