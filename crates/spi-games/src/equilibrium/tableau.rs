@@ -36,8 +36,17 @@ pub trait Int: Clone + std::fmt::Debug {
     fn mul_sub_div(a: &Self, b: &Self, c: &Self, d: &Self, e: &Self::Divisor) -> Option<Self>;
     /// `a·b / e` where the division is known to be exact, or `None` on overflow.
     fn mul_div(a: &Self, b: &Self, e: &Self::Divisor) -> Option<Self>;
+    /// `(Σ aᵢ·bᵢ) / e` where the division is known to be exact, or `None` on overflow.
+    fn dot_div<'a>(
+        terms: impl IntoIterator<Item = (&'a Self, &'a Self)>,
+        e: &Self::Divisor,
+    ) -> Option<Self>
+    where
+        Self: 'a;
     /// How `a·b` compares with `c·d` (never overflows).
     fn cmp_products(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering;
+    /// `−a`, or `None` on overflow.
+    fn neg(a: &Self) -> Option<Self>;
     /// Sign: -1, 0, 1.
     fn sign(&self) -> i32;
     /// Zero.
@@ -66,8 +75,19 @@ impl Int for i128 {
         wide::mul_div(*a, *b, e)
     }
     #[inline]
+    fn dot_div<'a>(
+        terms: impl IntoIterator<Item = (&'a Self, &'a Self)>,
+        e: &wide::Divisor,
+    ) -> Option<Self> {
+        wide::dot_div(terms.into_iter().map(|(a, b)| (*a, *b)), e)
+    }
+    #[inline]
     fn cmp_products(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
         wide::cmp_products(*a, *b, *c, *d)
+    }
+    #[inline]
+    fn neg(a: &Self) -> Option<Self> {
+        a.checked_neg()
     }
     #[inline]
     fn sign(&self) -> i32 {
@@ -98,8 +118,17 @@ impl Int for BigInt {
     fn mul_div(a: &Self, b: &Self, e: &BigInt) -> Option<Self> {
         Some(a * b / e)
     }
+    fn dot_div<'a>(
+        terms: impl IntoIterator<Item = (&'a Self, &'a Self)>,
+        e: &BigInt,
+    ) -> Option<Self> {
+        Some(terms.into_iter().map(|(a, b)| a * b).sum::<BigInt>() / e)
+    }
     fn cmp_products(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
         (a * b).cmp(&(c * d))
+    }
+    fn neg(a: &Self) -> Option<Self> {
+        Some(-a)
     }
     fn sign(&self) -> i32 {
         if self.is_positive() {

@@ -192,6 +192,88 @@ pub fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> Ordering {
     Wide::product(a, b).cmp(&Wide::product(c, d))
 }
 
+/// A signed 256-bit sum of products in two's complement, for [`dot_div`].
+#[derive(Clone, Copy, Debug)]
+struct Sum {
+    hi: u128,
+    lo: u128,
+}
+
+impl Sum {
+    fn from_i128(x: i128) -> Sum {
+        Sum {
+            hi: if x < 0 { u128::MAX } else { 0 },
+            lo: x as u128,
+        }
+    }
+
+    fn negative(&self) -> bool {
+        self.hi >> 127 == 1
+    }
+
+    /// Adds a·b, or `None` if the sum leaves the signed 256-bit range.
+    fn add_product(&mut self, a: i128, b: i128) -> Option<()> {
+        let p = Wide::product(a, b);
+        let (mut hi, mut lo) = (p.hi, p.lo);
+        if p.negative {
+            let (l, carry) = (!lo).overflowing_add(1);
+            lo = l;
+            hi = (!hi).wrapping_add(u128::from(carry));
+        }
+        let before = self.negative();
+        let addend_negative = p.negative;
+        let (l, carry) = self.lo.overflowing_add(lo);
+        self.lo = l;
+        self.hi = self.hi.wrapping_add(hi).wrapping_add(u128::from(carry));
+        // Two summands of one sign giving the other sign is signed overflow.
+        (before != addend_negative || self.negative() == before).then_some(())
+    }
+
+    fn to_wide(self) -> Wide {
+        if !self.negative() {
+            return Wide {
+                negative: false,
+                hi: self.hi,
+                lo: self.lo,
+            };
+        }
+        let (lo, carry) = (!self.lo).overflowing_add(1);
+        Wide {
+            negative: true,
+            hi: (!self.hi).wrapping_add(u128::from(carry)),
+            lo,
+        }
+    }
+}
+
+/// `(Σ aᵢ·bᵢ) / e`, exact by the caller's guarantee, or `None` if the quotient (or the sum,
+/// beyond 2²⁵⁵) leaves the range.
+pub fn dot_div(terms: impl IntoIterator<Item = (i128, i128)>, e: &Divisor) -> Option<i128> {
+    let mut narrow: i128 = 0;
+    let mut wide: Option<Sum> = None;
+    for (a, b) in terms {
+        match &mut wide {
+            None => {
+                if fits_i64(a)
+                    && fits_i64(b)
+                    && let Some(s) = narrow.checked_add(a * b)
+                {
+                    narrow = s;
+                    continue;
+                }
+                let mut sum = Sum::from_i128(narrow);
+                sum.add_product(a, b)?;
+                wide = Some(sum);
+            }
+            Some(sum) => sum.add_product(a, b)?,
+        }
+    }
+    match wide {
+        None => Some(e.div_exact_narrow(narrow)),
+        Some(sum) => e.div_exact_wide(sum.to_wide()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +321,18 @@ mod tests {
             let Some(a) = s.checked_mul(e) else { return Ok(()) };
             let exact = big(a) * big(b) / big(e);
             prop_assert_eq!(mul_div(a, b, &Divisor::new(e)), want(exact));
+        }
+
+        /// A dot product scaled to be a multiple of e, as in fraction-free back substitution.
+        #[test]
+        fn dot_div_matches_bigint(terms in proptest::collection::vec((operand(), operand()), 0..6),
+                                  e in divisor()) {
+            let scaled: Vec<(i128, i128)> = terms
+                .iter()
+                .filter_map(|&(s, b)| Some((s.checked_mul(e)?, b)))
+                .collect();
+            let exact: BigInt = scaled.iter().map(|&(a, b)| big(a) * big(b)).sum::<BigInt>() / big(e);
+            prop_assert_eq!(dot_div(scaled.iter().copied(), &Divisor::new(e)), want(exact));
         }
 
         #[test]

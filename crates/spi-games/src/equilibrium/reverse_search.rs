@@ -1,0 +1,398 @@
+//! The vertices of a polytope {z ≥ 0 : M z ≤ 1} (M positive) by reverse search (Avis & Fukuda
+//! 1992), the method of lrs: every lexicographically feasible basis is visited once and nothing
+//! is remembered about the bases already seen.
+//!
+//! Reverse search turns the simplex method around. Minimise the sum of the structural variables;
+//! the slack basis (the origin) is its unique optimum, and from every other basis one simplex
+//! pivot (Bland's rule: the lowest-numbered improving variable enters, the lexicographic ratio
+//! test picks the leaving row) leads strictly downhill. Those pivots form a tree rooted at the
+//! origin, and a depth-first walk of the tree meets each basis exactly once. A neighbour is a
+//! child when its own downhill pivot leads back here, which the cost row and the pivot row decide
+//! without pivoting. The lexicographic ratio test simulates the perturbation 1 + (ε, ε², …), under
+//! which the polytope is simple: in a degenerate polytope a vertex is met once for each perturbed
+//! vertex that collapses onto it, and every vertex is met at least once.
+//!
+//! The dictionary keeps only the nonbasic columns (lrs's layout), and the walk keeps a copy of the
+//! dictionary at each level of the current path (up to [`SavedLevels`]); deeper levels are undone by
+//! the reverse pivot instead. Memory is the dictionary times the levels kept, whatever the number
+//! of vertices.
+//!
+//! # Complexity
+//! O(V · d · (rows · d)) arithmetic operations for V bases of a d-dimensional polytope with `rows`
+//! constraints: each basis tries d pivots (a ratio test and a child test, O(rows + d) each) and is
+//! entered by one pivot of O(rows · d). Memory O(levels · rows · d).
+
+use std::cmp::Ordering;
+use std::ops::ControlFlow;
+
+use num_bigint::BigInt;
+
+use super::tableau::{Int, Overflow};
+
+/// How many levels of the current path keep a saved copy of their dictionary; below that, the
+/// walk undoes a pivot by pivoting back (one more pivot per basis, no memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SavedLevels(pub usize);
+
+impl SavedLevels {
+    /// Enough for every path on games up to about 30×30 while the copies stay under a few MiB.
+    pub const DEFAULT: SavedLevels = SavedLevels(512);
+}
+
+/// A dictionary of {z ≥ 0 : M z + s = 1} in fraction-free integer form, with the cost row of
+/// `minimise Σ z` below the constraint rows.
+///
+/// Variables: the structural `z_0..z_{cols}` are `0..cols`, the slack of row i is `cols + i`. Row r
+/// reads `det · basic_r + Σ_k a[r][k] · nonbasic_k = rhs_r`; entries are integers, and the value of
+/// a basic variable is `rhs_r / det`. The cost row holds `det ·` the reduced costs.
+#[derive(Clone, Debug)]
+pub struct Dictionary<T: Int> {
+    rows: usize,
+    cols: usize,
+    /// `(rows + 1) × (cols + 1)`, row-major; column `cols` is the right-hand side, row `rows` the cost.
+    a: Vec<T>,
+    det: T,
+    /// The basic variable of each row.
+    basis: Vec<usize>,
+    /// The nonbasic variable of each column.
+    nonbasic: Vec<usize>,
+    /// Each variable's row if basic, else `usize::MAX`.
+    row_of: Vec<usize>,
+    /// Each variable's column if nonbasic, else `usize::MAX`.
+    col_of: Vec<usize>,
+}
+
+impl<T: Int> Dictionary<T> {
+    /// The slack basis of {z ≥ 0 : M z ≤ 1} for a nonempty `rows × cols` matrix, or `None` if an
+    /// entry does not fit `T`.
+    pub fn new(matrix: &[Vec<BigInt>]) -> Option<Dictionary<T>> {
+        let rows = matrix.len();
+        let cols = matrix.first().map_or(0, Vec::len);
+        let mut a = Vec::with_capacity((rows + 1) * (cols + 1));
+        for row in matrix {
+            for x in row {
+                a.push(T::from_big(x)?);
+            }
+            a.push(T::one());
+        }
+        a.extend((0..cols).map(|_| T::one()));
+        a.push(T::zero());
+        let vars = rows + cols;
+        let mut row_of = vec![usize::MAX; vars];
+        let mut col_of = vec![usize::MAX; vars];
+        for (k, slot) in col_of.iter_mut().enumerate().take(cols) {
+            *slot = k;
+        }
+        for (r, slot) in row_of.iter_mut().enumerate().skip(cols) {
+            *slot = r - cols;
+        }
+        Some(Dictionary {
+            rows,
+            cols,
+            a,
+            det: T::one(),
+            basis: (cols..vars).collect(),
+            nonbasic: (0..cols).collect(),
+            row_of,
+            col_of,
+        })
+    }
+
+    /// Number of constraint rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of structural variables (the dimension).
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// The common denominator of the basic values (positive).
+    pub fn det(&self) -> &T {
+        &self.det
+    }
+
+    /// The basic variable of row r.
+    pub fn basic(&self, r: usize) -> usize {
+        self.basis[r]
+    }
+
+    /// The row of variable v, if it is basic.
+    pub fn row_of(&self, v: usize) -> Option<usize> {
+        let r = self.row_of[v];
+        (r != usize::MAX).then_some(r)
+    }
+
+    /// The numerator of the basic value in row r (the denominator is [`Dictionary::det`]).
+    #[inline]
+    pub fn rhs(&self, r: usize) -> &T {
+        self.at(r, self.cols)
+    }
+
+    /// The numerator of variable v's value: zero if nonbasic.
+    pub fn value(&self, v: usize) -> T {
+        self.row_of(v).map_or_else(T::zero, |r| self.rhs(r).clone())
+    }
+
+    /// Whether variable v is zero at this basis (nonbasic, or basic at zero).
+    pub fn is_zero(&self, v: usize) -> bool {
+        self.row_of(v).is_none_or(|r| self.rhs(r).sign() == 0)
+    }
+
+    #[inline]
+    fn at(&self, r: usize, k: usize) -> &T {
+        &self.a[r * (self.cols + 1) + k]
+    }
+
+    #[inline]
+    fn cost(&self, k: usize) -> &T {
+        self.at(self.rows, k)
+    }
+
+    /// The row that leaves when column k enters, by the lexicographic ratio test, or `None` if no
+    /// entry of the column is positive.
+    fn lex_min_ratio_row(&self, k: usize) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for r in 0..self.rows {
+            if self.at(r, k).sign() > 0 {
+                best = Some(match best {
+                    Some(b) if !self.ratio_less(r, b, k) => b,
+                    _ => r,
+                });
+            }
+        }
+        best
+    }
+
+    /// Whether row r's ratio (rhs, then the initial basis's columns in order) over column k is
+    /// lexicographically smaller than row s's. The initial basis is the slacks, in row order; a
+    /// basic slack's column is `det` in its own row and zero elsewhere.
+    fn ratio_less(&self, r: usize, s: usize, k: usize) -> bool {
+        let (pr, ps) = (self.at(r, k), self.at(s, k));
+        match T::cmp_products(self.rhs(r), ps, self.rhs(s), pr) {
+            Ordering::Less => return true,
+            Ordering::Greater => return false,
+            Ordering::Equal => {}
+        }
+        for v in self.cols..self.cols + self.rows {
+            let row = self.row_of[v];
+            if row == r {
+                return false; // r's entry is det > 0 against s's 0
+            }
+            if row == s {
+                return true;
+            }
+            if row == usize::MAX {
+                let kv = self.col_of[v];
+                match T::cmp_products(self.at(r, kv), ps, self.at(s, kv), pr) {
+                    Ordering::Less => return true,
+                    Ordering::Greater => return false,
+                    Ordering::Equal => {}
+                }
+            }
+        }
+        // The rows of a nonsingular basis inverse are never equal.
+        unreachable!("two rows of a basis inverse coincide")
+    }
+
+    /// Whether pivoting column k into row r reaches a child of this basis: the neighbour's own
+    /// downhill pivot (lowest-numbered negative reduced cost) must be the variable leaving here.
+    /// Needs `cost(k) > 0`, so the leaving variable's new reduced cost is negative.
+    fn is_child(&self, r: usize, k: usize) -> bool {
+        let leaving = self.basis[r];
+        let (prk, ck) = (self.at(r, k), self.cost(k));
+        (0..self.cols).all(|j| {
+            // New reduced cost of column j: (cost_j · a_rk − cost_k · a_rj) / det; a_rk > 0.
+            j == k
+                || self.nonbasic[j] > leaving
+                || T::cmp_products(self.cost(j), prk, ck, self.at(r, j)) != Ordering::Less
+        })
+    }
+
+    /// The lowest-numbered nonbasic variable with a negative reduced cost: the parent's pivot column.
+    fn downhill_column(&self) -> Option<usize> {
+        (0..self.cols)
+            .filter(|&k| self.cost(k).sign() < 0)
+            .min_by_key(|&k| self.nonbasic[k])
+    }
+
+    /// Pivots column k into row r (the entry must be positive), fraction-free: the pivot row stays,
+    /// every other entry becomes `(a·p − f·g) / det`, and the leaving variable takes column k.
+    pub fn pivot(&mut self, r: usize, k: usize) -> Result<(), Overflow> {
+        let w = self.cols + 1;
+        let p = self.at(r, k).clone();
+        debug_assert!(p.sign() > 0);
+        let det = T::divisor(&self.det);
+        let (before, rest) = self.a.split_at_mut(r * w);
+        let (prow, after) = rest.split_at_mut(w);
+        for row in before.chunks_mut(w).chain(after.chunks_mut(w)) {
+            let f = row[k].clone();
+            if f.sign() == 0 {
+                for x in row.iter_mut() {
+                    if x.sign() != 0 {
+                        *x = T::mul_div(x, &p, &det).ok_or(Overflow)?;
+                    }
+                }
+            } else {
+                for (x, g) in row.iter_mut().zip(prow.iter()) {
+                    *x = T::mul_sub_div(x, &p, &f, g, &det).ok_or(Overflow)?;
+                }
+                // The leaving variable's column: it was det in row r and 0 here.
+                row[k] = T::neg(&f).ok_or(Overflow)?;
+            }
+        }
+        prow[k] = std::mem::replace(&mut self.det, p);
+        let (entering, leaving) = (self.nonbasic[k], self.basis[r]);
+        self.basis[r] = entering;
+        self.nonbasic[k] = leaving;
+        self.row_of[entering] = r;
+        self.col_of[entering] = usize::MAX;
+        self.row_of[leaving] = usize::MAX;
+        self.col_of[leaving] = k;
+        Ok(())
+    }
+}
+
+/// What a visit returns: go on, stop with a value, or an overflow of `T`.
+pub type Visit<B> = Result<ControlFlow<B>, Overflow>;
+
+/// Visits every lexicographically feasible basis of the dictionary's polytope once, the slack
+/// basis first, depth first. `visit` may stop the walk by returning `Break`.
+pub fn search<T: Int, B>(
+    root: Dictionary<T>,
+    saved: SavedLevels,
+    mut visit: impl FnMut(&Dictionary<T>) -> Visit<B>,
+) -> Visit<B> {
+    let mut d = root;
+    if let ControlFlow::Break(b) = visit(&d)? {
+        return Ok(ControlFlow::Break(b));
+    }
+    // One entry per level of the current path: the column the child was entered by, and the
+    // parent's dictionary when this level keeps a copy.
+    let mut path: Vec<(usize, Option<Dictionary<T>>)> = Vec::new();
+    let mut next = 0;
+    loop {
+        let child = (next..d.cols).find_map(|k| {
+            if d.cost(k).sign() <= 0 {
+                return None;
+            }
+            let r = d.lex_min_ratio_row(k)?;
+            d.is_child(r, k).then_some((r, k))
+        });
+        match child {
+            Some((r, k)) => {
+                let copy = (path.len() < saved.0).then(|| d.clone());
+                path.push((k, copy));
+                d.pivot(r, k)?;
+                if let ControlFlow::Break(b) = visit(&d)? {
+                    return Ok(ControlFlow::Break(b));
+                }
+                next = 0;
+            }
+            None => {
+                let Some((k, copy)) = path.pop() else {
+                    return Ok(ControlFlow::Continue(()));
+                };
+                match copy {
+                    Some(parent) => d = parent,
+                    None => {
+                        // The leaving variable sits in column k and is the downhill column.
+                        debug_assert_eq!(d.downhill_column(), Some(k));
+                        let r = d
+                            .lex_min_ratio_row(k)
+                            .expect("the edge just walked leads back");
+                        d.pivot(r, k)?;
+                    }
+                }
+                next = k + 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::equilibrium::tableau::{Tableau, with_slacks};
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    fn bases_by_reverse_search(m: &[Vec<BigInt>], saved: usize) -> Vec<Vec<usize>> {
+        let mut out = Vec::new();
+        let d = Dictionary::<BigInt>::new(m).unwrap();
+        let _ = search::<_, ()>(d, SavedLevels(saved), |d| {
+            let mut b: Vec<usize> = (0..d.rows()).map(|r| d.basic(r)).collect();
+            b.sort_unstable();
+            out.push(b);
+            Ok(ControlFlow::Continue(()))
+        })
+        .unwrap();
+        out
+    }
+
+    /// Every lexicographically feasible basis by breadth-first search with a visited set.
+    fn bases_by_walk(m: &[Vec<BigInt>]) -> BTreeSet<Vec<usize>> {
+        let ones = vec![BigInt::from(1); m.len()];
+        let start: Tableau<BigInt> = with_slacks(m, &ones).unwrap();
+        let key = |t: &Tableau<BigInt>| {
+            let mut b = t.basis.clone();
+            b.sort_unstable();
+            b
+        };
+        let mut seen = BTreeSet::from([key(&start)]);
+        let mut queue = vec![start];
+        while let Some(t) = queue.pop() {
+            for c in 0..t.vars {
+                if t.is_basic(c) {
+                    continue;
+                }
+                if let Some(r) = t.lex_min_ratio_row(c).unwrap() {
+                    let mut n = t.clone();
+                    n.pivot(r, c).unwrap();
+                    if seen.insert(key(&n)) {
+                        queue.push(n);
+                    }
+                }
+            }
+        }
+        seen
+    }
+
+    fn matrix(rows: usize, cols: usize, high: i64) -> impl Strategy<Value = Vec<Vec<BigInt>>> {
+        proptest::collection::vec(proptest::collection::vec(1..=high, cols), rows).prop_map(|m| {
+            m.into_iter()
+                .map(|r| r.into_iter().map(BigInt::from).collect())
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Reverse search meets exactly the bases the visited-set walk finds, each once, whether
+        /// levels are restored from copies or by pivoting back; small entries make ties common.
+        #[test]
+        fn reverse_search_meets_every_basis_once(m in (1usize..5, 1usize..5, 1i64..4)
+            .prop_flat_map(|(r, c, h)| matrix(r, c, h))) {
+            let walk = bases_by_walk(&m);
+            for saved in [0, 1, 512] {
+                let found = bases_by_reverse_search(&m, saved);
+                let distinct: BTreeSet<Vec<usize>> = found.iter().cloned().collect();
+                prop_assert_eq!(distinct.len(), found.len(), "a basis was met twice");
+                prop_assert_eq!(&distinct, &walk);
+            }
+        }
+    }
+
+    #[test]
+    fn the_unit_cube_has_eight_bases() {
+        let id: Vec<Vec<BigInt>> = (0..3)
+            .map(|i| (0..3).map(|j| BigInt::from(i32::from(i == j))).collect())
+            .collect();
+        // The identity has zeros, which the enumeration allows: only positivity of the polytope
+        // (boundedness) matters.
+        assert_eq!(bases_by_reverse_search(&id, 512).len(), 8);
+        assert_eq!(bases_by_reverse_search(&id, 0).len(), 8);
+    }
+}
