@@ -12,9 +12,10 @@
 //! which the polytope is simple: in a degenerate polytope a vertex is met once for each perturbed
 //! vertex that collapses onto it, and every vertex is met at least once.
 //!
-//! The dictionary keeps only the nonbasic columns (lrs's layout), and the walk keeps a copy of the
-//! dictionary at each level of the current path (up to [`SavedLevels`]); deeper levels are undone by
-//! the reverse pivot instead. Memory is the dictionary times the levels kept, whatever the number
+//! The dictionary keeps only the nonbasic columns (lrs's layout), and the walk keeps one dictionary
+//! per level of the current path (up to [`SavedLevels`]): a child is pivoted out of place from its
+//! parent, so going back up costs nothing; below that depth the walk pivots in place and undoes a
+//! level by the reverse pivot. Memory is the dictionary times the levels kept, whatever the number
 //! of vertices.
 //!
 //! # Complexity
@@ -60,6 +61,9 @@ pub struct Dictionary<T: Int> {
     row_of: Vec<usize>,
     /// Each variable's column if nonbasic, else `usize::MAX`.
     col_of: Vec<usize>,
+    /// Whether every entry and `det` is [`Int::is_small`]: then pivots and ratio tests take the
+    /// unchecked kernels.
+    small: bool,
 }
 
 impl<T: Int> Dictionary<T> {
@@ -86,7 +90,9 @@ impl<T: Int> Dictionary<T> {
         for (r, slot) in row_of.iter_mut().enumerate().skip(cols) {
             *slot = r - cols;
         }
+        let small = a.iter().all(T::is_small);
         Some(Dictionary {
+            small,
             rows,
             cols,
             a,
@@ -145,6 +151,16 @@ impl<T: Int> Dictionary<T> {
         &self.a[r * (self.cols + 1) + k]
     }
 
+    /// How a·b compares with c·d, by the unchecked kernel when the dictionary is small.
+    #[inline(always)]
+    fn cmp(&self, a: &T, b: &T, c: &T, d: &T) -> Ordering {
+        if self.small {
+            T::cmp_products_small(a, b, c, d)
+        } else {
+            T::cmp_products(a, b, c, d)
+        }
+    }
+
     #[inline]
     fn cost(&self, k: usize) -> &T {
         self.at(self.rows, k)
@@ -170,7 +186,7 @@ impl<T: Int> Dictionary<T> {
     /// basic slack's column is `det` in its own row and zero elsewhere.
     fn ratio_less(&self, r: usize, s: usize, k: usize) -> bool {
         let (pr, ps) = (self.at(r, k), self.at(s, k));
-        match T::cmp_products(self.rhs(r), ps, self.rhs(s), pr) {
+        match self.cmp(self.rhs(r), ps, self.rhs(s), pr) {
             Ordering::Less => return true,
             Ordering::Greater => return false,
             Ordering::Equal => {}
@@ -185,7 +201,7 @@ impl<T: Int> Dictionary<T> {
             }
             if row == usize::MAX {
                 let kv = self.col_of[v];
-                match T::cmp_products(self.at(r, kv), ps, self.at(s, kv), pr) {
+                match self.cmp(self.at(r, kv), ps, self.at(s, kv), pr) {
                     Ordering::Less => return true,
                     Ordering::Greater => return false,
                     Ordering::Equal => {}
@@ -206,7 +222,7 @@ impl<T: Int> Dictionary<T> {
             // New reduced cost of column j: (cost_j · a_rk − cost_k · a_rj) / det; a_rk > 0.
             j == k
                 || self.nonbasic[j] > leaving
-                || T::cmp_products(self.cost(j), prk, ck, self.at(r, j)) != Ordering::Less
+                || self.cmp(self.cost(j), prk, ck, self.at(r, j)) != Ordering::Less
         })
     }
 
@@ -220,29 +236,28 @@ impl<T: Int> Dictionary<T> {
     /// Pivots column k into row r (the entry must be positive), fraction-free: the pivot row stays,
     /// every other entry becomes `(a·p − f·g) / det`, and the leaving variable takes column k.
     pub fn pivot(&mut self, r: usize, k: usize) -> Result<(), Overflow> {
-        let w = self.cols + 1;
         let p = self.at(r, k).clone();
         debug_assert!(p.sign() > 0);
-        let det = T::divisor(&self.det);
-        let (before, rest) = self.a.split_at_mut(r * w);
-        let (prow, after) = rest.split_at_mut(w);
-        for row in before.chunks_mut(w).chain(after.chunks_mut(w)) {
-            let f = row[k].clone();
-            if f.sign() == 0 {
-                for x in row.iter_mut() {
-                    if x.sign() != 0 {
-                        *x = T::mul_div(x, &p, &det).ok_or(Overflow)?;
-                    }
-                }
-            } else {
-                for (x, g) in row.iter_mut().zip(prow.iter()) {
-                    *x = T::mul_sub_div(x, &p, &f, g, &det).ok_or(Overflow)?;
-                }
-                // The leaving variable's column: it was det in row r and 0 here.
-                row[k] = T::neg(&f).ok_or(Overflow)?;
-            }
-        }
-        prow[k] = std::mem::replace(&mut self.det, p);
+        self.small = pivot_entries(&mut self.a, self.cols + 1, r, k, &self.det, self.small)?;
+        self.det = p;
+        self.swap_basis(r, k);
+        Ok(())
+    }
+
+    /// Writes into `out` (a dictionary of the same polytope, whose buffers are reused) the result
+    /// of pivoting column k into row r, leaving `self` as it is.
+    fn pivot_into(&self, out: &mut Dictionary<T>, r: usize, k: usize) -> Result<(), Overflow> {
+        out.a.clone_from(&self.a);
+        out.basis.clone_from(&self.basis);
+        out.nonbasic.clone_from(&self.nonbasic);
+        out.row_of.clone_from(&self.row_of);
+        out.col_of.clone_from(&self.col_of);
+        out.det = self.det.clone();
+        out.small = self.small;
+        out.pivot(r, k)
+    }
+
+    fn swap_basis(&mut self, r: usize, k: usize) {
         let (entering, leaving) = (self.nonbasic[k], self.basis[r]);
         self.basis[r] = entering;
         self.nonbasic[k] = leaving;
@@ -250,8 +265,62 @@ impl<T: Int> Dictionary<T> {
         self.col_of[entering] = usize::MAX;
         self.row_of[leaving] = usize::MAX;
         self.col_of[leaving] = k;
-        Ok(())
     }
+}
+
+/// The fraction-free pivot on the entries `a` (rows of width `w`) at (r, k): every row but r
+/// becomes `(x·p − f·g) / det` (f its entry in column k, g the pivot row's), and column k takes the
+/// leaving variable's column (`det` in row r, `−f` elsewhere). `small` says every entry and `det`
+/// is [`Int::is_small`], which selects the unchecked kernels; returns whether that holds after.
+fn pivot_entries<T: Int>(
+    a: &mut [T],
+    w: usize,
+    r: usize,
+    k: usize,
+    det: &T,
+    small: bool,
+) -> Result<bool, Overflow> {
+    let p = a[r * w + k].clone();
+    let div = T::divisor(det);
+    let (before, rest) = a.split_at_mut(r * w);
+    let (prow, after) = rest.split_at_mut(w);
+    let mut all_small = small;
+    for row in before.chunks_mut(w).chain(after.chunks_mut(w)) {
+        let f = row[k].clone();
+        if small {
+            if f.sign() == 0 {
+                for x in row.iter_mut() {
+                    if x.sign() != 0 {
+                        *x = T::mul_div_small(x, &p, &div);
+                        all_small &= x.is_small();
+                    }
+                }
+            } else {
+                for (x, g) in row.iter_mut().zip(prow.iter()) {
+                    *x = T::mul_sub_div_small(x, &p, &f, g, &div);
+                    all_small &= x.is_small();
+                }
+                row[k] = T::neg(&f).ok_or(Overflow)?;
+            }
+        } else if f.sign() == 0 {
+            for x in row.iter_mut() {
+                if x.sign() != 0 {
+                    *x = T::mul_div(x, &p, &div).ok_or(Overflow)?;
+                }
+            }
+        } else {
+            for (x, g) in row.iter_mut().zip(prow.iter()) {
+                *x = T::mul_sub_div(x, &p, &f, g, &div).ok_or(Overflow)?;
+            }
+            row[k] = T::neg(&f).ok_or(Overflow)?;
+        }
+    }
+    prow[k] = det.clone();
+    if !small {
+        // Entries may have shrunk back: look once, so the subtree below can take the fast path.
+        all_small = a.iter().all(T::is_small);
+    }
+    Ok(all_small)
 }
 
 /// What a visit returns: go on, stop with a value, or an overflow of `T`.
@@ -264,15 +333,19 @@ pub fn search<T: Int, B>(
     saved: SavedLevels,
     mut visit: impl FnMut(&Dictionary<T>) -> Visit<B>,
 ) -> Visit<B> {
-    let mut d = root;
-    if let ControlFlow::Break(b) = visit(&d)? {
+    let cap = saved.0;
+    // levels[l] is the dictionary at depth l of the current path for l ≤ cap; deeper levels share
+    // levels[cap], pivoted in place and pivoted back. The buffers are reused from path to path.
+    let mut levels = vec![root];
+    // The column each level's child was entered by.
+    let mut path: Vec<usize> = Vec::new();
+    if let ControlFlow::Break(b) = visit(&levels[0])? {
         return Ok(ControlFlow::Break(b));
     }
-    // One entry per level of the current path: the column the child was entered by, and the
-    // parent's dictionary when this level keeps a copy.
-    let mut path: Vec<(usize, Option<Dictionary<T>>)> = Vec::new();
     let mut next = 0;
     loop {
+        let here = path.len().min(cap);
+        let d = &levels[here];
         let child = (next..d.cols).find_map(|k| {
             if d.cost(k).sign() <= 0 {
                 return None;
@@ -282,28 +355,34 @@ pub fn search<T: Int, B>(
         });
         match child {
             Some((r, k)) => {
-                let copy = (path.len() < saved.0).then(|| d.clone());
-                path.push((k, copy));
-                d.pivot(r, k)?;
-                if let ControlFlow::Break(b) = visit(&d)? {
+                if path.len() < cap {
+                    if levels.len() == here + 1 {
+                        levels.push(levels[here].clone());
+                    }
+                    let (parent, child) = levels.split_at_mut(here + 1);
+                    parent[here].pivot_into(&mut child[0], r, k)?;
+                } else {
+                    levels[here].pivot(r, k)?;
+                }
+                path.push(k);
+                if let ControlFlow::Break(b) = visit(&levels[path.len().min(cap)])? {
                     return Ok(ControlFlow::Break(b));
                 }
                 next = 0;
             }
             None => {
-                let Some((k, copy)) = path.pop() else {
+                let Some(k) = path.pop() else {
                     return Ok(ControlFlow::Continue(()));
                 };
-                match copy {
-                    Some(parent) => d = parent,
-                    None => {
-                        // The leaving variable sits in column k and is the downhill column.
-                        debug_assert_eq!(d.downhill_column(), Some(k));
-                        let r = d
-                            .lex_min_ratio_row(k)
-                            .expect("the edge just walked leads back");
-                        d.pivot(r, k)?;
-                    }
+                if path.len() >= cap {
+                    // This level was pivoted in place: undo it. The leaving variable sits in
+                    // column k and is the downhill column, whose edge leads back.
+                    let d = &mut levels[cap];
+                    debug_assert_eq!(d.downhill_column(), Some(k));
+                    let r = d
+                        .lex_min_ratio_row(k)
+                        .expect("the edge just walked leads back");
+                    d.pivot(r, k)?;
                 }
                 next = k + 1;
             }

@@ -47,6 +47,23 @@ pub trait Int: Clone + std::fmt::Debug {
     fn cmp_products(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering;
     /// `−a`, or `None` on overflow.
     fn neg(a: &Self) -> Option<Self>;
+    /// Whether the value is small enough that [`Int::mul_sub_div_small`] on such values cannot
+    /// overflow (for `i128`: below 2⁶² in magnitude). Never true for `BigInt`.
+    fn is_small(&self) -> bool {
+        false
+    }
+    /// [`Int::mul_sub_div`] for small operands, with no overflow checks.
+    fn mul_sub_div_small(a: &Self, b: &Self, c: &Self, d: &Self, e: &Self::Divisor) -> Self {
+        Self::mul_sub_div(a, b, c, d, e).expect("small operands cannot overflow")
+    }
+    /// [`Int::mul_div`] for small operands, with no overflow checks.
+    fn mul_div_small(a: &Self, b: &Self, e: &Self::Divisor) -> Self {
+        Self::mul_div(a, b, e).expect("small operands cannot overflow")
+    }
+    /// [`Int::cmp_products`] for small operands.
+    fn cmp_products_small(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
+        Self::cmp_products(a, b, c, d)
+    }
     /// Sign: -1, 0, 1.
     fn sign(&self) -> i32;
     /// Zero.
@@ -66,30 +83,46 @@ impl Int for i128 {
     fn to_big(&self) -> BigInt {
         BigInt::from(*self)
     }
-    #[inline]
+    #[inline(always)]
     fn mul_sub_div(a: &Self, b: &Self, c: &Self, d: &Self, e: &wide::Divisor) -> Option<Self> {
         wide::mul_sub_div(*a, *b, *c, *d, e)
     }
-    #[inline]
+    #[inline(always)]
     fn mul_div(a: &Self, b: &Self, e: &wide::Divisor) -> Option<Self> {
         wide::mul_div(*a, *b, e)
     }
-    #[inline]
+    #[inline(always)]
     fn dot_div<'a>(
         terms: impl IntoIterator<Item = (&'a Self, &'a Self)>,
         e: &wide::Divisor,
     ) -> Option<Self> {
         wide::dot_div(terms.into_iter().map(|(a, b)| (*a, *b)), e)
     }
-    #[inline]
+    #[inline(always)]
     fn cmp_products(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
         wide::cmp_products(*a, *b, *c, *d)
     }
-    #[inline]
+    #[inline(always)]
     fn neg(a: &Self) -> Option<Self> {
         a.checked_neg()
     }
-    #[inline]
+    #[inline(always)]
+    fn is_small(&self) -> bool {
+        wide::is_small(*self)
+    }
+    #[inline(always)]
+    fn mul_sub_div_small(a: &Self, b: &Self, c: &Self, d: &Self, e: &wide::Divisor) -> Self {
+        wide::mul_sub_div_small(*a, *b, *c, *d, e)
+    }
+    #[inline(always)]
+    fn mul_div_small(a: &Self, b: &Self, e: &wide::Divisor) -> Self {
+        wide::mul_sub_div_small(*a, *b, 0, 0, e)
+    }
+    #[inline(always)]
+    fn cmp_products_small(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
+        wide::cmp_products_small(*a, *b, *c, *d)
+    }
+    #[inline(always)]
     fn sign(&self) -> i32 {
         self.signum() as i32
     }

@@ -51,7 +51,7 @@ impl Divisor {
     }
 
     /// `x / self` for an `x` that is a multiple of it.
-    #[inline]
+    #[inline(always)]
     fn div_exact_narrow(&self, x: i128) -> i128 {
         // The quotient's magnitude is at most |x|, so it fits and arithmetic modulo 2¹²⁸ is exact.
         ((x >> self.shift) as u128).wrapping_mul(self.inverse) as i128
@@ -156,13 +156,37 @@ impl Wide {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn fits_i64(x: i128) -> bool {
     x as i64 as i128 == x
 }
 
+/// Whether |x| < 2⁶²: products of two such values stay below 2¹²⁴ and their differences below
+/// 2¹²⁵, so [`mul_sub_div_small`] needs no checks. A dictionary whose entries are all small
+/// (most of them, on games with payoffs below 100) pivots without a branch per entry.
+#[inline(always)]
+pub fn is_small(x: i128) -> bool {
+    (x as u128).wrapping_add(1 << 62) < (1 << 63)
+}
+
+/// [`mul_sub_div`] for operands that are all [`is_small`]: two single-word multiplications, a
+/// subtraction and the multiplication by the inverse, with nothing to check.
+#[inline(always)]
+pub fn mul_sub_div_small(a: i128, b: i128, c: i128, d: i128, e: &Divisor) -> i128 {
+    debug_assert!([a, b, c, d].into_iter().all(is_small));
+    let x = (a as i64 as i128) * (b as i64 as i128) - (c as i64 as i128) * (d as i64 as i128);
+    e.div_exact_narrow(x)
+}
+
+/// [`cmp_products`] for operands that are all [`is_small`].
+#[inline(always)]
+pub fn cmp_products_small(a: i128, b: i128, c: i128, d: i128) -> Ordering {
+    debug_assert!([a, b, c, d].into_iter().all(is_small));
+    ((a as i64 as i128) * (b as i64 as i128)).cmp(&((c as i64 as i128) * (d as i64 as i128)))
+}
+
 /// `(a·b − c·d) / e`, exact by the caller's guarantee, or `None` if the quotient leaves `i128`.
-#[inline]
+#[inline(always)]
 pub fn mul_sub_div(a: i128, b: i128, c: i128, d: i128, e: &Divisor) -> Option<i128> {
     if fits_i64(a) && fits_i64(b) && fits_i64(c) && fits_i64(d) {
         // Each product is below 2¹²⁶ in magnitude; only the difference of two extreme ones
@@ -171,24 +195,44 @@ pub fn mul_sub_div(a: i128, b: i128, c: i128, d: i128, e: &Divisor) -> Option<i1
             return Some(e.div_exact_narrow(x));
         }
     }
+    mul_sub_div_wide(a, b, c, d, e)
+}
+
+// The wide paths stay out of line: inlining them into every pivot loop would crowd out the
+// narrow path that nearly every entry takes.
+#[cold]
+#[inline(never)]
+fn mul_sub_div_wide(a: i128, b: i128, c: i128, d: i128, e: &Divisor) -> Option<i128> {
     e.div_exact_wide(Wide::product(a, b).sub(Wide::product(c, d)))
 }
 
 /// `a·b / e`, exact by the caller's guarantee, or `None` if the quotient leaves `i128`.
-#[inline]
+#[inline(always)]
 pub fn mul_div(a: i128, b: i128, e: &Divisor) -> Option<i128> {
     if fits_i64(a) && fits_i64(b) {
         return Some(e.div_exact_narrow(a * b));
     }
+    mul_div_wide(a, b, e)
+}
+
+#[cold]
+#[inline(never)]
+fn mul_div_wide(a: i128, b: i128, e: &Divisor) -> Option<i128> {
     e.div_exact_wide(Wide::product(a, b))
 }
 
 /// How `a·b` compares with `c·d`, exactly.
-#[inline]
+#[inline(always)]
 pub fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> Ordering {
     if fits_i64(a) && fits_i64(b) && fits_i64(c) && fits_i64(d) {
         return (a * b).cmp(&(c * d));
     }
+    cmp_products_wide(a, b, c, d)
+}
+
+#[cold]
+#[inline(never)]
+fn cmp_products_wide(a: i128, b: i128, c: i128, d: i128) -> Ordering {
     Wide::product(a, b).cmp(&Wide::product(c, d))
 }
 
@@ -337,7 +381,22 @@ mod tests {
 
         #[test]
         fn cmp_products_matches_bigint(a in operand(), b in operand(), c in operand(), d in operand()) {
-            prop_assert_eq!(cmp_products(a, b, c, d), (big(a) * big(b)).cmp(&(big(c) * big(d))));
+            let want = (big(a) * big(b)).cmp(&(big(c) * big(d)));
+            prop_assert_eq!(cmp_products(a, b, c, d), want);
+            if [a, b, c, d].into_iter().all(is_small) {
+                prop_assert_eq!(cmp_products_small(a, b, c, d), want);
+            }
+        }
+
+        /// The unchecked kernel agrees with the checked one on small operands.
+        #[test]
+        fn small_kernel_matches_checked(s in -(1i128 << 40)..(1 << 40), b in -(1i128 << 61)..(1 << 61),
+                                        t in -(1i128 << 40)..(1 << 40), d in -(1i128 << 61)..(1 << 61),
+                                        e in 1i128..(1 << 21)) {
+            let (a, c) = (s * e, t * e);
+            prop_assert!([a, b, c, d].into_iter().all(is_small));
+            let div = Divisor::new(e);
+            prop_assert_eq!(Some(mul_sub_div_small(a, b, c, d, &div)), mul_sub_div(a, b, c, d, &div));
         }
     }
 
