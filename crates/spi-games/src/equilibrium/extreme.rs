@@ -9,9 +9,11 @@
 //! of the face F(x) = {y ∈ Q : y_j = 0 for j ∉ T, (Ay)_i = 1 for i ∈ S}. When x is a nondegenerate
 //! vertex |S| = |T|, and if A[S, T] is nonsingular, F(x) is at most the one point A[S, T]⁻¹·1: one
 //! small exact solve instead of enumerating Q. Otherwise (ties: x degenerate, or A[S, T] singular)
-//! the vertices of F(x) are found by a second reverse search, over the face {y ∈ Q : y_j = 0, j ∉ T}
-//! of Q, keeping the vertices tight on the rows S. Neither search remembers the vertices it has
-//! seen, so memory is the dictionaries on the current path plus the equilibria found.
+//! a few simplex pivots first decide whether F(x) is empty (it usually is), and if not its
+//! vertices are found by a second reverse search, over the face {y ∈ Q : y_j = 0, j ∉ T} of Q,
+//! keeping the vertices tight on the rows S. A degenerate x is met once per basis; a bounded cache
+//! of (S, T) keeps it from being paired again. Neither search remembers the vertices it has seen,
+//! so memory is the dictionaries on the current path, that cache, and the equilibria found.
 //!
 //! The polytope walked is the one of lower dimension (P when m ≤ n): it has fewer vertices.
 //!
@@ -97,6 +99,7 @@ fn walk_and_pair<T: Int>(
     let budget = max_bytes.saturating_sub(levels.0 * dictionary_bytes);
     let (mut support, mut tight, mut scratch, mut found_here) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut seen = DegenerateVertices::default();
     let flow = search::<T, Limit>(root, levels, |dict| {
         support.clear();
         support.extend((0..d).filter(|&i| !dict.is_zero(i)));
@@ -112,6 +115,7 @@ fn walk_and_pair<T: Int>(
             &tight,
             levels,
             &mut scratch,
+            &mut seen,
             &mut found_here,
         )?;
         if found_here.is_empty() {
@@ -147,6 +151,7 @@ fn partners<T: Int>(
     tight: &[usize],
     levels: SavedLevels,
     scratch: &mut Vec<T>,
+    seen: &mut DegenerateVertices,
     out: &mut Vec<Vec<BigInt>>,
 ) -> Result<(), Overflow> {
     let cols = f[0].len();
@@ -177,13 +182,23 @@ fn partners<T: Int>(
         }
     }
     // Degenerate: walk the face {v ≥ 0 : F v ≤ 1, v_j = 0 for j ∉ tight}, a polytope in the
-    // coordinates `tight`, and keep its vertices on which every row of `support` is tight.
+    // coordinates `tight`, and keep its vertices on which every row of `support` is tight. A
+    // degenerate vertex is met once per basis, and its support and tight set (which determine it)
+    // are the same each time: the walk is done once per vertex while the cache remembers it.
+    if !seen.insert(support, tight, f.len()) {
+        return Ok(());
+    }
     let face: Vec<Vec<BigInt>> = f
         .iter()
         .map(|row| tight.iter().map(|&j| row[j].clone()).collect())
         .collect();
     let k = tight.len();
     let root = Dictionary::<T>::new(&face).ok_or(Overflow)?;
+    // Most degenerate vertices have no partner: a few simplex pivots show the face is empty
+    // before a walk of the whole polytope would.
+    if !root.clone().can_tighten(support)? {
+        return Ok(());
+    }
     let ControlFlow::Continue(()) = search::<T, Infallible>(root, levels, |dict| {
         if support.iter().all(|&i| dict.is_zero(k + i)) {
             let mut v = vec![<BigInt as Zero>::zero(); cols];
@@ -195,6 +210,37 @@ fn partners<T: Int>(
         Ok(ControlFlow::Continue(()))
     })?;
     Ok(())
+}
+
+/// The degenerate vertices whose partners were already walked, by their support and tight set
+/// (one bit each: d + r ≤ 128). Bounded: past [`DegenerateVertices::CAPACITY`] the oldest are
+/// forgotten, which costs a repeated walk, never an answer, and keeps memory fixed.
+#[derive(Default)]
+struct DegenerateVertices {
+    set: std::collections::HashSet<u128>,
+    order: std::collections::VecDeque<u128>,
+}
+
+impl DegenerateVertices {
+    /// 2¹⁶ keys: a couple of MiB at most.
+    const CAPACITY: usize = 1 << 16;
+
+    /// Records the vertex with this support (indices below `d`) and tight set; false if it was
+    /// already there. d plus the number of tight candidates is m + n ≤ 128, so one bit each fits.
+    fn insert(&mut self, support: &[usize], tight: &[usize], d: usize) -> bool {
+        let key = support.iter().fold(0u128, |k, &i| k | 1 << i)
+            | tight.iter().fold(0u128, |k, &j| k | 1 << (d + j));
+        if !self.set.insert(key) {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > Self::CAPACITY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
+        }
+        true
+    }
 }
 
 /// The outcome of [`solve_nonnegative`].

@@ -233,6 +233,42 @@ impl<T: Int> Dictionary<T> {
             .min_by_key(|&k| self.nonbasic[k])
     }
 
+    /// Whether some point of the polytope makes every slack in `rows` zero (every one of those
+    /// constraints tight), by the simplex method from this slack basis: minimise their sum with
+    /// Bland's rule and the lexicographic ratio test, which cannot cycle. Leaves the dictionary at
+    /// the optimum, with that objective's cost row (so it is no longer a search root).
+    pub fn can_tighten(&mut self, rows: &[usize]) -> Result<bool, Overflow> {
+        debug_assert!(
+            self.basis
+                .iter()
+                .enumerate()
+                .all(|(r, &v)| v == self.cols + r)
+        );
+        let w = self.cols + 1;
+        let (constraints, cost) = self.a.split_at_mut(self.rows * w);
+        // Σ s_i = Σ rhs_i − Σ_j (Σ_i a_ij) z_j: the cost row holds −Σ_i a_ij and −Σ_i rhs_i.
+        for (c, x) in cost.iter_mut().enumerate() {
+            let mut sum = T::zero();
+            for &i in rows {
+                sum = T::dot_div(
+                    [(&sum, &T::one()), (&constraints[i * w + c], &T::one())],
+                    &T::divisor(&T::one()),
+                )
+                .ok_or(Overflow)?;
+            }
+            *x = T::neg(&sum).ok_or(Overflow)?;
+        }
+        self.small = self.a.iter().all(T::is_small);
+        while let Some(k) = self.downhill_column() {
+            let r = self
+                .lex_min_ratio_row(k)
+                .expect("a polytope is bounded in every direction");
+            self.pivot(r, k)?;
+        }
+        // At the optimum the objective is −rhs/det; it is never negative.
+        Ok(self.rhs(self.rows).sign() == 0)
+    }
+
     /// Pivots column k into row r (the entry must be positive), fraction-free: the pivot row stays,
     /// every other entry becomes `(a·p − f·g) / det`, and the leaving variable takes column k.
     pub fn pivot(&mut self, r: usize, k: usize) -> Result<(), Overflow> {
@@ -462,6 +498,27 @@ mod tests {
                 prop_assert_eq!(&distinct, &walk);
             }
         }
+    }
+
+    #[test]
+    fn can_tighten_says_whether_constraints_meet_on_the_polytope() {
+        let ints = |m: &[&[i64]]| -> Vec<Vec<BigInt>> {
+            m.iter()
+                .map(|r| r.iter().map(|&x| BigInt::from(x)).collect())
+                .collect()
+        };
+        // z₁ + z₂ ≤ 1 and z₁ ≤ 1 are both tight at (1, 0).
+        let square = ints(&[&[1, 1], &[1, 0]]);
+        let mut d = Dictionary::<i128>::new(&square).unwrap();
+        assert!(d.can_tighten(&[0, 1]).unwrap());
+        // On the segment 2z ≤ 1, z ≤ 1 (that is, 0 ≤ z ≤ 1/2) only the first can be tight.
+        let segment = ints(&[&[2], &[1]]);
+        let mut d = Dictionary::<i128>::new(&segment).unwrap();
+        assert!(!d.can_tighten(&[0, 1]).unwrap());
+        let mut d = Dictionary::<BigInt>::new(&segment).unwrap();
+        assert!(!d.can_tighten(&[1]).unwrap());
+        let mut d = Dictionary::<BigInt>::new(&segment).unwrap();
+        assert!(d.can_tighten(&[0]).unwrap());
     }
 
     #[test]
