@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -58,6 +59,22 @@ def write_game(directory: Path, name: str, game: Bimatrix) -> Path:
     path = directory / f"{name}.nfg"
     path.write_text(to_nfg(name, game))
     return path
+
+
+def read_nfg_payoffs(path: str | Path) -> Bimatrix:
+    """The (A, B) of a .nfg written by `to_nfg` (player 1's strategy varies fastest)."""
+    head, payoffs = Path(path).read_text().split("\n\n", 1)
+    m = len(re.findall(r'"r\d+"', head))
+    n = len(re.findall(r'"c\d+"', head))
+    nums = list(map(int, payoffs.split()))
+    a = [[0] * n for _ in range(m)]
+    b = [[0] * n for _ in range(m)]
+    k = 0
+    for j in range(n):
+        for i in range(m):
+            a[i][j], b[i][j] = nums[k], nums[k + 1]
+            k += 2
+    return a, b
 
 
 def spi_equilibria(spi: Path, path: Path, m: int, n: int, extra: list[str] | None = None,

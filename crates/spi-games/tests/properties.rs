@@ -2,6 +2,7 @@
 //!
 //! - every equilibrium returned is verified exactly, and Lemke–Howson's lies among the enumerated;
 //! - on generic (nondegenerate) games, vertex enumeration agrees with a naive support enumeration;
+//! - the reverse search returns exactly what the visited-set walk returns, degenerate games included;
 //! - IESDS is independent of the elimination order;
 //! - the JSON and `.nfg` writers round-trip through the readers.
 
@@ -51,6 +52,53 @@ fn bimatrix(max_actions: usize, payoff: std::ops::Range<i64>) -> impl Strategy<V
                 pays.into_iter().map(Rational::from_int).collect(),
             )
             .unwrap()
+        })
+}
+
+/// A bimatrix game from payoff pairs (`cells[i][j]` = (player 1's, player 2's) payoff).
+fn from_cells(cells: &[Vec<(i64, i64)>]) -> Game {
+    let (players, actions) = Game::default_names(&[cells.len(), cells[0].len()]);
+    Game::from_fn("random", players, actions, |p| {
+        let (a, b) = cells[p[0]][p[1]];
+        vec![Rational::from_int(a), Rational::from_int(b)]
+    })
+    .unwrap()
+}
+
+/// Degenerate games on purpose: few payoff values (ties everywhere), then a duplicated row and a
+/// duplicated column (for both players' payoffs, or for one player only), and a constant player.
+fn degenerate_bimatrix() -> impl Strategy<Value = Game> {
+    (1usize..=4, 1usize..=4, 1i64..=3)
+        .prop_flat_map(|(m, n, high)| {
+            (
+                proptest::collection::vec(proptest::collection::vec((0..=high, 0..=high), n), m),
+                0..m,
+                0..n,
+                0..4u8,
+            )
+        })
+        .prop_map(|(mut cells, i, j, how)| {
+            let row = cells[i].clone();
+            match how {
+                0 => cells.push(row),
+                1 => {
+                    cells.push(row);
+                    for r in &mut cells {
+                        let c = r[j];
+                        r.push(c);
+                    }
+                }
+                // Only player 2's payoffs repeat a column: player 1 still tells them apart.
+                2 => {
+                    for r in &mut cells {
+                        let c = (r[0].0 + 1, r[j].1);
+                        r.push(c);
+                    }
+                }
+                // Player 1 is indifferent between everything.
+                _ => cells.iter_mut().flatten().for_each(|c| c.0 = 7),
+            }
+            from_cells(&cells)
         })
 }
 
@@ -198,6 +246,27 @@ proptest! {
         if ours.len() == naive.len() {
             prop_assert_eq!(ours, naive);
         }
+    }
+
+    /// The reverse search (no visited set, one polytope walked, partners solved) returns the same
+    /// equilibria in the same order, with the same payoffs, as the visited-set walk that pairs
+    /// every vertex of P with every vertex of Q.
+    #[test]
+    fn reverse_search_equals_the_visited_set_walk_on_degenerate_games(g in degenerate_bimatrix()) {
+        let reference = equilibrium::vertex_enum::enumerate_reference(&g, 64).unwrap();
+        prop_assert_eq!(equilibrium::enumerate(&g).unwrap(), reference);
+    }
+
+    #[test]
+    fn reverse_search_equals_the_visited_set_walk_on_tied_games(g in bimatrix(5, 0..3)) {
+        let reference = equilibrium::vertex_enum::enumerate_reference(&g, 64).unwrap();
+        prop_assert_eq!(equilibrium::enumerate(&g).unwrap(), reference);
+    }
+
+    #[test]
+    fn reverse_search_equals_the_visited_set_walk_on_generic_games(g in bimatrix(6, 0..100)) {
+        let reference = equilibrium::vertex_enum::enumerate_reference(&g, 64).unwrap();
+        prop_assert_eq!(equilibrium::enumerate(&g).unwrap(), reference);
     }
 
     #[test]

@@ -71,8 +71,9 @@ pub enum GameCommand {
         /// Lemke–Howson: the label to drop (PLAYER:ACTION or a 0-based index); default: race labels.
         #[arg(long)]
         label: Option<String>,
-        /// Enumeration: stop, with a clear error, once the vertex walk would hold more than this
-        /// many MiB (the walk's memory grows with the polytope).
+        /// Enumeration: stop, with a clear error, once the equilibria found would hold more than
+        /// this many MiB (the search itself needs a few MiB; degenerate games can have
+        /// exponentially many extreme equilibria).
         #[arg(long, default_value_t = equilibrium::DEFAULT_ENUMERATION_MIB as u64,
               value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
         max_memory: u64,

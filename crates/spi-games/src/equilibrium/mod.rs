@@ -3,10 +3,13 @@
 //! Every mixed equilibrium returned has been re-checked exactly by [`verify`]: no player has a
 //! profitable pure deviation against the others' mixed strategies.
 
+pub mod extreme;
 pub mod lemke_howson;
+pub mod reverse_search;
 pub mod subsets;
 pub mod tableau;
 pub mod vertex_enum;
+pub mod wide;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -234,57 +237,55 @@ pub fn enumerate(game: &Game) -> Result<Vec<MixedEquilibrium>, EquilibriumError>
     enumerate_within(game, DEFAULT_ENUMERATION_MIB)
 }
 
-/// The working-set budget of [`enumerate`]: enough for every game the exact method finishes in
-/// minutes on a laptop, far below what makes one swap.
+/// The working-memory budget of [`enumerate`]. The reverse search itself needs a few MiB whatever
+/// the game's size; what can grow is the set of equilibria found (exponential in degenerate games:
+/// a k×k coordination game has 2ᵏ − 1 extreme equilibria), so this is a cap on that set.
 pub const DEFAULT_ENUMERATION_MIB: usize = 2048;
 
-/// As [`enumerate`], stopping with [`EquilibriumError::MemoryBudget`] once the vertex walk's
-/// working set would pass `max_mib` MiB.
+/// Beyond this many actions in all (m + n), the number of vertices makes an exhaustive enumeration
+/// hopeless; the error points to Lemke–Howson instead of running for ever.
+pub const MAX_ENUMERATION_ACTIONS: usize = 128;
+
+/// As [`enumerate`], stopping with [`EquilibriumError::MemoryBudget`] once the equilibria found
+/// and the search's saved dictionaries would pass `max_mib` MiB.
 pub fn enumerate_within(
     game: &Game,
     max_mib: usize,
 ) -> Result<Vec<MixedEquilibrium>, EquilibriumError> {
     let (a, b) = positive_integer_bimatrix(game)?;
-    let (m, n) = (a.len(), a[0].len());
-    let max_bytes = max_mib.saturating_mul(1 << 20);
-    let verts = with_bigint_fallback(
-        || vertex_enum::best_response_vertices::<i128>(&a, &b, max_bytes),
-        || vertex_enum::best_response_vertices::<BigInt>(&a, &b, max_bytes),
-    );
-    let (p, q) = match verts {
-        Ok(pq) => pq,
-        Err(vertex_enum::Limit::TooWide) => return Err(EquilibriumError::TooLarge),
-        Err(vertex_enum::Limit::Memory(_)) => {
-            return Err(EquilibriumError::MemoryBudget { limit_mib: max_mib });
-        }
-    };
-    let full: u128 = if m + n == 128 {
-        u128::MAX
-    } else {
-        (1u128 << (m + n)) - 1
-    };
-    let origin_p: u128 = (1u128 << m) - 1; // x = 0 carries exactly player 1's labels
-    let mut out = Vec::new();
-    for vp in p.iter().filter(|v| v.coords.iter().any(|c| !c.is_zero())) {
-        let need = full & !vp.labels;
-        for vq in &q {
-            if vq.labels & need == need && vq.labels != full & !origin_p {
-                if vq.coords.iter().all(Zero::is_zero) {
-                    continue;
-                }
-                let strategies = vec![normalise(&vp.coords), normalise(&vq.coords)];
-                let payoffs = expected_payoffs(game, &strategies);
-                out.push(MixedEquilibrium {
-                    strategies,
-                    payoffs,
-                });
-            }
-        }
+    if a.len() + a[0].len() > MAX_ENUMERATION_ACTIONS {
+        return Err(EquilibriumError::TooLarge);
     }
+    let max_bytes = max_mib.saturating_mul(1 << 20);
+    let saved = reverse_search::SavedLevels::DEFAULT;
+    let found = with_bigint_fallback(
+        || extreme::extreme_equilibria::<i128>(&a, &b, max_bytes, saved),
+        || extreme::extreme_equilibria::<BigInt>(&a, &b, max_bytes, saved),
+    )
+    .map_err(|extreme::Limit::Memory(_)| EquilibriumError::MemoryBudget { limit_mib: max_mib })?;
+    Ok(to_mixed_equilibria(game, found))
+}
+
+/// Normalises integer (x, y) pairs into mixed equilibria with their payoffs, sorted.
+fn to_mixed_equilibria(
+    game: &Game,
+    pairs: impl IntoIterator<Item = (Vec<BigInt>, Vec<BigInt>)>,
+) -> Vec<MixedEquilibrium> {
+    let mut out: Vec<MixedEquilibrium> = pairs
+        .into_iter()
+        .map(|(x, y)| {
+            let strategies = vec![normalise(&x), normalise(&y)];
+            let payoffs = bimatrix_payoffs(game, &strategies);
+            MixedEquilibrium {
+                strategies,
+                payoffs,
+            }
+        })
+        .collect();
     out.sort();
     out.dedup();
     debug_assert!(out.iter().all(|e| verify(game, &e.strategies).is_ok()));
-    Ok(out)
+    out
 }
 
 /// [`positive_integer_bimatrix`], after checking that `label` names one of the m + n actions.

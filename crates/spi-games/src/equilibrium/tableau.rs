@@ -3,8 +3,9 @@
 //! Integer (Edmonds/Bareiss) pivoting keeps every entry an integer: after each pivot the entries
 //! are minors of the original matrix and the common denominator is the last pivot, so division is
 //! exact. This is the same arithmetic lrs uses. Entries are generic over [`Int`]: the kernels first run
-//! on `i128` with checked operations and, when a product overflows, start again on `BigInt`. Small
-//! payoffs (the common case) never leave machine integers.
+//! on `i128` entries whose products are formed in 256 bits ([`super::wide`]) and, when a quotient
+//! leaves `i128`, start again on `BigInt`. Payoffs below 100 stay in machine integers up to 16×16
+//! and beyond.
 //!
 //! The lexicographic ratio test breaks ties by the rows of the current basis inverse (the columns
 //! of the initial slack basis), which simulates the perturbation b + (ε, ε², …): the leaving row is
@@ -15,18 +16,54 @@ use std::cmp::Ordering;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
+use super::wide;
+
 /// A checked integer ring element for the pivoting kernels.
+///
+/// The kernels only ever need `(a·b − c·d) / e` and `a·b / e` with an exact quotient (Bareiss) and
+/// the sign of `a·b − c·d` (ratio tests), so those are the primitives: a fused operation can keep
+/// its intermediate product wider than the stored entries (see [`super::wide`]).
 pub trait Int: Clone + std::fmt::Debug {
+    /// A pivot prepared for repeated exact division (for `i128`, its inverse modulo 2¹²⁸).
+    type Divisor: Clone + std::fmt::Debug;
+    /// Prepares a positive pivot for [`Int::mul_sub_div`] and [`Int::mul_div`].
+    fn divisor(d: &Self) -> Self::Divisor;
     /// From an arbitrary-precision integer, or `None` if it does not fit.
     fn from_big(b: &BigInt) -> Option<Self>;
     /// To an arbitrary-precision integer.
     fn to_big(&self) -> BigInt;
-    /// `a*b - c*d`, or `None` on overflow.
-    fn mul_sub(a: &Self, b: &Self, c: &Self, d: &Self) -> Option<Self>;
-    /// `a*b`, or `None` on overflow.
-    fn mul(a: &Self, b: &Self) -> Option<Self>;
-    /// Exact division (the kernels only divide when the quotient is an integer).
-    fn div_exact(a: &Self, b: &Self) -> Self;
+    /// `(a·b − c·d) / e` where the division is known to be exact, or `None` on overflow.
+    fn mul_sub_div(a: &Self, b: &Self, c: &Self, d: &Self, e: &Self::Divisor) -> Option<Self>;
+    /// `a·b / e` where the division is known to be exact, or `None` on overflow.
+    fn mul_div(a: &Self, b: &Self, e: &Self::Divisor) -> Option<Self>;
+    /// `(Σ aᵢ·bᵢ) / e` where the division is known to be exact, or `None` on overflow.
+    fn dot_div<'a>(
+        terms: impl IntoIterator<Item = (&'a Self, &'a Self)>,
+        e: &Self::Divisor,
+    ) -> Option<Self>
+    where
+        Self: 'a;
+    /// How `a·b` compares with `c·d` (never overflows).
+    fn cmp_products(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering;
+    /// `−a`, or `None` on overflow.
+    fn neg(a: &Self) -> Option<Self>;
+    /// Whether the value is small enough that [`Int::mul_sub_div_small`] on such values cannot
+    /// overflow (for `i128`: below 2⁶² in magnitude). Never true for `BigInt`.
+    fn is_small(&self) -> bool {
+        false
+    }
+    /// [`Int::mul_sub_div`] for small operands, with no overflow checks.
+    fn mul_sub_div_small(a: &Self, b: &Self, c: &Self, d: &Self, e: &Self::Divisor) -> Self {
+        Self::mul_sub_div(a, b, c, d, e).expect("small operands cannot overflow")
+    }
+    /// [`Int::mul_div`] for small operands, with no overflow checks.
+    fn mul_div_small(a: &Self, b: &Self, e: &Self::Divisor) -> Self {
+        Self::mul_div(a, b, e).expect("small operands cannot overflow")
+    }
+    /// [`Int::cmp_products`] for small operands.
+    fn cmp_products_small(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
+        Self::cmp_products(a, b, c, d)
+    }
     /// Sign: -1, 0, 1.
     fn sign(&self) -> i32;
     /// Zero.
@@ -36,25 +73,56 @@ pub trait Int: Clone + std::fmt::Debug {
 }
 
 impl Int for i128 {
+    type Divisor = wide::Divisor;
+    fn divisor(d: &Self) -> wide::Divisor {
+        wide::Divisor::new(*d)
+    }
     fn from_big(b: &BigInt) -> Option<Self> {
         b.to_i128()
     }
     fn to_big(&self) -> BigInt {
         BigInt::from(*self)
     }
-    #[inline]
-    fn mul_sub(a: &Self, b: &Self, c: &Self, d: &Self) -> Option<Self> {
-        a.checked_mul(*b)?.checked_sub(c.checked_mul(*d)?)
+    #[inline(always)]
+    fn mul_sub_div(a: &Self, b: &Self, c: &Self, d: &Self, e: &wide::Divisor) -> Option<Self> {
+        wide::mul_sub_div(*a, *b, *c, *d, e)
     }
-    #[inline]
-    fn mul(a: &Self, b: &Self) -> Option<Self> {
-        a.checked_mul(*b)
+    #[inline(always)]
+    fn mul_div(a: &Self, b: &Self, e: &wide::Divisor) -> Option<Self> {
+        wide::mul_div(*a, *b, e)
     }
-    #[inline]
-    fn div_exact(a: &Self, b: &Self) -> Self {
-        a / b
+    #[inline(always)]
+    fn dot_div<'a>(
+        terms: impl IntoIterator<Item = (&'a Self, &'a Self)>,
+        e: &wide::Divisor,
+    ) -> Option<Self> {
+        wide::dot_div(terms.into_iter().map(|(a, b)| (*a, *b)), e)
     }
-    #[inline]
+    #[inline(always)]
+    fn cmp_products(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
+        wide::cmp_products(*a, *b, *c, *d)
+    }
+    #[inline(always)]
+    fn neg(a: &Self) -> Option<Self> {
+        a.checked_neg()
+    }
+    #[inline(always)]
+    fn is_small(&self) -> bool {
+        wide::is_small(*self)
+    }
+    #[inline(always)]
+    fn mul_sub_div_small(a: &Self, b: &Self, c: &Self, d: &Self, e: &wide::Divisor) -> Self {
+        wide::mul_sub_div_small(*a, *b, *c, *d, e)
+    }
+    #[inline(always)]
+    fn mul_div_small(a: &Self, b: &Self, e: &wide::Divisor) -> Self {
+        wide::mul_sub_div_small(*a, *b, 0, 0, e)
+    }
+    #[inline(always)]
+    fn cmp_products_small(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
+        wide::cmp_products_small(*a, *b, *c, *d)
+    }
+    #[inline(always)]
     fn sign(&self) -> i32 {
         self.signum() as i32
     }
@@ -67,20 +135,33 @@ impl Int for i128 {
 }
 
 impl Int for BigInt {
+    type Divisor = BigInt;
+    fn divisor(d: &Self) -> BigInt {
+        d.clone()
+    }
     fn from_big(b: &BigInt) -> Option<Self> {
         Some(b.clone())
     }
     fn to_big(&self) -> BigInt {
         self.clone()
     }
-    fn mul_sub(a: &Self, b: &Self, c: &Self, d: &Self) -> Option<Self> {
-        Some(a * b - c * d)
+    fn mul_sub_div(a: &Self, b: &Self, c: &Self, d: &Self, e: &BigInt) -> Option<Self> {
+        Some((a * b - c * d) / e)
     }
-    fn mul(a: &Self, b: &Self) -> Option<Self> {
-        Some(a * b)
+    fn mul_div(a: &Self, b: &Self, e: &BigInt) -> Option<Self> {
+        Some(a * b / e)
     }
-    fn div_exact(a: &Self, b: &Self) -> Self {
-        a / b
+    fn dot_div<'a>(
+        terms: impl IntoIterator<Item = (&'a Self, &'a Self)>,
+        e: &BigInt,
+    ) -> Option<Self> {
+        Some(terms.into_iter().map(|(a, b)| a * b).sum::<BigInt>() / e)
+    }
+    fn cmp_products(a: &Self, b: &Self, c: &Self, d: &Self) -> Ordering {
+        (a * b).cmp(&(c * d))
+    }
+    fn neg(a: &Self) -> Option<Self> {
+        Some(-a)
     }
     fn sign(&self) -> i32 {
         if self.is_positive() {
@@ -147,6 +228,7 @@ impl<T: Int> Tableau<T> {
         let w = self.vars + 1;
         let p = self.at(r, c).clone();
         debug_assert!(p.sign() > 0);
+        let det = T::divisor(&self.det);
         let (before, rest) = self.a.split_at_mut(r * w);
         let (prow, after) = rest.split_at_mut(w);
         for row in before.chunks_mut(w).chain(after.chunks_mut(w)) {
@@ -155,16 +237,13 @@ impl<T: Int> Tableau<T> {
                 // Entries of rows with a zero in the pivot column scale by p/det.
                 for x in row.iter_mut() {
                     if x.sign() != 0 {
-                        *x = T::div_exact(&T::mul(x, &p).ok_or(Overflow)?, &self.det);
+                        *x = T::mul_div(x, &p, &det).ok_or(Overflow)?;
                     }
                 }
                 continue;
             }
             for j in 0..w {
-                row[j] = T::div_exact(
-                    &T::mul_sub(&row[j], &p, &f, &prow[j]).ok_or(Overflow)?,
-                    &self.det,
-                );
+                row[j] = T::mul_sub_div(&row[j], &p, &f, &prow[j], &det).ok_or(Overflow)?;
             }
         }
         self.det = p;
@@ -202,13 +281,9 @@ impl<T: Int> Tableau<T> {
         let (pr, ps) = (self.at(r, c), self.at(s, c));
         let cols = std::iter::once(self.vars).chain(self.lex_cols.iter().copied());
         for col in cols {
-            let left = T::mul(self.at(r, col), ps).ok_or(Overflow)?;
-            let right = T::mul(self.at(s, col), pr).ok_or(Overflow)?;
-            let d = T::mul_sub(&left, &T::one(), &right, &T::one()).ok_or(Overflow)?;
-            match d.sign() {
-                -1 => return Ok(Ordering::Less),
-                1 => return Ok(Ordering::Greater),
-                _ => {}
+            match T::cmp_products(self.at(r, col), ps, self.at(s, col), pr) {
+                Ordering::Equal => {}
+                unequal => return Ok(unequal),
             }
         }
         Ok(Ordering::Equal)

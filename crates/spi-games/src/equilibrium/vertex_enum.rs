@@ -1,4 +1,5 @@
-//! All extreme Nash equilibria of a bimatrix game by exact vertex enumeration.
+//! All extreme Nash equilibria of a bimatrix game by exact vertex enumeration with a visited set:
+//! the reference that [`super::enumerate`]'s reverse search (`extreme`) is tested against.
 //!
 //! With payoffs made positive, the best-response polytopes are P = {x ≥ 0 : Bᵀx ≤ 1} and
 //! Q = {y ≥ 0 : Ay ≤ 1}. A label is an action: x_i = 0 or (Ay)_i = 1 carries label i (player 1's
@@ -11,6 +12,11 @@
 //! perturbed vertex is visited once, every true vertex is the image of at least one of them, and
 //! degeneracy costs only duplicates of a vertex, which are merged by their label set.
 //!
+//! This was `enumerate` until the reverse search replaced it: its queue and visited set grow with
+//! the polytope (100–150 MB on random 14×14 games), and pairing every vertex of P with every vertex
+//! of Q costs V_P · V_Q mask tests (1.4·10⁹ on one 14×14 game). It stays because it is simple
+//! and independent of the reverse search, which makes disagreements between the two meaningful.
+//!
 //! # Complexity
 //! O(V · m · rows · cols) arithmetic operations per polytope, V the number of perturbed vertices
 //! (at most the upper-bound-theorem count), plus O(V_P · V_Q) label-mask comparisons.
@@ -19,7 +25,11 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use num_bigint::BigInt;
 
+use num_traits::Zero;
+
 use super::tableau::{Int, Overflow, Tableau, with_slacks};
+use super::{EquilibriumError, MixedEquilibrium};
+use crate::game::Game;
 
 /// One vertex of a best-response polytope: the set of labels it carries and the numerators of its
 /// structural coordinates (their common denominator is irrelevant once normalised).
@@ -162,4 +172,46 @@ pub fn best_response_vertices<T: Int>(
         Err(limit) => return Ok(Err(limit)),
     };
     Ok(Ok((p, q)))
+}
+
+/// All extreme equilibria by the visited-set walk and pairing every vertex of P with every vertex
+/// of Q, in [`super::enumerate`]'s order; stops with [`EquilibriumError::MemoryBudget`] once the
+/// walk's working set would pass `max_mib` MiB.
+pub fn enumerate_reference(
+    game: &Game,
+    max_mib: usize,
+) -> Result<Vec<MixedEquilibrium>, EquilibriumError> {
+    let (a, b) = super::positive_integer_bimatrix(game)?;
+    let (m, n) = (a.len(), a[0].len());
+    let max_bytes = max_mib.saturating_mul(1 << 20);
+    let verts = super::with_bigint_fallback(
+        || best_response_vertices::<i128>(&a, &b, max_bytes),
+        || best_response_vertices::<BigInt>(&a, &b, max_bytes),
+    );
+    let (p, q) = match verts {
+        Ok(pq) => pq,
+        Err(Limit::TooWide) => return Err(EquilibriumError::TooLarge),
+        Err(Limit::Memory(_)) => {
+            return Err(EquilibriumError::MemoryBudget { limit_mib: max_mib });
+        }
+    };
+    let full: u128 = if m + n == 128 {
+        u128::MAX
+    } else {
+        (1u128 << (m + n)) - 1
+    };
+    let origin_p: u128 = (1u128 << m) - 1; // x = 0 carries exactly player 1's labels
+    let mut pairs = Vec::new();
+    for vp in p.iter().filter(|v| v.coords.iter().any(|c| !c.is_zero())) {
+        let need = full & !vp.labels;
+        for vq in &q {
+            if vq.labels & need == need
+                && vq.labels != full & !origin_p
+                && !vq.coords.iter().all(Zero::is_zero)
+            {
+                pairs.push((vp.coords.clone(), vq.coords.clone()));
+            }
+        }
+    }
+    Ok(super::to_mixed_equilibria(game, pairs))
 }
