@@ -19,6 +19,8 @@ counted as missed (and every QuantEcon answer with no spi equilibrium near it as
 - lrsnash whole process, on the same games written in its format; its count of equilibria is
   read from its output.
 - Gambit `enummixed_solve` (float) in-library where it fits: 8×8 and 10×10.
+- spi before: the visited-set walk that the reverse search replaced (`enumerate-reference` in the
+  same bench binary), up to 14×14, one run per game.
 
 Usage (normally through bench/gambit/run.sh enumeration, which builds spi, installs the peers and
 makes the venv):
@@ -82,10 +84,11 @@ def solve_files_binary() -> str:
     raise RuntimeError("cargo did not name the solve_files executable")
 
 
-def in_library(binary: str, files: list[Path], reps: int) -> tuple[list[float], list[int], int]:
+def in_library(binary: str, files: list[Path], reps: int,
+               method: str = "enumerate") -> tuple[list[float], list[int], int]:
     """Per-file median seconds and equilibrium counts from the solve_files bench binary, and its
     peak RSS (KiB) over the files of one run."""
-    cmd = [binary, "enumerate", str(reps), *map(str, files)]
+    cmd = [binary, method, str(reps), *map(str, files)]
     _, stdout = run_timed(cmd)
     times, counts = {}, {}
     for line in stdout.splitlines():
@@ -93,7 +96,7 @@ def in_library(binary: str, files: list[Path], reps: int) -> tuple[list[float], 
         if len(parts) == 3:
             times[parts[0]] = float(parts[1])
             counts[parts[0]] = int(parts[2])
-    rss = peak_rss_kib([binary, "enumerate", "1", *map(str, files)])
+    rss = peak_rss_kib([binary, method, "1", *map(str, files)])
     return [times[str(f)] for f in files], [counts[str(f)] for f in files], rss
 
 
@@ -166,6 +169,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--gambit-max-size", type=int, default=10,
                         help="largest size Gambit's float enummixed gets (default 10)")
+    parser.add_argument("--reference-max-size", type=int, default=14,
+                        help="largest size the visited-set walk enumerate replaced is timed at (default 14)")
     parser.add_argument("--solve-files", help="the solve_files bench executable (default: ask cargo)")
     parser.add_argument("--lrs-timeout", type=float, default=120.0, help="seconds per lrsnash game")
     args = parser.parse_args()
@@ -185,6 +190,12 @@ def main() -> int:
         files = [write_game(d, f"enum_{k}x{k}_{i:02d}", g) for i, g in enumerate(games)]
         reps = 9 if k <= 10 else 5 if k <= 12 else 3 if k <= 14 else 1
         ours_lib, counts, lib_rss = in_library(binary, files, reps)
+        before = None
+        if k <= args.reference_max_size:
+            old_times, old_counts, old_rss = in_library(binary, files, 1, "enumerate-reference")
+            if old_counts != counts:
+                raise RuntimeError(f"{k}×{k}: the visited-set walk and the reverse search disagree")
+            before = (median(old_times), max(old_rss, 0))
 
         proc_times, proc_rss, exact = [], [], []
         for g, f in zip(games, files):
@@ -234,6 +245,7 @@ def main() -> int:
         lib_rows.append([
             f"{k}×{k}", str(args.games), f"{median(counts):.0f}",
             fmt_time(ours_med), spread(ours_lib), mib(lib_rss),
+            f"{fmt_time(before[0])}, {mib(before[1])}" if before else "—",
             fmt_time(qe_med), spread(qe_times), f"{qe_med / ours_med:.1f}×",
             (f"{missed_total} on {missed_games} of {args.games} games" if missed_total else "none")
             + (f" (and {extra_total} not equilibria of spi's)" if extra_total else ""),
@@ -257,6 +269,7 @@ def main() -> int:
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after. QuantEcon {quantecon.__version__}, "
           f"pygambit {gbt.__version__}.\n")
     head = ["size", "games", "median equilibria", "spi in-library", "max/med", "spi peak RSS",
+            "spi before (visited-set walk), peak RSS",
             "QuantEcon vertex_enumeration", "max/med", "QuantEcon ÷ spi", "QuantEcon missed",
             "Gambit enummixed float", "QuantEcon peak RSS"]
     print("| " + " | ".join(head) + " |")

@@ -2,7 +2,8 @@
 //! exactly the games the peers (Gambit, lrsnash) get, without process start-up and file parsing.
 //!
 //! `cargo bench -p spi-games --bench solve_files -- METHOD REPS FILE...` with METHOD `enumerate`,
-//! `lemke-howson` or `lemke-howson-exact` (no floating-point guide); prints one line per file: `FILE MEDIAN_SECONDS COUNT`, where COUNT is the number of
+//! `enumerate-reference` (the visited-set walk it replaced), `lemke-howson` or
+//! `lemke-howson-exact` (no floating-point guide); prints one line per file: `FILE MEDIAN_SECONDS COUNT`, where COUNT is the number of
 //! equilibria (enumerate) or of pivots on the path dropping label 0 (lemke-howson). Not a criterion bench
 //! (harness = false): criterion cannot take its inputs from the command line.
 
@@ -22,7 +23,9 @@ fn main() -> ExitCode {
         args.first(),
         args.get(1).and_then(|r| r.parse::<usize>().ok()),
     ) else {
-        eprintln!("usage: solve_files enumerate|lemke-howson|lemke-howson-exact REPS FILE...");
+        eprintln!(
+            "usage: solve_files enumerate|enumerate-reference|lemke-howson|lemke-howson-exact REPS FILE..."
+        );
         return ExitCode::from(2);
     };
     for path in &args[2..] {
@@ -46,6 +49,10 @@ fn main() -> ExitCode {
             let start = Instant::now();
             let result = match method.as_str() {
                 "enumerate" => equilibrium::enumerate(&game).map(|e| e.len()),
+                // The visited-set walk that `enumerate` replaced, for before/after figures.
+                "enumerate-reference" => {
+                    equilibrium::vertex_enum::enumerate_reference(&game, 1 << 20).map(|e| e.len())
+                }
                 "lemke-howson" => equilibrium::lemke_howson(&game, 0).map(|(_, pivots)| pivots),
                 "lemke-howson-exact" => {
                     equilibrium::lemke_howson_exact(&game, 0).map(|(_, pivots)| pivots)

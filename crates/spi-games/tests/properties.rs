@@ -269,6 +269,17 @@ proptest! {
         prop_assert_eq!(equilibrium::enumerate(&g).unwrap(), reference);
     }
 
+    /// Payoffs near 10⁶ make products of entries pass 2¹²⁸ (the 256-bit kernels), near 10¹² they
+    /// make entries pass i128 (the BigInt restart): the answer must not depend on either.
+    #[test]
+    fn reverse_search_equals_the_visited_set_walk_with_large_payoffs(
+        g in (bimatrix(5, 0..1_000_000), bimatrix(4, 0..1_000_000_000_000))
+            .prop_flat_map(|(a, b)| prop_oneof![Just(a), Just(b)])
+    ) {
+        let reference = equilibrium::vertex_enum::enumerate_reference(&g, 64).unwrap();
+        prop_assert_eq!(equilibrium::enumerate(&g).unwrap(), reference);
+    }
+
     #[test]
     fn iesds_is_order_independent(g in game_strategy(3, 4, 0..4), picks in proptest::collection::vec(0usize..1000, 64)) {
         let simultaneous = dominance::iesds(&g).surviving;
