@@ -138,9 +138,21 @@ impl Library {
     }
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename.
+/// Writes `text` to `path` with the harness's atomic writer (temporary file, fsync, rename).
 pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), SuiteError> {
-    let tmp = path.with_extension("tmp-write");
-    std::fs::write(&tmp, text).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+    let to_io = |e: std::io::Error| SuiteError::Io {
+        file: path.to_path_buf(),
+        cause: e,
+    };
+    spi_eval::export::write_atomically(path, |w| {
+        w.write_all(text.as_bytes())
+            .map_err(|source| spi_eval::error::EvalError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+    })
+    .map_err(|e| match e {
+        spi_eval::error::EvalError::Io { source, .. } => to_io(source),
+        other => to_io(std::io::Error::other(other.to_string())),
+    })
 }

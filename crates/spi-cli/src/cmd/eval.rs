@@ -390,14 +390,7 @@ fn report(a: ReportArgs) -> Result<()> {
     let (md, html) = (out.join("report.md"), out.join("report.html"));
     for (path, text) in [(&md, rep.markdown()), (&html, rep.html())] {
         refuse_store_path(path, &store)?;
-        spi_eval::export::write_atomically(path, |w| {
-            w.write_all(text.as_bytes())
-                .map_err(|source| spi_eval::EvalError::Io {
-                    path: path.clone(),
-                    source,
-                })
-        })
-        .with_context(|| format!("writing {}", path.display()))?;
+        crate::cmd::game::write_atomically(path, &text)?;
     }
     print_out(&format!("{}\n{}", md.display(), html.display()))
 }

@@ -643,12 +643,15 @@ fn parse_disagreement(text: &str) -> Result<Option<Vec<Rational>>> {
         .map(Some)
 }
 
-/// Writes through a temporary file beside `path` and a rename, so an interrupted write never
-/// leaves half a file where a complete one was.
+/// Writes `text` with the harness's atomic writer (temporary file, fsync, rename; nothing half
+/// written is left behind), for the SVGs the plot options produce.
 pub(crate) fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp-write");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))
+    spi_eval::export::write_atomically(path, |w| {
+        w.write_all(text.as_bytes())
+            .map_err(|source| spi_eval::error::EvalError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+    })
+    .with_context(|| format!("{}: cannot write", path.display()))
 }
