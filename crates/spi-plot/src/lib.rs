@@ -17,6 +17,7 @@
 
 #![deny(missing_docs)]
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use spi_games::equilibrium::{self, EquilibriumError};
 use spi_games::{Game, Rational, bargaining, pareto, threat};
@@ -247,6 +248,33 @@ fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
     PlotError::Draw(e.to_string())
 }
 
+/// The legend every chart here draws: one entry per labelled series, on a light box.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(160, 160, 160))
+        .draw()
+        .map_err(draw_err)
+}
+
+/// The name of the heatmap cell whose centre is at `v` on an axis of `names.len()` cells
+/// (counted from the top when `from_top`), or nothing between centres.
+fn cell_name(v: f64, names: &[String], from_top: bool) -> String {
+    let i = v.floor();
+    let n = names.len();
+    if v - i > 0.4 && v - i < 0.6 && i >= 0.0 && (i as usize) < n {
+        let k = i as usize;
+        names[if from_top { n - 1 - k } else { k }].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// The axis range covering `values` with a margin, never empty.
 fn range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -373,13 +401,7 @@ pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
                 .label(kind.name())
                 .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .draw()
-            .map_err(draw_err)?;
+        legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
@@ -480,13 +502,7 @@ pub fn render_intervals(
                 .label("reference (chance)")
                 .legend(move |(x, y)| PathElement::new(vec![(x, y - 6), (x, y + 6)], grey));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .draw()
-            .map_err(draw_err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
@@ -524,24 +540,8 @@ pub fn render_heatmap(
             .y_label_area_size(150)
             .build_cartesian_2d(0f64..n as f64, 0f64..n as f64)
             .map_err(draw_err)?;
-        let label = |v: &f64| {
-            let v = *v;
-            let i = v.floor();
-            if v - i > 0.4 && v - i < 0.6 && (i as usize) < n {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let ylabel = |v: &f64| {
-            let v = *v;
-            let i = v.floor();
-            if v - i > 0.4 && v - i < 0.6 && (i as usize) < n {
-                names[n - 1 - i as usize].clone()
-            } else {
-                String::new()
-            }
-        };
+        let label = |v: &f64| cell_name(*v, names, false);
+        let ylabel = |v: &f64| cell_name(*v, names, true);
         chart
             .configure_mesh()
             .disable_mesh()
@@ -594,13 +594,7 @@ pub fn render_heatmap(
             .legend(move |(x, y)| {
                 Rectangle::new([(x - 6, y - 5), (x + 6, y + 5)], red.stroke_width(2))
             });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(160, 160, 160))
-            .draw()
-            .map_err(draw_err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
@@ -729,17 +723,22 @@ mod tests {
 
     #[test]
     fn equal_payoffs_share_one_labelled_point() {
-        let g = spi_games::examples::prisoners_dilemma();
+        // The demand game has 16 profiles but 6 distinct payoff vectors; (5, -5) alone is four
+        // profiles, and its one marker must name all of them.
+        let g = spi_games::examples::demand_game();
         let s = payoff_space(&g, None, 16).unwrap();
-        let points: Vec<_> = s
+        let outcomes: Vec<&Marker> = s
             .markers
             .iter()
             .filter(|m| m.kind == MarkerKind::Outcome)
-            .map(|m| m.exact.clone())
             .collect();
-        let mut dedup = points.clone();
-        dedup.sort();
-        dedup.dedup();
-        assert_eq!(points.len(), dedup.len());
+        assert_eq!(outcomes.len(), 6, "{outcomes:?}");
+        let five = outcomes
+            .iter()
+            .find(|m| m.exact == ["5".to_string(), "-5".to_string()])
+            .unwrap();
+        for p in ["(DM, DL)", "(DM, RL)", "(RM, DL)", "(RM, RL)"] {
+            assert!(five.label.contains(p), "{p} missing from {}", five.label);
+        }
     }
 }
