@@ -20,7 +20,7 @@ phase=${1:-all}
 suites=(premature-commitment implementation-lockout missed-spis spi-reasoning undermining-incentives
   over-correction spi-capability spi-interactive)
 
-ids_of() { grep -o '"id":"[^"]*"' "suites/$1/items.jsonl" | sed 's/"id":"\(.*\)"/\1/'; }
+. "docs/results/part1-sample.sh"
 
 # The arm sample of one suite, one id per line.
 sample() {
@@ -29,14 +29,7 @@ sample() {
     spi-capability) ids_of "$suite" | awk 'NR % 22 == 1' ;;
     spi-interactive) ids_of "$suite" ;;
     *)
-      ids_of "$suite" | sed 's/--v[0-9]*--.*//' | uniq | {
-        k=0
-        while read -r fam; do
-          v=$((k % 3 + 1)); k=$((k + 1))
-          echo "$fam--v$v--main--o0"
-          echo "$fam--v$v--control--o0"
-        done
-      }
+      family_sample "$suite" 1
       ;;
   esac
 }
@@ -63,7 +56,7 @@ if [ "$phase" = arms ] || [ "$phase" = all ]; then
     args=()
     while read -r id; do args+=(--sample-id "$id"); done < <(sample "$suite")
     while read -r arm; do
-      echo "== $suite, arm $arm: ${#args[@]} sampled items" >&2
+      echo "== $suite, arm $arm: $((${#args[@]} / 2)) sampled items" >&2
       run "$suite" --arm "$arm" "${args[@]}"
     done < <(arms_of "$suite")
   done

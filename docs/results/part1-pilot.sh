@@ -15,7 +15,7 @@ model=${MODEL:-local:smollm2}
 arms=("$@")
 [ ${#arms[@]} -gt 0 ] || arms=(baseline primer)
 
-ids_of() { grep -o '"id":"[^"]*"' "suites/$1/items.jsonl" | sed 's/"id":"\(.*\)"/\1/'; }
+. "docs/results/part1-sample.sh"
 
 sample() {
   local suite=$1
@@ -23,14 +23,7 @@ sample() {
     ids_of "$suite" | awk -v n=$((every * 22)) 'NR % n == 1'
     return
   fi
-  ids_of "$suite" | sed 's/--v[0-9]*--.*//' | uniq | awk -v n="$every" 'NR % n == 1' | {
-    k=0
-    while read -r fam; do
-      v=$(( k % 3 + 1 )); k=$((k + 1))
-      echo "$fam--v$v--main--o0"
-      echo "$fam--v$v--control--o0"
-    done
-  }
+  family_sample "$suite" "$every"
 }
 
 for arm in "${arms[@]}"; do
