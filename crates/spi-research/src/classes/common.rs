@@ -134,3 +134,23 @@ pub fn strip_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
     let head = t.get(..word.len())?;
     head.eq_ignore_ascii_case(word).then(|| &t[word.len()..])
 }
+
+/// The non-negative integers of the JSON array `v` (anything else in it is skipped; a missing or
+/// non-array value is empty): action indices in task specs.
+pub fn indices(v: Option<&Value>) -> Vec<usize> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_u64)
+                .map(|x| x as usize)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `v` is a permutation of `0..n` (a bijection of n actions onto n actions).
+pub fn is_permutation(v: &[usize], n: usize) -> bool {
+    let mut sorted = v.to_vec();
+    sorted.sort_unstable();
+    sorted.iter().copied().eq(0..n)
+}

@@ -43,19 +43,8 @@ fn read(spec: &Value) -> Result<Spec, ResearchError> {
         .ok_or_else(|| ResearchError::spec("n", "expected 2 to 5"))? as usize;
     let mut perm: [Vec<usize>; 2] = [vec![], vec![]];
     for (i, p) in perm.iter_mut().enumerate() {
-        let v: Vec<usize> = spec
-            .pointer(&format!("/perm/{i}"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_u64)
-                    .map(|x| x as usize)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut sorted = v.clone();
-        sorted.sort_unstable();
-        if sorted != (0..n).collect::<Vec<_>>() {
+        let v: Vec<usize> = super::common::indices(spec.pointer(&format!("/perm/{i}")));
+        if !super::common::is_permutation(&v, n) {
             return Err(ResearchError::spec(
                 format!("perm[{i}]"),
                 "expected a permutation of 0..n",
@@ -63,16 +52,7 @@ fn read(spec: &Value) -> Result<Spec, ResearchError> {
         }
         *p = v;
     }
-    let prof: Vec<usize> = spec
-        .get("profile")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_u64)
-                .map(|x| x as usize)
-                .collect()
-        })
-        .unwrap_or_default();
+    let prof: Vec<usize> = super::common::indices(spec.get("profile"));
     if prof.len() != 2 || prof.iter().any(|&x| x >= n) {
         return Err(ResearchError::spec(
             "profile",

@@ -107,19 +107,8 @@ impl IsoClaim {
         let shape = game.shape();
         let mut maps = Vec::new();
         for (i, &k) in shape.iter().enumerate() {
-            let m: Vec<usize> = spec
-                .pointer(&format!("/claim/maps/{i}"))
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_u64)
-                        .map(|x| x as usize)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut sorted = m.clone();
-            sorted.sort_unstable();
-            if sorted != (0..k).collect::<Vec<_>>() {
+            let m: Vec<usize> = super::common::indices(spec.pointer(&format!("/claim/maps/{i}")));
+            if !super::common::is_permutation(&m, k) {
                 return Err(ResearchError::spec(
                     format!("claim.maps[{i}]"),
                     "expected a bijection onto the other game's actions",
@@ -132,16 +121,7 @@ impl IsoClaim {
             return Err(ResearchError::spec("claim.scale", "expected λ_i > 0"));
         }
         let shift = rationals(spec, "/claim/shift", 2)?;
-        let probe: Vec<usize> = spec
-            .get("probe")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_u64)
-                    .map(|x| x as usize)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let probe: Vec<usize> = super::common::indices(spec.get("probe"));
         if probe.len() != 2 || probe[0] >= shape[0] || probe[1] >= shape[1] {
             return Err(ResearchError::spec("probe", "expected a profile of `game`"));
         }

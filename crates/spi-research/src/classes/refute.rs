@@ -44,15 +44,7 @@ impl Claim {
         }
         let mut to = Vec::new();
         for (i, a) in imgs.iter().enumerate() {
-            let v: Vec<usize> = a
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_u64)
-                        .map(|x| x as usize)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let v: Vec<usize> = super::common::indices(Some(a));
             if v.len() != from[i].len() || v.iter().any(|&x| x >= game.num_actions(i)) {
                 return Err(ResearchError::spec(
                     format!("claim.images[{i}]"),
