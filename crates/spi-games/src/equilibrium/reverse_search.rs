@@ -317,6 +317,10 @@ fn pivot_entries<T: Int>(
     det: &T,
     small: bool,
 ) -> Result<bool, Overflow> {
+    // The caller's flag can be stale (a large-payoff property test reached the unchecked kernels
+    // with an entry above 2^62, which in a release build would truncate silently): confirm it on
+    // the entries this pivot reads. One pass, the same order of work as the pivot itself.
+    let small = small && a.iter().all(T::is_small);
     let p = a[r * w + k].clone();
     let div = T::divisor(det);
     let (before, rest) = a.split_at_mut(r * w);
