@@ -259,7 +259,7 @@ impl<T: Int> Dictionary<T> {
             }
             *x = T::neg(&sum).ok_or(Overflow)?;
         }
-        self.small = self.a.iter().all(T::is_small);
+        self.small = self.det.is_small() && self.a.iter().all(T::is_small);
         while let Some(k) = self.downhill_column() {
             let r = self
                 .lex_min_ratio_row(k)
@@ -275,7 +275,12 @@ impl<T: Int> Dictionary<T> {
     pub fn pivot(&mut self, r: usize, k: usize) -> Result<(), Overflow> {
         let p = self.at(r, k).clone();
         debug_assert!(p.sign() > 0);
-        self.small = pivot_entries(&mut self.a, self.cols + 1, r, k, &self.det, self.small)?;
+        // The pivot entry becomes the determinant and leaves `a` (its slot takes the old
+        // determinant), so the flag must look at it too: a big pivot whose row and column shrink
+        // back would otherwise leave a big determinant behind a flag that says small, and the next
+        // pivot would write it into `a` through the unchecked kernels.
+        self.small =
+            pivot_entries(&mut self.a, self.cols + 1, r, k, &self.det, self.small)? && p.is_small();
         self.det = p;
         self.swap_basis(r, k);
         Ok(())
@@ -317,10 +322,7 @@ fn pivot_entries<T: Int>(
     det: &T,
     small: bool,
 ) -> Result<bool, Overflow> {
-    // The caller's flag can be stale (a large-payoff property test reached the unchecked kernels
-    // with an entry above 2^62, which in a release build would truncate silently): confirm it on
-    // the entries this pivot reads. One pass, the same order of work as the pivot itself.
-    let small = small && a.iter().all(T::is_small);
+    debug_assert!(!small || (det.is_small() && a.iter().all(T::is_small)));
     let p = a[r * w + k].clone();
     let div = T::divisor(det);
     let (before, rest) = a.split_at_mut(r * w);
