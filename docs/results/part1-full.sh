@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The Part I report on the embedded default model (docs/results/part1-report.md).
-#   Phase 1, baseline: every item of every Part I suite.
-#   Phase 2, each other arm: a stratified sample of every suite, the same for every arm: every family,
-#     one variant per family (v1, v2, v3 in turn), its main item and its matched control, first option
-#     order; every 22nd generated capability item; every interactive item. About 400 items per arm.
+# Suite by suite, so that a suite's figures are complete (baseline and every arm, paired on the same
+# samples) before the next suite starts, and a stopped run leaves whole suites behind:
+#   baseline: every item of the suite;
+#   each other arm: a stratified sample, the same for every arm: every family, one variant per
+#     family (v1, v2, v3 in turn), its main item and its matched control, first option order; every
+#     22nd generated capability item; every interactive item. 340 items per arm over the six family
+#     suites, 447 with the generated and interactive ones.
 # Every run resumes (`--resume`), so the script can be stopped and started again; a finished run is
 # not repeated. Usage:
 #   SPI=target/debug/spi LOG_DIR=out/part1 [MODEL=local:smollm2] [MAX_CONNECTIONS=8] \
-#     docs/results/part1-full.sh [baseline|arms|all]
+#     docs/results/part1-full.sh [all|SUITE...]
 # Then `spi suite report SUITE --log-dir LOG_DIR/SUITE` per suite gives the tables of the report.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,10 +18,14 @@ spi=${SPI:-target/debug/spi}
 logs=${LOG_DIR:-out/part1}
 model=${MODEL:-local:smollm2}
 conns=${MAX_CONNECTIONS:-8}
-phase=${1:-all}
 
-suites=(premature-commitment implementation-lockout missed-spis spi-reasoning undermining-incentives
-  over-correction spi-capability spi-interactive)
+all_suites=(premature-commitment implementation-lockout missed-spis spi-reasoning undermining-incentives
+  over-correction spi-interactive spi-capability)
+if [ $# -eq 0 ] || [ "$1" = all ]; then
+  suites=("${all_suites[@]}")
+else
+  suites=("$@")
+fi
 
 . "docs/results/part1-sample.sh"
 
@@ -44,20 +51,14 @@ run() {
     --log-dir "$logs/$suite" --max-connections "$conns" --resume "$@" || [ "${KEEP_GOING:-1}" = 1 ]
 }
 
-if [ "$phase" = baseline ] || [ "$phase" = all ]; then
-  for suite in "${suites[@]}"; do
-    echo "== $suite, baseline: every item" >&2
-    run "$suite"
-  done
-fi
-
-if [ "$phase" = arms ] || [ "$phase" = all ]; then
-  for suite in "${suites[@]}"; do
-    args=()
-    while read -r id; do args+=(--sample-id "$id"); done < <(sample "$suite")
-    while read -r arm; do
-      echo "== $suite, arm $arm: $((${#args[@]} / 2)) sampled items" >&2
-      run "$suite" --arm "$arm" "${args[@]}"
-    done < <(arms_of "$suite")
-  done
-fi
+for suite in "${suites[@]}"; do
+  [ -f "suites/$suite/suite.toml" ] || { echo "part1-full: no suite $suite" >&2; exit 2; }
+  echo "== $suite, baseline: every item" >&2
+  run "$suite"
+  args=()
+  while read -r id; do args+=(--sample-id "$id"); done < <(sample "$suite")
+  while read -r arm; do
+    echo "== $suite, arm $arm: $((${#args[@]} / 2)) sampled items" >&2
+    run "$suite" --arm "$arm" "${args[@]}"
+  done < <(arms_of "$suite")
+done
