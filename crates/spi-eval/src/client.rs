@@ -231,6 +231,19 @@ pub struct CallLog {
     pub retried_errors: Vec<String>,
 }
 
+impl CallLog {
+    /// Adds another log's counts to this one (calls made concurrently, each with its own log).
+    pub fn absorb(&mut self, other: CallLog) {
+        self.calls += other.calls;
+        self.retries += other.retries;
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
+        self.cost += other.cost;
+        self.cache_hits += other.cache_hits;
+        self.retried_errors.extend(other.retried_errors);
+    }
+}
+
 /// Why a model call gave up.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CallError {

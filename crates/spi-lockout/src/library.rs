@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 use spi_games::Rational;
 
-use crate::audit::{Auditor, RuleSet};
+use crate::audit::{Auditor, Clause, RuleSet};
 use crate::checklist::Checklist;
 use crate::error::LockoutError;
+use crate::model_pass::ModelPass;
 use crate::scenario::Scenario;
 
 /// The built-in checklist (`lockout/checklist.toml`), compiled in so `spi lockout checklist`
@@ -189,6 +190,9 @@ pub struct CorpusScore {
     pub errors: Vec<(String, Vec<String>, Vec<String>)>,
     /// Number of clauses.
     pub clauses: usize,
+    /// Clauses the pass gave no verdict on (a model's reply without a verdict line, or a failed
+    /// request); they are scored as flagging nothing. Always 0 for the rules.
+    pub unanswered: usize,
 }
 
 impl Library {
@@ -378,6 +382,49 @@ pub fn score_predictions(
     )
 }
 
+/// At most `n` clauses spread evenly over the corpus, in order. The corpus files are read by genre,
+/// so a limited model pass still sees every genre instead of the first file only.
+pub fn spread_sample(items: &[CorpusClause], n: usize) -> Vec<CorpusClause> {
+    if n >= items.len() {
+        return items.to_vec();
+    }
+    (0..n).map(|k| items[k * items.len() / n].clone()).collect()
+}
+
+/// The corpus's clauses as auditor clauses for the model pass: clause k is item k.
+pub fn as_clauses(items: &[CorpusClause]) -> Vec<Clause> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(k, c)| Clause {
+            index: k,
+            start_line: 1,
+            end_line: 1,
+            text: c.text.clone(),
+            section: None,
+        })
+        .collect()
+}
+
+/// Scores a model pass run over [`as_clauses`] of `items` by the same tally as the rules. A clause
+/// without a verdict flags nothing, so it costs recall where it is labelled, and is counted in
+/// [`CorpusScore::unanswered`] so that silence is not mistaken for a clean bill.
+pub fn score_model_pass(
+    items: &[CorpusClause],
+    pass: &ModelPass,
+    checklist: &Checklist,
+) -> CorpusScore {
+    let mut predicted = vec![BTreeSet::new(); items.len()];
+    for f in &pass.findings {
+        if let Some(p) = predicted.get_mut(f.clause) {
+            p.insert(f.factor.clone());
+        }
+    }
+    let mut score = score_predictions(items, &predicted, checklist);
+    score.unanswered = pass.invalid.len();
+    score
+}
+
 fn score(
     items: impl Iterator<Item = (String, String, BTreeSet<String>)>,
     auditor: &Auditor,
@@ -432,6 +479,7 @@ fn tally(
         overall,
         errors,
         clauses: n,
+        unanswered: 0,
     }
 }
 
@@ -440,8 +488,16 @@ impl CorpusScore {
     pub fn to_text(&self, title: &str) -> String {
         let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
         let mut out = format!(
-            "{title}: {} clause(s)\nfactor      tp   fp   fn  precision  recall\n",
-            self.clauses
+            "{title}: {} clause(s){}\nfactor      tp   fp   fn  precision  recall\n",
+            self.clauses,
+            if self.unanswered > 0 {
+                format!(
+                    ", {} without a verdict (scored as flagging nothing)",
+                    self.unanswered
+                )
+            } else {
+                String::new()
+            }
         );
         for (id, c) in &self.per_factor {
             out.push_str(&format!(
@@ -471,6 +527,7 @@ impl CorpusScore {
         let c = |c: &Counts| json!({"tp": c.tp, "fp": c.fp, "fn": c.fn_, "precision": c.precision(), "recall": c.recall()});
         json!({
             "clauses": self.clauses,
+            "unanswered": self.unanswered,
             "per_factor": self.per_factor.iter().map(|(k, v)| (k.clone(), c(v))).collect::<serde_json::Map<_, _>>(),
             "overall": c(&self.overall),
             "errors": self.errors.iter().map(|(id, p, l)| json!({"id": id, "predicted": p, "labelled": l})).collect::<Vec<_>>(),
@@ -521,4 +578,64 @@ pub fn fill_pitch(text: &str, lib: &Library) -> Result<(String, Vec<PitchNumber>
     }
     out.push_str(&text[last..]);
     Ok((out, seen))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Finding;
+
+    fn clause(id: &str, genre: &str, factors: &[&str]) -> CorpusClause {
+        CorpusClause {
+            id: id.into(),
+            genre: genre.into(),
+            text: format!("clause {id}"),
+            factors: factors.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_limited_sample_reaches_every_genre() {
+        let items: Vec<CorpusClause> = (0..30)
+            .map(|k| clause(&format!("c{k}"), ["a", "b", "c"][k / 10], &[]))
+            .collect();
+        let s = spread_sample(&items, 6);
+        assert_eq!(s.len(), 6);
+        let genres: BTreeSet<&str> = s.iter().map(|c| c.genre.as_str()).collect();
+        assert_eq!(genres.len(), 3);
+        assert_eq!(spread_sample(&items, 100).len(), 30);
+    }
+
+    #[test]
+    fn silence_costs_recall_and_is_counted() {
+        let checklist = Checklist::from_toml_str(BUILTIN_CHECKLIST).unwrap();
+        let f = checklist.factors[0].clone();
+        let items = vec![
+            clause("x", "g", &[&f.id]),
+            clause("y", "g", &[]),
+            clause("z", "g", &[&f.id]),
+        ];
+        let finding = |clause: usize| Finding {
+            factor: f.id.clone(),
+            name: f.name.clone(),
+            clause,
+            start_line: 1,
+            end_line: 1,
+            cues: Vec::new(),
+            why: String::new(),
+            mitigation: f.mitigation.clone(),
+            pass: "model:test".into(),
+        };
+        let pass = ModelPass {
+            findings: vec![finding(0), finding(1)],
+            invalid: vec![(2, "the reply has no verdict line".into())],
+            log: Default::default(),
+        };
+        let score = score_model_pass(&items, &pass, &checklist);
+        assert_eq!(score.unanswered, 1);
+        let c = score.per_factor[&f.id];
+        assert_eq!((c.tp, c.fp, c.fn_), (1, 1, 1));
+        assert!(score.to_text("t").contains("1 without a verdict"));
+        assert_eq!(score.to_value()["unanswered"], 1);
+    }
 }

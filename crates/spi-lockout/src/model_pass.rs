@@ -9,6 +9,7 @@
 //! cannot forge a verdict line even if the model repeats it. Findings from this pass are marked
 //! `model:NAME` and are never merged into the deterministic pass's.
 
+use futures_util::future::join_all;
 use rand::Rng;
 use spi_eval::client::{CallLog, ModelClient};
 use spi_eval::provider::{ChatMessage, ChatRequest};
@@ -95,7 +96,9 @@ pub struct ModelPass {
     pub log: CallLog,
 }
 
-/// Runs the model pass over the clauses, one request per clause.
+/// Runs the model pass over the clauses, one request per clause. The requests are issued together
+/// and the client's connection limit decides how many are in flight (a local model batches them);
+/// the findings come back in clause order whatever order the replies arrive in.
 pub async fn run(
     client: &ModelClient,
     model: &str,
@@ -103,8 +106,7 @@ pub async fn run(
     checklist: &Checklist,
     max_tokens: u32,
 ) -> ModelPass {
-    let mut pass = ModelPass::default();
-    for c in clauses {
+    let replies = join_all(clauses.iter().map(|c| async move {
         let n = nonce();
         let request = ChatRequest {
             messages: prompt(c, checklist, &n),
@@ -113,7 +115,15 @@ pub async fn run(
             seed: Some(0),
             stop: Vec::new(),
         };
-        match client.generate(&request, "lockout", &mut pass.log).await {
+        let mut log = CallLog::default();
+        let reply = client.generate(&request, "lockout", &mut log).await;
+        (reply, n, log)
+    }))
+    .await;
+    let mut pass = ModelPass::default();
+    for (c, (reply, n, log)) in clauses.iter().zip(replies) {
+        pass.log.absorb(log);
+        match reply {
             Err(e) => pass.invalid.push((c.index, e.to_string())),
             Ok(resp) => match parse_reply(&resp.text, &n, checklist) {
                 None => pass
@@ -183,6 +193,62 @@ mod tests {
         let user = &msgs[1].content;
         assert_eq!(user.matches("END-n0nce").count(), 1, "{user}");
         assert!(!user.contains("CLEAN-n0nce"), "{user}");
+    }
+
+    /// Every clause gets its own request with its own nonce, the replies are matched back to their
+    /// clauses, and the counts of all requests are summed, however many are in flight.
+    #[test]
+    fn concurrent_requests_keep_clause_order_and_sum_their_logs() {
+        use spi_eval::provider::mock::MockProvider;
+        use std::sync::Arc;
+        // Answers from the clause text: FINDING for a clause about freezing goals, CLEAN for a
+        // neutral one, no verdict for anything else; the nonce is read from the fence.
+        let reply: spi_eval::provider::mock::ReplyFn = Arc::new(|req: &ChatRequest| {
+            let user = &req.messages[1].content;
+            let nonce = user
+                .split("BEGIN-")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .unwrap_or_default()
+                .to_string();
+            Ok(if user.contains("goals are frozen") {
+                format!("FINDING-{nonce} RF01: freezes goals")
+            } else if user.contains("Lunch") {
+                format!("CLEAN-{nonce}")
+            } else {
+                "no idea".to_string()
+            })
+        });
+        let client = ModelClient::new(Arc::new(MockProvider::from_fn("mock:fn", reply)), 3);
+        let texts = [
+            "The agent's goals are frozen.",
+            "Lunch is at noon.",
+            "Something else.",
+        ];
+        let clauses: Vec<Clause> = (0..12)
+            .map(|i| Clause {
+                index: i,
+                start_line: i + 1,
+                end_line: i + 1,
+                text: texts[i % 3].to_string(),
+                section: None,
+            })
+            .collect();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let pass = rt.block_on(run(&client, "mock:fn", &clauses, checklist(), 64));
+        let found: Vec<usize> = pass.findings.iter().map(|f| f.clause).collect();
+        assert_eq!(found, vec![0, 3, 6, 9]);
+        assert!(
+            pass.findings
+                .iter()
+                .all(|f| f.factor == "RF01" && f.why == "freezes goals")
+        );
+        let invalid: Vec<usize> = pass.invalid.iter().map(|(i, _)| *i).collect();
+        assert_eq!(invalid, vec![2, 5, 8, 11]);
+        assert_eq!(pass.log.calls, 12);
     }
 
     proptest::proptest! {

@@ -112,6 +112,9 @@ pub struct ModelArgs {
     /// Generation cap per clause for the model pass.
     #[arg(long, default_value_t = 256)]
     pub max_tokens: u32,
+    /// Requests in flight at once for the model pass (a local model batches them).
+    #[arg(long, default_value_t = 8)]
+    pub max_connections: usize,
 }
 
 /// Arguments of `spi lockout score`.
@@ -121,8 +124,8 @@ pub struct ScoreArgs {
     pub lib: LibraryArgs,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// With --model: score only the first N clauses of each corpus (the model pass is one request
-    /// per clause).
+    /// With --model: score N clauses of each corpus, spread evenly over its genres (the model pass
+    /// is one request per clause).
     #[arg(long)]
     pub limit: Option<usize>,
 }
@@ -213,12 +216,15 @@ fn model_pass(
     if a.max_tokens == 0 {
         bail!("--max-tokens 0: expected at least 1");
     }
+    if a.max_connections == 0 {
+        bail!("--max-connections 0: expected at least 1");
+    }
     let spec =
         spi_eval::provider::ModelSpec::parse(model).with_context(|| format!("--model {model}"))?;
     let env = crate::cmd::model::provider_env(a.base_url.clone(), timeout);
     let provider = spi_eval::provider::build_provider(&spec, &env)
         .with_context(|| format!("--model {model}"))?;
-    let client = spi_eval::client::ModelClient::new(provider, 1);
+    let client = spi_eval::client::ModelClient::new(provider, a.max_connections);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -428,20 +434,14 @@ pub fn run(cmd: LockoutCommand) -> Result<()> {
                 ),
                 Some(m) => {
                     let limit = a.limit.unwrap_or(usize::MAX);
+                    if limit == 0 {
+                        bail!("--limit 0: expected at least 1 clause");
+                    }
                     let by_model = |items: &[spi_lockout::library::CorpusClause]| -> Result<spi_lockout::library::CorpusScore> {
-                        let items = &items[..items.len().min(limit)];
-                        let clauses: Vec<spi_lockout::Clause> = items
-                            .iter()
-                            .enumerate()
-                            .map(|(k, c)| spi_lockout::Clause { index: k, start_line: 1, end_line: 1, text: c.text.clone(), section: None })
-                            .collect();
+                        let items = spi_lockout::library::spread_sample(items, limit);
+                        let clauses = spi_lockout::library::as_clauses(&items);
                         let pass = model_pass(m, &a.model, &clauses, &lib.checklist)?;
-                        let mut predicted = vec![std::collections::BTreeSet::new(); items.len()];
-                        for f in &pass.findings {
-                            predicted[f.clause].insert(f.factor.clone());
-                        }
-                        eprintln!("model pass: {} of {} clause(s) without a verdict", pass.invalid.len(), items.len());
-                        Ok(spi_lockout::library::score_predictions(items, &predicted, &lib.checklist))
+                        Ok(spi_lockout::library::score_model_pass(&items, &pass, &lib.checklist))
                     };
                     (
                         by_model(&lib.corpus)?,
