@@ -287,18 +287,91 @@ fn range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     (lo - pad)..(hi + pad)
 }
 
-/// Draws the payoff space as an SVG document (720×560): the feasible set shaded, the Pareto
-/// frontier as a thick line, and every marker labelled with its exact value, one legend entry per
-/// kind.
+/// A pixel box, `(left, top, right, bottom)`.
+type PixelBox = (i32, i32, i32, i32);
+
+fn overlaps(a: PixelBox, b: PixelBox) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// Label text is 12 px sans-serif; this is a generous average advance, so a box estimated from it
+/// covers the drawn text in the common fonts.
+const LABEL_CHAR_PX: i32 = 7;
+const LABEL_LINE_PX: i32 = 14;
+
+/// A long label split into lines at `") ("` (between profiles) so no line is much wider than
+/// `width` characters.
+fn label_lines(label: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in label.split_inclusive(") ") {
+        match lines.last_mut() {
+            Some(line) if line.len() + part.len() <= width => line.push_str(part),
+            _ => lines.push(part.to_string()),
+        }
+    }
+    lines.iter().map(|l| l.trim_end().to_string()).collect()
+}
+
+/// Where each label goes, as the top-left pixel of its box: the first of several offsets around
+/// its point (right, then left, stepping outwards above and below) whose box stays inside `area`
+/// and clear of every point and of every label placed before it. Labels are placed in order, so the
+/// caller puts the solution concepts first; a label with no free offset takes the one that overlaps
+/// least. Plotters does not avoid collisions itself, and coincident solution points (an equilibrium
+/// that is also the threat point) are the rule in the games people plot, not the exception.
+fn place_labels(points: &[(i32, i32)], sizes: &[(i32, i32)], area: PixelBox) -> Vec<(i32, i32)> {
+    let dots: Vec<PixelBox> = points
+        .iter()
+        .map(|&(x, y)| (x - 6, y - 6, x + 6, y + 6))
+        .collect();
+    let mut placed: Vec<PixelBox> = Vec::new();
+    let mut out = Vec::with_capacity(points.len());
+    for (&(x, y), &(w, h)) in points.iter().zip(sizes) {
+        let mut candidates = Vec::new();
+        for step in 0..6 {
+            let up = y - 8 - h - step * LABEL_LINE_PX;
+            let down = y + 8 + step * LABEL_LINE_PX;
+            for top in [up, down] {
+                candidates.push((x + 9, top));
+                candidates.push((x - 9 - w, top));
+            }
+        }
+        candidates.push((x + 9, y - h / 2));
+        candidates.push((x - 9 - w, y - h / 2));
+        let cost = |&(l, t): &(i32, i32)| {
+            let b = (l, t, l + w, t + h);
+            let outside = i32::from(l < area.0 || t < area.1 || l + w > area.2 || t + h > area.3);
+            let hits = placed
+                .iter()
+                .chain(&dots)
+                .filter(|o| overlaps(b, **o))
+                .count() as i32;
+            (outside * 1000 + hits, 0)
+        };
+        let best = candidates
+            .iter()
+            .find(|c| cost(c).0 == 0)
+            .or_else(|| candidates.iter().min_by_key(|c| cost(c)))
+            .copied()
+            .unwrap_or((x + 9, y - h));
+        placed.push((best.0, best.1, best.0 + w, best.1 + h));
+        out.push(best);
+    }
+    out
+}
+
+/// Draws the payoff space as an SVG document (900×560): the feasible set shaded, the Pareto
+/// frontier as a thick line, every marker labelled with its exact value where the label collides
+/// with no other label or point, and the legend in its own column, where it cannot cover a point.
 pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (720, 560)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
+        let (plot_area, legend_area) = root.split_horizontally(720);
         let xs = range(space.markers.iter().map(|m| m.at.0));
         let ys = range(space.markers.iter().map(|m| m.at.1));
         let (xs_len, ys_len) = (xs.end - xs.start, ys.end - ys.start);
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&plot_area)
             .caption(
                 format!("payoff space of {}", space.title),
                 ("sans-serif", 20),
@@ -312,23 +385,24 @@ pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
             .configure_mesh()
             .x_desc(format!("payoff of {}", space.players[0]))
             .y_desc(format!("payoff of {}", space.players[1]))
-            .light_line_style(RGBColor(235, 235, 235))
+            .max_light_lines(1)
+            .light_line_style(RGBColor(240, 240, 240))
             .draw()
             .map_err(draw_err)?;
+        // The legend's entries, drawn in the right-hand column after the chart.
+        let mut entries: Vec<(&str, RGBColor, LegendIcon)> = Vec::new();
         if space.feasible.len() >= 3 {
             chart
                 .draw_series(std::iter::once(Polygon::new(
                     space.feasible.clone(),
                     RGBColor(90, 140, 220).mix(0.18),
                 )))
-                .map_err(draw_err)?
-                .label("feasible set C(G)")
-                .legend(|(x, y)| {
-                    Rectangle::new(
-                        [(x - 6, y - 5), (x + 6, y + 5)],
-                        RGBColor(90, 140, 220).mix(0.3).filled(),
-                    )
-                });
+                .map_err(draw_err)?;
+            entries.push((
+                "feasible set C(G)",
+                RGBColor(90, 140, 220),
+                LegendIcon::Area,
+            ));
         }
         if space.frontier.len() >= 2 {
             chart
@@ -336,11 +410,8 @@ pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
                     space.frontier.clone(),
                     RGBColor(20, 60, 160).stroke_width(3),
                 ))
-                .map_err(draw_err)?
-                .label("Pareto frontier")
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x - 8, y), (x + 8, y)], RGBColor(20, 60, 160))
-                });
+                .map_err(draw_err)?;
+            entries.push(("Pareto frontier", RGBColor(20, 60, 160), LegendIcon::Line));
         }
         if !space.arrows.is_empty() {
             // An arrowhead in data units: a fixed share of the axes, so it looks the same at any
@@ -369,9 +440,7 @@ pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
                         .iter()
                         .map(|a| PathElement::new(vec![a.from, a.to], color.stroke_width(2))),
                 )
-                .map_err(draw_err)?
-                .label("SPI: each outcome to its image")
-                .legend(move |(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], color));
+                .map_err(draw_err)?;
             chart.draw_series(heads).map_err(draw_err)?;
             chart
                 .draw_series(
@@ -382,29 +451,117 @@ pub fn render_svg(space: &PayoffSpace) -> Result<String, PlotError> {
                         .map(|a| Circle::new(a.to, 9, color.stroke_width(2))),
                 )
                 .map_err(draw_err)?;
+            entries.push(("SPI: each outcome to its image", color, LegendIcon::Line));
         }
         let mut kinds: Vec<MarkerKind> = space.markers.iter().map(|m| m.kind).collect();
         kinds.sort();
         kinds.dedup();
-        for kind in kinds {
+        for &kind in &kinds {
             let color = kind.color();
-            let points: Vec<&Marker> = space.markers.iter().filter(|m| m.kind == kind).collect();
-            // Solution concepts are labelled by name and value; outcomes by their profile only.
             let size = if kind == MarkerKind::Outcome { 4 } else { 6 };
             chart
-                .draw_series(points.into_iter().map(|m| {
-                    EmptyElement::at(m.at)
-                        + Circle::new((0, 0), size, color.filled())
-                        + Text::new(m.label.clone(), (8, -12), ("sans-serif", 12).into_font())
-                }))
-                .map_err(draw_err)?
-                .label(kind.name())
-                .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
+                .draw_series(
+                    space
+                        .markers
+                        .iter()
+                        .filter(|m| m.kind == kind)
+                        .map(|m| Circle::new(m.at, size, color.filled())),
+                )
+                .map_err(draw_err)?;
+            entries.push((kind.name(), color, LegendIcon::Dot));
         }
-        legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
+        // Labels: solution concepts first (they matter most and coincide most), then outcomes,
+        // each in its kind's colour, placed clear of one another.
+        let mut order: Vec<&Marker> = space.markers.iter().collect();
+        order.sort_by_key(|m| (m.kind == MarkerKind::Outcome, m.kind));
+        let lines: Vec<Vec<String>> = order.iter().map(|m| label_lines(&m.label, 30)).collect();
+        let sizes: Vec<(i32, i32)> = lines
+            .iter()
+            .map(|ls| {
+                let chars = ls.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+                (
+                    chars as i32 * LABEL_CHAR_PX,
+                    ls.len() as i32 * LABEL_LINE_PX,
+                )
+            })
+            .collect();
+        let points: Vec<(i32, i32)> = order.iter().map(|m| chart.backend_coord(&m.at)).collect();
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let spots = place_labels(&points, &sizes, (px.start, py.start, px.end, py.end));
+        for ((m, ls), (x, y)) in order.iter().zip(&lines).zip(spots) {
+            let color = if m.kind == MarkerKind::Outcome {
+                RGBColor(40, 40, 40)
+            } else {
+                m.kind.color()
+            };
+            for (k, l) in ls.iter().enumerate() {
+                root.draw(&Text::new(
+                    l.clone(),
+                    (x, y + k as i32 * LABEL_LINE_PX),
+                    ("sans-serif", 12).into_font().color(&color),
+                ))
+                .map_err(draw_err)?;
+            }
+        }
+        draw_legend(&legend_area, &entries)?;
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
+}
+
+/// How a legend entry is drawn.
+#[derive(Debug, Clone, Copy)]
+enum LegendIcon {
+    /// A translucent area, as the feasible set is drawn.
+    Area,
+    /// A solid colour, as a heatmap cell is drawn.
+    Swatch,
+    /// A box outline, as a marked heatmap cell is drawn.
+    Outline,
+    Line,
+    Dot,
+}
+
+/// The payoff space's legend, one entry per line, in its own column beside the chart.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(&str, RGBColor, LegendIcon)],
+) -> Result<(), PlotError> {
+    let top = 60;
+    for (k, (name, color, icon)) in entries.iter().enumerate() {
+        let y = top + k as i32 * 20;
+        match icon {
+            LegendIcon::Area => area.draw(&Rectangle::new(
+                [(4, y - 5), (20, y + 5)],
+                color.mix(0.3).filled(),
+            )),
+            LegendIcon::Swatch => {
+                area.draw(&Rectangle::new([(4, y - 6), (20, y + 6)], color.filled()))
+                    .map_err(draw_err)?;
+                area.draw(&Rectangle::new(
+                    [(4, y - 6), (20, y + 6)],
+                    RGBColor(160, 160, 160).stroke_width(1),
+                ))
+            }
+            LegendIcon::Outline => area.draw(&Rectangle::new(
+                [(4, y - 6), (20, y + 6)],
+                color.stroke_width(2),
+            )),
+            LegendIcon::Line => area.draw(&PathElement::new(
+                vec![(4, y), (20, y)],
+                color.stroke_width(3),
+            )),
+            LegendIcon::Dot => area.draw(&Circle::new((12, y), 5, color.filled())),
+        }
+        .map_err(draw_err)?;
+        area.draw(&Text::new(
+            name.to_string(),
+            (26, y - 6),
+            ("sans-serif", 12).into_font(),
+        ))
+        .map_err(draw_err)?;
+    }
+    Ok(())
 }
 
 /// One estimate with its interval, for [`render_intervals`].
@@ -520,9 +677,16 @@ pub fn render_heatmap(
     let n = names.len();
     let mut svg = String::new();
     {
-        let side = (120 + 70 * n.max(1)) as u32;
-        let root = SVGBackend::with_string(&mut svg, (side + 160, side)).into_drawing_area();
+        // Cells wide enough for the longest name under its column, so the labels never run
+        // into each other.
+        let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        let cell = 70.max(7 * longest + 8);
+        let side = (120 + cell * n.max(1)) as u32;
+        let grid_width = side + 150;
+        let root = SVGBackend::with_string(&mut svg, (grid_width + 260, side)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
+        // The legend has its own column: inside the grid it would cover cells.
+        let (grid_area, legend_area) = root.split_horizontally(grid_width);
         let sums: Vec<f64> = cells
             .iter()
             .flatten()
@@ -533,7 +697,7 @@ pub fn render_heatmap(
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
                 (a.min(v), b.max(v))
             });
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&grid_area)
             .caption(title, ("sans-serif", 18))
             .margin(14)
             .x_label_area_size(40)
@@ -589,12 +753,21 @@ pub fn render_heatmap(
                     red.stroke_width(3),
                 )
             }))
-            .map_err(draw_err)?
-            .label("pure equilibrium of the program game")
-            .legend(move |(x, y)| {
-                Rectangle::new([(x - 6, y - 5), (x + 6, y + 5)], red.stroke_width(2))
-            });
-        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            .map_err(draw_err)?;
+        let (low, high) = (
+            format!("sum of payoffs {lo}"),
+            format!("sum of payoffs {hi}"),
+        );
+        let mut entries = vec![(
+            "pure equilibrium of the program game",
+            red,
+            LegendIcon::Outline,
+        )];
+        if hi > lo {
+            entries.push((low.as_str(), shade(lo), LegendIcon::Swatch));
+            entries.push((high.as_str(), shade(hi), LegendIcon::Swatch));
+        }
+        draw_legend(&legend_area, &entries)?;
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
@@ -719,6 +892,35 @@ mod tests {
         ] {
             assert!(svg.contains(t), "{t} missing");
         }
+    }
+
+    #[test]
+    fn labels_of_coincident_points_do_not_overlap_and_stay_inside() {
+        // Five labels on one point (an equilibrium that is also the threat point, the PMM and
+        // both bargaining solutions) and one near the right edge.
+        let area = (0, 0, 400, 300);
+        let mut points = vec![(200, 150); 5];
+        points.push((395, 40));
+        let sizes = vec![(120, 14); 6];
+        let spots = place_labels(&points, &sizes, area);
+        let boxes: Vec<PixelBox> = spots
+            .iter()
+            .zip(&sizes)
+            .map(|(&(x, y), &(w, h))| (x, y, x + w, y + h))
+            .collect();
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(
+                a.0 >= area.0 && a.1 >= area.1 && a.2 <= area.2 && a.3 <= area.3,
+                "{a:?}"
+            );
+            for b in &boxes[i + 1..] {
+                assert!(!overlaps(*a, *b), "{a:?} overlaps {b:?}");
+            }
+        }
+        assert_eq!(
+            label_lines("(DM, DL) (DM, RL) (RM, DL) (RM, RL)", 20),
+            vec!["(DM, DL) (DM, RL)", "(RM, DL) (RM, RL)"]
+        );
     }
 
     #[test]
