@@ -15,6 +15,15 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== setup (dev build, default model)"
 scripts/setup.sh dev
+echo "== headless Chromium for the viewer's browser test (Debian's chromium package)"
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  $sudo apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 ||
+    { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends chromium >/dev/null; } ||
+    { echo "test.sh: could not install Debian's chromium (needed by the viewer's browser test; SPI_BROWSER_TESTS=0 skips it)" >&2; exit 1; }
+fi
+export SPI_BROWSER_TESTS="${SPI_BROWSER_TESTS:-1}"
 echo "== cargo test"
 export SPI_LIVE_LOCAL_MODEL="${SPI_LIVE_LOCAL_MODEL:-1}"
 if [ "$SPI_LIVE_LOCAL_MODEL" != 1 ]; then

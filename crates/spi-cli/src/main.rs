@@ -44,6 +44,9 @@ enum Command {
     Eval(cmd::eval::EvalCommand),
     /// Serve a model (mock, local, remote) as an OpenAI-compatible endpoint.
     Serve(cmd::serve::ServeArgs),
+    /// Browse run stores in a local web page (127.0.0.1): runs, reports, transcripts, two runs
+    /// side by side.
+    View(cmd::view::ViewArgs),
     /// Local models: fetch the default offline model (SmolLM2), list the cache, chat.
     #[command(subcommand)]
     Model(cmd::model::ModelCommand),
@@ -181,6 +184,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Program(c) => cmd::program::run(c),
         Command::Eval(c) => cmd::eval::run(c),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::View(a) => cmd::view::run(a),
         Command::Model(c) => cmd::model::run(c),
         Command::Spi(c) => cmd::spi::run(c),
         Command::Strategy(c) => cmd::strategy::run(c),

@@ -346,5 +346,11 @@ fn the_html_report_has_a_filterable_per_sample_table() {
             "{key} missing"
         );
     }
-    assert_eq!(html.matches("<tr data-v=").count(), rows.len());
+    // Each row carries what the filters read: its dataset, category and a score class per scorer.
+    assert_eq!(html.matches("<tr data-d=").count(), rows.len());
+    assert!(
+        html.contains("data-v0=")
+            && html.contains("<select id=d>")
+            && html.contains("<select id=s>")
+    );
 }

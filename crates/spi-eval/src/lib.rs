@@ -64,5 +64,6 @@ pub mod stats;
 pub mod store;
 pub mod suite;
 pub mod tools;
+pub mod view;
 
 pub use error::{EvalError, ProviderError};

@@ -263,15 +263,27 @@ impl RunReport {
 
     /// Self-contained HTML with an SVG chart per scorer.
     pub fn html(&self) -> String {
-        let mut s = String::from(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>",
-        );
+        self.html_with(&HtmlOptions::default())
+    }
+
+    /// HTML, with the viewer's extras when `options` asks for them (links from each sample to its
+    /// transcript, a reload while the run is in progress, a link back).
+    pub fn html_with(&self, options: &HtmlOptions) -> String {
+        let mut s =
+            String::from("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        if let Some(secs) = options.refresh_seconds {
+            let _ = write!(s, "<meta http-equiv=\"refresh\" content=\"{secs}\">");
+        }
+        s.push_str("<title>");
         s.push_str(&html_escape(&format!(
             "{} on {}",
             self.run.suite_name, self.run.model
         )));
         s.push_str("</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f3f3f3}.num{text-align:right}code{background:#f3f3f3;padding:0 .2rem}</style></head><body>\n");
         let r = &self.run;
+        if let Some(back) = &options.back_link {
+            let _ = writeln!(s, "<p><a href=\"{}\">all runs</a></p>", html_escape(back));
+        }
         let _ = writeln!(
             s,
             "<h1>{}</h1>",
@@ -329,28 +341,51 @@ impl RunReport {
             }
             s.push_str("</table>\n");
         }
-        self.sample_table_html(&mut s);
+        self.sample_table_html(&mut s, options.sample_link_base.as_deref());
         s.push_str("</body></html>\n");
         s
     }
 
-    /// The per-sample table, with a text filter and a score filter (a few lines of inline script;
-    /// the page stays one self-contained file).
-    fn sample_table_html(&self, s: &mut String) {
+    /// The per-sample table, filterable by text, dataset, category (failure mode), scorer and score
+    /// (a few lines of inline script; the page stays one self-contained file). The filters start
+    /// from the page's query string (`?d=DATASET&c=CATEGORY&s=SCORER_INDEX&v=1|0|p|e&q=TEXT`), so a
+    /// filtered view can be linked to. With `link_base`, each sample links to
+    /// `LINK_BASE/EPOCH/KEY` (the viewer's transcript page).
+    fn sample_table_html(&self, s: &mut String, link_base: Option<&str>) {
         if self.samples.is_empty() {
             return;
         }
         let scorers: Vec<String> = self.scorers.iter().map(|(n, _, _)| n.clone()).collect();
+        let distinct = |f: &dyn Fn(&SampleRow) -> Option<String>| {
+            let set: std::collections::BTreeSet<String> =
+                self.samples.iter().filter_map(f).collect();
+            set.into_iter().collect::<Vec<_>>()
+        };
+        let datasets = distinct(&|r| Some(r.dataset.clone()));
+        let categories = distinct(&|r| r.category.clone());
+        let options = |all: &str, values: &[String]| {
+            let mut o = format!("<option value=\"\">{all}</option>");
+            for v in values {
+                let _ = write!(o, "<option>{}</option>", html_escape(v));
+            }
+            o
+        };
+        let mut scorer_opts = String::new();
+        for (k, n) in scorers.iter().enumerate() {
+            let _ = write!(scorer_opts, "<option value={k}>{}</option>", html_escape(n));
+        }
         let _ = writeln!(
             s,
-            "<h2>Samples</h2><p>{} of {} sample-epochs{}. Filter: <input id=q placeholder=\"text in any cell\" size=30> <select id=v><option value=\"\">any score</option><option value=1>score 1</option><option value=0>score 0</option><option value=p>partial</option><option value=e>error</option></select> <span id=shown></span></p>",
+            "<h2>Samples</h2><p>{} of {} sample-epochs{}.</p><p>Filter: <input id=q placeholder=\"text in any cell\" size=24> <select id=d>{}</select> <select id=c>{}</select> scorer <select id=s>{scorer_opts}</select> <select id=v><option value=\"\">any score</option><option value=1>score 1</option><option value=0>score 0</option><option value=p>partial</option><option value=e>error</option></select> <span id=shown></span></p>",
             self.samples.len(),
             self.samples_total,
             if self.samples.len() < self.samples_total {
                 " (the first ones; `spi eval show` and `spi eval export` have every sample)"
             } else {
                 ""
-            }
+            },
+            options("every dataset", &datasets),
+            options("every category", &categories),
         );
         s.push_str("<table id=samples><tr><th>sample</th><th>dataset</th><th>category</th><th>epoch</th><th>status</th>");
         for n in &scorers {
@@ -358,19 +393,33 @@ impl RunReport {
         }
         s.push_str("</tr>\n");
         for r in &self.samples {
-            // The headline scorer's value decides the row's score class for the filter.
-            let head = r.scores.iter().find(|(n, _, _)| Some(n) == scorers.first());
-            let class = match (r.status, head) {
-                ("error", _) => "e",
-                (_, Some((_, v, _))) if *v >= 1.0 => "1",
-                (_, Some((_, v, _))) if *v <= 0.0 => "0",
-                (_, Some(_)) => "p",
-                _ => "",
+            // Each scorer's value gives the row a score class per scorer, for the score filter.
+            let mut classes = String::new();
+            for (k, n) in scorers.iter().enumerate() {
+                let class = match (r.status, r.scores.iter().find(|(m, _, _)| m == n)) {
+                    ("error", _) => "e",
+                    (_, Some((_, v, _))) if *v >= 1.0 => "1",
+                    (_, Some((_, v, _))) if *v <= 0.0 => "0",
+                    (_, Some(_)) => "p",
+                    _ => "",
+                };
+                let _ = write!(classes, " data-v{k}=\"{class}\"");
+            }
+            let key = match link_base {
+                Some(base) => format!(
+                    "<a href=\"{}/{}/{}\"><code>{}</code></a>",
+                    html_escape(base),
+                    r.epoch,
+                    html_escape(&url_path_escape(&r.key)),
+                    html_escape(&r.key)
+                ),
+                None => format!("<code>{}</code>", html_escape(&r.key)),
             };
             let _ = write!(
                 s,
-                "<tr data-v=\"{class}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td class=num>{}</td><td>{}</td>",
-                html_escape(&r.key),
+                "<tr data-d=\"{}\" data-c=\"{}\"{classes}><td>{key}</td><td>{}</td><td>{}</td><td class=num>{}</td><td>{}</td>",
+                html_escape(&r.dataset),
+                html_escape(r.category.as_deref().unwrap_or("")),
                 html_escape(&r.dataset),
                 html_escape(r.category.as_deref().unwrap_or("")),
                 r.epoch,
@@ -396,8 +445,37 @@ impl RunReport {
             }
             s.push_str("</tr>\n");
         }
-        s.push_str("</table>\n<script>\n(function(){var q=document.getElementById('q'),v=document.getElementById('v'),out=document.getElementById('shown');\nfunction f(){var t=q.value.toLowerCase(),want=v.value,n=0,rows=document.querySelectorAll('#samples tr[data-v]');\nrows.forEach(function(r){var ok=(!want||r.dataset.v===want)&&(!t||r.textContent.toLowerCase().indexOf(t)>=0);r.style.display=ok?'':'none';if(ok)n++;});out.textContent=n+' shown';}\nq.addEventListener('input',f);v.addEventListener('change',f);f();})();\n</script>\n");
+        s.push_str(SAMPLE_FILTER_SCRIPT);
     }
+}
+
+/// The sample table's filter: every control narrows the rows, and the controls start from the
+/// page's query string.
+const SAMPLE_FILTER_SCRIPT: &str = "</table>\n<script>\n(function(){var $=function(i){return document.getElementById(i)};var q=$('q'),d=$('d'),c=$('c'),sc=$('s'),v=$('v'),out=$('shown');\nvar p=new URLSearchParams(location.search);[['q',q],['d',d],['c',c],['s',sc],['v',v]].forEach(function(x){if(p.has(x[0]))x[1].value=p.get(x[0]);});\nfunction f(){var t=q.value.toLowerCase(),n=0;document.querySelectorAll('#samples tr[data-d]').forEach(function(r){var ok=(!d.value||r.dataset.d===d.value)&&(!c.value||r.dataset.c===c.value)&&(!v.value||r.getAttribute('data-v'+(sc.value||'0'))===v.value)&&(!t||r.textContent.toLowerCase().indexOf(t)>=0);r.style.display=ok?'':'none';if(ok)n++;});out.textContent=n+' shown';}\n[q,d,c,sc,v].forEach(function(e){e.addEventListener('input',f);e.addEventListener('change',f);});f();})();\n</script>\n";
+
+/// What [`RunReport::html_with`] adds for the viewer.
+#[derive(Debug, Clone, Default)]
+pub struct HtmlOptions {
+    /// Each sample links to `BASE/EPOCH/KEY`.
+    pub sample_link_base: Option<String>,
+    /// Reload the page every so many seconds (a run in progress).
+    pub refresh_seconds: Option<u32>,
+    /// A link back to the list of runs.
+    pub back_link: Option<String>,
+}
+
+/// What a sample key keeps unescaped in a URL path: the unreserved characters and `/` (keys are
+/// `dataset/id`, and ids are free text).
+const KEY_IN_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A sample key percent-encoded for a URL path.
+pub fn url_path_escape(key: &str) -> String {
+    percent_encoding::utf8_percent_encode(key, KEY_IN_PATH).to_string()
 }
 
 /// Horizontal bars with 95% CI whiskers, one row per category.

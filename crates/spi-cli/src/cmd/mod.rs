@@ -11,6 +11,7 @@ pub mod spi;
 pub mod strategy;
 pub mod suite;
 pub mod threat;
+pub mod view;
 
 /// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no",
 /// 3 for an [`InternalError`] anywhere in the cause chain (a bug in spi, not in the input).
