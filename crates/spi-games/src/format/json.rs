@@ -73,47 +73,62 @@ pub fn number_value(q: &Rational) -> Value {
     }
 }
 
+/// The payoffs of the profiles that begin with `prefix`, nested as in the game format.
+fn payoff_nest(game: &Game, shape: &[usize], prefix: &mut Vec<usize>) -> Value {
+    if prefix.len() == shape.len() {
+        return Value::Array(game.payoffs(prefix).iter().map(number_value).collect());
+    }
+    let k = shape[prefix.len()];
+    let mut out = Vec::with_capacity(k);
+    for a in 0..k {
+        prefix.push(a);
+        out.push(payoff_nest(game, shape, prefix));
+        prefix.pop();
+    }
+    Value::Array(out)
+}
+
 /// The game as a JSON value in the game format.
 pub fn game_to_value(game: &Game) -> Value {
-    let shape = game.shape();
-    fn nest(game: &Game, shape: &[usize], prefix: &mut Vec<usize>) -> Value {
-        if prefix.len() == shape.len() {
-            return Value::Array(game.payoffs(prefix).iter().map(number_value).collect());
-        }
-        let k = shape[prefix.len()];
-        let mut out = Vec::with_capacity(k);
-        for a in 0..k {
-            prefix.push(a);
-            out.push(nest(game, shape, prefix));
-            prefix.pop();
-        }
-        Value::Array(out)
-    }
     let mut m = Map::new();
     m.insert("name".into(), Value::String(game.name().to_string()));
     m.insert("players".into(), Value::from(game.players().to_vec()));
     m.insert("actions".into(), Value::from(game.action_names().to_vec()));
-    m.insert("payoffs".into(), nest(game, &shape, &mut Vec::new()));
+    m.insert(
+        "payoffs".into(),
+        payoff_nest(game, &game.shape(), &mut Vec::new()),
+    );
     Value::Object(m)
 }
 
 /// The game as JSON text: one line per payoff row so that tables stay readable in a diff.
+///
+/// Written row by row rather than from [`game_to_value`]: the whole table as one `Value` tree is
+/// several times the game's size (`spi game show --json` of a 1630×1630 game peaked at 1.6 GB).
 pub fn write_json(game: &Game) -> String {
-    let v = game_to_value(game);
+    let shape = game.shape();
     let mut out = String::from("{\n");
-    out.push_str(&format!("  \"name\": {},\n", v["name"]));
-    out.push_str(&format!("  \"players\": {},\n", v["players"]));
-    out.push_str(&format!("  \"actions\": {},\n", v["actions"]));
+    out.push_str(&format!(
+        "  \"name\": {},\n",
+        Value::String(game.name().to_string())
+    ));
+    out.push_str(&format!(
+        "  \"players\": {},\n",
+        Value::from(game.players().to_vec())
+    ));
+    out.push_str(&format!(
+        "  \"actions\": {},\n",
+        Value::from(game.action_names().to_vec())
+    ));
     out.push_str("  \"payoffs\": ");
     if game.num_players() == 1 {
-        out.push_str(&v["payoffs"].to_string());
+        out.push_str(&payoff_nest(game, &shape, &mut Vec::new()).to_string());
     } else {
-        let rows = v["payoffs"].as_array().cloned().unwrap_or_default();
         out.push_str("[\n");
-        for (i, r) in rows.iter().enumerate() {
+        for a in 0..shape[0] {
             out.push_str("    ");
-            out.push_str(&r.to_string());
-            out.push_str(if i + 1 < rows.len() { ",\n" } else { "\n" });
+            out.push_str(&payoff_nest(game, &shape, &mut vec![a]).to_string());
+            out.push_str(if a + 1 < shape[0] { ",\n" } else { "\n" });
         }
         out.push_str("  ]");
     }
