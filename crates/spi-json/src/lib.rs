@@ -4,7 +4,15 @@
 //! answer; [`parse_unique`] refuses the document instead. It is its own crate because both the
 //! engine (`spi-games`) and the harness (`spi-eval`, which depends on no engine crate) read user
 //! JSON, and the rule must be the same in both.
+//!
+//! Readers that deserialize a document directly instead of through a [`Value`] tree (the game
+//! reader does, so that a 60 MB payoff table does not become gigabytes of `Value`s) keep the same
+//! rule with [`repeated_member`] for the objects they walk themselves and [`Skip`] for the values
+//! they do not keep.
 
+use std::collections::HashSet;
+
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Parses JSON text, refusing an object with the same member twice. serde_json keeps the last of
@@ -16,6 +24,12 @@ pub fn parse_unique(text: &str) -> Result<Value, serde_json::Error> {
     let v = UniqueKeys.deserialize(&mut de)?;
     de.end()?;
     Ok(v)
+}
+
+/// The error for an object that shows the member `key` a second time: raised right after reading
+/// the key, so that serde_json's position points at it, in every reader.
+pub fn repeated_member<E: serde::de::Error>(key: &str) -> E {
+    E::custom(format!("the member {key:?} appears twice in one object"))
 }
 
 /// A [`Value`] seed whose maps refuse repeated keys, recursively.
@@ -74,14 +88,75 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
         let mut out = Map::new();
         while let Some(k) = map.next_key::<String>()? {
             if out.contains_key(&k) {
-                return Err(serde::de::Error::custom(format!(
-                    "the member {k:?} appears twice in one object"
-                )));
+                return Err(repeated_member(&k));
             }
             let v = map.next_value_seed(UniqueKeys)?;
             out.insert(k, v);
         }
         Ok(Value::Object(out))
+    }
+}
+
+/// A seed that reads any JSON value and keeps nothing, refusing an object with a repeated member
+/// at any depth: for the parts of a document a streaming reader does not need (an unknown key's
+/// value, a payoff array's surplus entries), which must still be checked as [`parse_unique`] would.
+pub struct Skip;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Skip {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<(), E> {
+        // As `UniqueKeys`, so that both readers refuse the same documents.
+        match serde_json::Number::from_f64(x) {
+            Some(_) => Ok(()),
+            None => Err(E::custom("a number out of range")),
+        }
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Skip)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if seen.contains(&k) {
+                return Err(repeated_member(&k));
+            }
+            map.next_value_seed(Skip)?;
+            seen.insert(k);
+        }
+        Ok(())
     }
 }
 
@@ -99,6 +174,26 @@ mod tests {
             parse_unique(r#"{"a": 1} x"#).is_err(),
             "trailing text is refused"
         );
+    }
+
+    /// `Skip` refuses what `parse_unique` refuses, at the same place, and accepts the rest.
+    #[test]
+    fn skip_refuses_as_parse_unique_does() {
+        use serde::de::DeserializeSeed;
+        let skip = |text: &str| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            Skip.deserialize(&mut de).and_then(|()| de.end())
+        };
+        for text in [
+            r#"{"a": 1, "b": [{"c": 2, "c": 3}]}"#,
+            r#"[1, {"x": {"y": null, "y": 1}}]"#,
+            r#"{"a": 1, "a": 1}"#,
+            r#"{"a": [1, 2.5, "s", true, null, {}]}"#,
+            r#"{"a": 1} x"#,
+        ] {
+            let strict = parse_unique(text).map(drop).map_err(|e| e.to_string());
+            assert_eq!(skip(text).map_err(|e| e.to_string()), strict, "on {text}");
+        }
     }
 
     proptest! {
