@@ -542,23 +542,39 @@ pub fn comparison_markdown(
     );
     let _ = writeln!(
         s,
-        "| shared samples | mean A | mean B | B − A | 95% CI (paired bootstrap) | test | p | A better | B better |\n|---:|---:|---:|---:|---|---|---:|---:|---:|"
+        "| {} |\n|---:|---:|---:|---:|---|---|---:|---:|---:|",
+        PAIRED_COLUMNS.join(" | ")
     );
-    let _ = writeln!(
-        s,
-        "| {} | {:.3} | {:.3} | {:+.3} | {:+.3} to {:+.3} | {} | {:.4} | {} | {} |",
-        c.n,
-        c.mean_a,
-        c.mean_b,
-        c.diff,
-        c.diff_ci.0,
-        c.diff_ci.1,
-        c.test,
-        c.p_value,
-        c.a_better,
-        c.b_better
-    );
+    let _ = writeln!(s, "| {} |", paired_cells(&c).join(" | "));
     (c, s)
+}
+
+/// The columns of a paired comparison, as the Markdown report and the viewer print them.
+pub const PAIRED_COLUMNS: [&str; 9] = [
+    "shared samples",
+    "mean A",
+    "mean B",
+    "B − A",
+    "95% CI (paired bootstrap)",
+    "test",
+    "p",
+    "A better",
+    "B better",
+];
+
+/// A paired comparison's values under [`PAIRED_COLUMNS`], formatted once for every report.
+pub fn paired_cells(c: &PairedComparison) -> [String; 9] {
+    [
+        c.n.to_string(),
+        format!("{:.3}", c.mean_a),
+        format!("{:.3}", c.mean_b),
+        format!("{:+.3}", c.diff),
+        format!("{:+.3} to {:+.3}", c.diff_ci.0, c.diff_ci.1),
+        c.test.clone(),
+        format!("{:.4}", c.p_value),
+        c.a_better.to_string(),
+        c.b_better.to_string(),
+    ]
 }
 
 fn md_escape(s: &str) -> String {

@@ -607,14 +607,40 @@ impl Store {
     pub fn for_each_sample(
         &self,
         run_id: &str,
+        f: impl FnMut(SampleRecord) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        self.each_sample(run_id, None, f)
+    }
+
+    /// One record of a run (a sample-epoch), read alone: a viewer showing one transcript does
+    /// not decode the whole run.
+    pub fn sample(
+        &self,
+        run_id: &str,
+        key: &str,
+        epoch: u32,
+    ) -> Result<Option<SampleRecord>, EvalError> {
+        let mut found = None;
+        self.each_sample(run_id, Some((key, epoch)), |r| {
+            found = Some(r);
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// The records of a run, or the one sample-epoch `only` names, in key then epoch order.
+    fn each_sample(
+        &self,
+        run_id: &str,
+        only: Option<(&str, u32)>,
         mut f: impl FnMut(SampleRecord) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
         let conn = self.conn.lock().expect("store poisoned");
         let mut st = conn
-            .prepare("SELECT run_id, sample_key, epoch, dataset, status, sample, state, scores, error, calls, started_at, completed_at, latency_ms FROM samples WHERE run_id = ?1 ORDER BY sample_key, epoch")
+            .prepare("SELECT run_id, sample_key, epoch, dataset, status, sample, state, scores, error, calls, started_at, completed_at, latency_ms FROM samples WHERE run_id = ?1 AND (?2 IS NULL OR (sample_key = ?2 AND epoch = ?3)) ORDER BY sample_key, epoch")
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([run_id], |r| {
+            .query_map(params![run_id, only.map(|o| o.0), only.map(|o| o.1)], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,

@@ -25,7 +25,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use crate::error::EvalError;
-use crate::report::{HtmlOptions, RunReport, html_escape, transcript, url_path_escape};
+use crate::report::{
+    HtmlOptions, PAIRED_COLUMNS, RunReport, html_escape, paired_cells, transcript, url_path_escape,
+};
 use crate::stats::{Reducer, paired, reduced_scores, scorer_names};
 use crate::store::{RunInfo, SampleRecord, SampleStatus, Store, validate_run_id};
 
@@ -214,15 +216,7 @@ async fn sample_page(
     let out = blocking(move || {
         let store = v.store(dir)?;
         let info = find_run(&store, &run)?;
-        let mut found = None;
-        store
-            .for_each_sample(&info.run_id, |r| {
-                if found.is_none() && r.epoch == epoch && r.key == key {
-                    found = Some(r);
-                }
-                Ok(())
-            })
-            .map_err(internal)?;
+        let found = store.sample(&info.run_id, &key, epoch).map_err(internal)?;
         let r = found.ok_or_else(|| {
             fail(
                 StatusCode::NOT_FOUND,
@@ -259,35 +253,21 @@ fn query_value(uri: &Uri, name: &str) -> Option<String> {
 }
 
 /// A scorer's value and answer on a record, as two cells.
-fn score_cells(r: Option<&&SampleRecord>, scorer: &str) -> String {
-    match r {
-        None => "<td></td><td></td>".into(),
-        Some(r) if r.status == SampleStatus::Error => format!(
+fn score_cells(r: &SampleRecord, scorer: &str) -> String {
+    let cut = |t: &str| html_escape(&t.chars().take(80).collect::<String>());
+    if r.status == SampleStatus::Error {
+        return format!(
             "<td>error</td><td>{}</td>",
-            html_escape(
-                &r.error
-                    .clone()
-                    .unwrap_or_default()
-                    .chars()
-                    .take(80)
-                    .collect::<String>()
-            )
+            cut(r.error.as_deref().unwrap_or(""))
+        );
+    }
+    match r.scores.get(scorer) {
+        None => "<td></td><td></td>".into(),
+        Some(s) => format!(
+            "<td class=num>{}</td><td>{}</td>",
+            s.value,
+            cut(s.answer.as_deref().unwrap_or(""))
         ),
-        Some(r) => match r.scores.get(scorer) {
-            None => "<td></td><td></td>".into(),
-            Some(s) => format!(
-                "<td class=num>{}</td><td>{}</td>",
-                s.value,
-                html_escape(
-                    &s.answer
-                        .clone()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(80)
-                        .collect::<String>()
-                )
-            ),
-        },
     }
 }
 
@@ -343,42 +323,39 @@ async fn compare_page(State(v): State<Arc<Viewer>>, Path(dir): Path<usize>, uri:
             &reduced_scores(&rb, scorer, Reducer::Mean),
             0x5eed,
         );
+        let row = |cells: &[String], tag: &str| {
+            cells
+                .iter()
+                .map(|c| format!("<{tag}>{}</{tag}>", html_escape(c)))
+                .collect::<String>()
+        };
+        let columns: Vec<String> = PAIRED_COLUMNS.iter().map(|c| c.to_string()).collect();
         let _ = writeln!(
             body,
-            "<h2>Paired on <code>{}</code></h2><table><tr><th>shared samples</th><th>mean A</th><th>mean B</th><th>B − A</th><th>95% CI (paired bootstrap)</th><th>test</th><th>p</th><th>A better</th><th>B better</th></tr><tr><td class=num>{}</td><td class=num>{:.3}</td><td class=num>{:.3}</td><td class=num>{:+.3}</td><td>{:+.3} to {:+.3}</td><td>{}</td><td class=num>{:.4}</td><td class=num>{}</td><td class=num>{}</td></tr></table>",
+            "<h2>Paired on <code>{}</code></h2><table><tr>{}</tr><tr>{}</tr></table>",
             html_escape(scorer),
-            c.n,
-            c.mean_a,
-            c.mean_b,
-            c.diff,
-            c.diff_ci.0,
-            c.diff_ci.1,
-            html_escape(&c.test),
-            c.p_value,
-            c.a_better,
-            c.b_better
+            row(&columns, "th"),
+            row(&paired_cells(&c), "td"),
         );
         let by_key = |rs: &[SampleRecord]| -> BTreeMap<(String, u32), usize> {
             rs.iter().enumerate().map(|(i, r)| ((r.key.clone(), r.epoch), i)).collect()
         };
         let (ka, kb) = (by_key(&ra), by_key(&rb));
         let shared: Vec<&(String, u32)> = ka.keys().filter(|k| kb.contains_key(*k)).collect();
-        let differing = shared
-            .iter()
-            .filter(|k| {
-                let value = |rs: &[SampleRecord], i: usize| rs[i].scores.get(scorer).map(|s| s.value);
-                value(&ra, ka[**k]) != value(&rb, kb[**k])
-            })
-            .count();
+        let value = |r: &SampleRecord| r.scores.get(scorer).map(|s| s.value);
+        let pairs: Vec<(&(String, u32), &SampleRecord, &SampleRecord)> = shared
+            .into_iter()
+            .map(|k| (k, &ra[ka[k]], &rb[kb[k]]))
+            .collect();
+        let differing = pairs.iter().filter(|(_, x, y)| value(x) != value(y)).count();
         let _ = writeln!(
             body,
             "<h2>Shared samples</h2><p>{} shared sample-epochs, {differing} scored differently (highlighted). <label><input type=checkbox id=only> only those</label></p><table id=pairs><tr><th>sample</th><th>epoch</th><th>A {scorer}</th><th>A answer</th><th>B {scorer}</th><th>B answer</th></tr>",
-            shared.len(),
+            pairs.len(),
             scorer = html_escape(scorer),
         );
-        for k in shared {
-            let (x, y) = (&ra[ka[k]], &rb[kb[k]]);
-            let differs = x.scores.get(scorer).map(|s| s.value) != y.scores.get(scorer).map(|s| s.value);
+        for (k, x, y) in pairs {
+            let differs = value(x) != value(y);
             let link = |run: &RunInfo| {
                 format!(
                     "/runs/{dir}/{}/samples/{}/{}",
@@ -395,8 +372,8 @@ async fn compare_page(State(v): State<Arc<Viewer>>, Path(dir): Path<usize>, uri:
                 link(&ia),
                 link(&ib),
                 k.1,
-                score_cells(Some(&x), scorer),
-                score_cells(Some(&y), scorer),
+                score_cells(x, scorer),
+                score_cells(y, scorer),
             );
         }
         body.push_str("</table>\n<script>document.getElementById('only').addEventListener('change',function(e){document.querySelectorAll('#pairs tr').forEach(function(r,i){if(i>0)r.style.display=(e.target.checked&&!r.classList.contains('differs'))?'none':'';});});</script>\n");

@@ -195,10 +195,11 @@ mod tests {
         assert!(!user.contains("CLEAN-n0nce"), "{user}");
     }
 
-    /// Every clause gets its own request with its own nonce, the replies are matched back to their
-    /// clauses, and the counts of all requests are summed, however many are in flight.
+    /// Every clause gets its own request with its own nonce (the reply function can only answer
+    /// validly by reading it), each reply is matched back to its clause, and the counts of all
+    /// requests, three in flight at a time, are summed.
     #[test]
-    fn concurrent_requests_keep_clause_order_and_sum_their_logs() {
+    fn each_reply_is_matched_to_its_clause_and_the_logs_are_summed() {
         use spi_eval::provider::mock::MockProvider;
         use std::sync::Arc;
         // Answers from the clause text: FINDING for a clause about freezing goals, CLEAN for a
