@@ -228,6 +228,23 @@ enum NameFlaw {
     Repeated(String),
 }
 
+impl NameList {
+    /// The list's first flaw as the error at `path[i]`; `distinct` says what a repeat breaks.
+    fn check(&self, path: &str, distinct: &str) -> Result<(), FormatError> {
+        match &self.flaw {
+            None => Ok(()),
+            Some((i, NameFlaw::NotAString(found))) => {
+                Err(invalid(&format!("{path}[{i}]"), "a string", found))
+            }
+            Some((i, NameFlaw::Repeated(s))) => Err(FormatError::Invalid {
+                path: format!("{path}[{i}]"),
+                expected: distinct.into(),
+                found: format!("{s:?} a second time"),
+            }),
+        }
+    }
+}
+
 /// A name list, or the glance of what stood in its place.
 type Listed = Result<NameList, Glance>;
 
@@ -309,19 +326,7 @@ fn check_header(
     if players.len == 0 {
         return Err(invalid(&path, "at least one player", &Glance::Array(0)));
     }
-    match &players.flaw {
-        None => {}
-        Some((i, NameFlaw::NotAString(found))) => {
-            return Err(invalid(&format!("{path}[{i}]"), "a string", found));
-        }
-        Some((i, NameFlaw::Repeated(s))) => {
-            return Err(FormatError::Invalid {
-                path: format!("{path}[{i}]"),
-                expected: "distinct player names".into(),
-                found: format!("{s:?} a second time"),
-            });
-        }
-    }
+    players.check(&path, "distinct player names")?;
     let names = &players.names;
     let n = names.len();
     let path = format!("{root}.actions");
@@ -351,19 +356,10 @@ fn check_header(
                 found: "an empty action set".into(),
             });
         }
-        match &list.flaw {
-            None => {}
-            Some((j, NameFlaw::NotAString(found))) => {
-                return Err(invalid(&format!("{path}[{j}]"), "a string", found));
-            }
-            Some((j, NameFlaw::Repeated(s))) => {
-                return Err(FormatError::Invalid {
-                    path: format!("{path}[{j}]"),
-                    expected: format!("distinct action names for player {player:?}"),
-                    found: format!("{s:?} a second time"),
-                });
-            }
-        }
+        list.check(
+            &path,
+            &format!("distinct action names for player {player:?}"),
+        )?;
         shape.push(list.len);
     }
     Ok(TableShape {
