@@ -29,6 +29,11 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// In text output, print each non-integer exact number with its decimal value to N places
+    /// beside it (`29/96 (≈0.3021)`); the exact form stays, and JSON output is unchanged.
+    #[arg(long, global = true, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=60))]
+    decimals: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -154,6 +159,7 @@ fn main() {
             let _ = writeln!(err, "{}", std::backtrace::Backtrace::force_capture());
         }
     }));
+    cmd::set_decimals(cli.decimals);
     let outcome = std::panic::catch_unwind(move || {
         // Fault injection for the test that proves this path (crates/spi-cli/tests/game_cli.rs).
         if std::env::var_os("SPI_INJECT_PANIC").is_some() {

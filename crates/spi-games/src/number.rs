@@ -77,6 +77,12 @@ fn shown(found: &str) -> String {
     }
 }
 
+/// Whether a rounded decimal's digits are not all zero (so `-1/1000` at two places is `0.00`, not
+/// `-0.00`).
+fn scaled_is_nonzero(digits: &str) -> bool {
+    digits.bytes().any(|b| b != b'0')
+}
+
 fn gcd_i128(mut a: i128, mut b: i128) -> i128 {
     a = a.abs();
     b = b.abs();
@@ -242,6 +248,35 @@ impl Rational {
         match &self.0 {
             Repr::Small(n, d) => *n as f64 / *d as f64,
             Repr::Big(r) => r.to_f64().unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The value as a decimal with exactly `digits` places, rounded half away from zero from the
+    /// exact value (not through `f64`, so a 40-digit fraction rounds correctly): `2/3` at 4 is
+    /// `0.6667`, `-1/8` at 2 is `-0.13`. A reading aid beside the exact form, never a substitute.
+    pub fn to_decimal(&self, digits: u32) -> String {
+        let (n, d) = (self.numer(), self.denom());
+        let negative = n.is_negative();
+        let scale = num_traits::pow(BigInt::from(10), digits as usize);
+        // round(|n|·10^k / d) with halves away from zero: floor((2·|n|·10^k + d) / (2d)).
+        let scaled = (n.abs() * &scale * 2u32 + &d) / (d * 2u32);
+        let all = scaled.to_string();
+        let k = digits as usize;
+        let padded = if all.len() <= k {
+            format!("{}{all}", "0".repeat(k + 1 - all.len()))
+        } else {
+            all
+        };
+        let (int, frac) = padded.split_at(padded.len() - k);
+        let sign = if negative && scaled_is_nonzero(&padded) {
+            "-"
+        } else {
+            ""
+        };
+        if k == 0 {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{frac}")
         }
     }
 
@@ -559,6 +594,47 @@ mod tests {
 
     fn q(s: &str) -> Rational {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn decimals_round_the_exact_value_half_away_from_zero() {
+        for (x, k, want) in [
+            ("2/3", 4, "0.6667"),
+            ("-2/3", 4, "-0.6667"),
+            ("1/8", 2, "0.13"),
+            ("-1/8", 2, "-0.13"),
+            ("-1/1000", 2, "0.00"),
+            ("5", 3, "5.000"),
+            ("7/2", 0, "4"),
+            ("-7/2", 0, "-4"),
+            ("1/3", 0, "0"),
+            (
+                "123456789012345678901234567890/7",
+                3,
+                "17636684144620811271604938270.000",
+            ),
+            (
+                "1/123456789012345678901234567890",
+                31,
+                "0.0000000000000000000000000000081",
+            ),
+        ] {
+            assert_eq!(q(x).to_decimal(k), want, "{x} at {k} places");
+        }
+    }
+
+    #[test]
+    fn a_decimal_is_within_half_a_unit_of_its_last_place() {
+        for n in -60i64..=60 {
+            for d in 1i64..=24 {
+                let x = Rational::new(n, d).unwrap();
+                for k in 0..4u32 {
+                    let back = q(&x.to_decimal(k));
+                    let half = Rational::new(1, 2 * 10i64.pow(k)).unwrap();
+                    assert!((&back - &x).abs() <= half, "{x} at {k}: {back}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,6 +13,37 @@ pub mod suite;
 pub mod threat;
 pub mod view;
 
+/// `--decimals N`, set once from the command line before any command runs.
+static DECIMALS: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+
+/// Records `--decimals` for [`q`]; called once by `main`.
+pub fn set_decimals(places: Option<u32>) {
+    let _ = DECIMALS.set(places);
+}
+
+/// An exact number as text output prints it: `p/q`, followed by its decimal value when the user
+/// asked for `--decimals N` and the number is not an integer (a fraction like `1318/4377` is
+/// exact but hard to compare by eye).
+pub fn q(x: &spi_games::Rational) -> String {
+    match DECIMALS.get().copied().flatten() {
+        Some(places) if !x.is_integer() => format!("{x} (≈{})", x.to_decimal(places)),
+        _ => x.to_string(),
+    }
+}
+
+/// Numbers joined by ", ", each printed by [`q`].
+pub fn qs<'a>(xs: impl IntoIterator<Item = &'a spi_games::Rational>) -> String {
+    xs.into_iter().map(q).collect::<Vec<_>>().join(", ")
+}
+
+/// A number that a document carries as a string (`"3/8"`), printed by [`q`]; text that is not a
+/// number is printed as it is.
+pub fn q_str(s: &str) -> String {
+    s.parse::<spi_games::Rational>()
+        .map(|x| q(&x))
+        .unwrap_or_else(|_| s.to_string())
+}
+
 /// Maps an error to the documented exit code: 2 for bad input (the default), 1 for a domain "no",
 /// 3 for an [`InternalError`] anywhere in the cause chain (a bug in spi, not in the input).
 pub fn exit_code(err: &anyhow::Error) -> i32 {

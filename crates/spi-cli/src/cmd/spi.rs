@@ -367,10 +367,7 @@ fn render_certificate(g: &Game, c: &SpiCertificate, index: usize) -> String {
 }
 
 fn nums(v: &[Rational]) -> String {
-    v.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::cmd::qs(v)
 }
 
 fn run_verify(game: &str, certificate: &str, json_out: bool) -> Result<()> {
@@ -450,7 +447,7 @@ fn render_coordination(g: &Game, pc: &PerfectCoordination) -> String {
                 let mix: Vec<String> = imp
                     .distribution
                     .iter()
-                    .map(|(p, w)| format!("{} {}", g.profile_label(p), w))
+                    .map(|(p, w)| format!("{} {}", g.profile_label(p), crate::cmd::q(w)))
                     .collect();
                 let _ = writeln!(
                     out,
@@ -507,7 +504,7 @@ fn render_program_equilibrium(
                         .map(|(&a, &j)| g.actions(j)[a].as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
-                    w
+                    crate::cmd::q(w)
                 )
             })
             .collect();
@@ -522,14 +519,15 @@ fn render_program_equilibrium(
                 .join(", "),
             if others.len() == 1 { "plays" } else { "play" },
             mix.join(", "),
-            pe.threat.values[p.target]
+            crate::cmd::q(&pe.threat.values[p.target])
         );
     }
     for (i, d) in &pe.shortfalls {
         let _ = writeln!(
             out,
-            "  {} would gain {d} by deviating (planned below its threat value)",
-            g.players()[*i]
+            "  {} would gain {} by deviating (planned below its threat value)",
+            g.players()[*i],
+            crate::cmd::q(d)
         );
     }
     out

@@ -11,6 +11,7 @@ use spi_theory::surrogate::{SurrogateAnalysis, ThreatChoice, analyze};
 use spi_theory::verdicts;
 
 use crate::cmd::game::print_json;
+use crate::cmd::q;
 use crate::cmd::strategy::load_model;
 
 /// The `spi threat` subcommands.
@@ -52,11 +53,14 @@ fn describe(c: &ThreatChoice) -> String {
     match (&c.demand, &c.target) {
         (Some(d), Some(t)) => format!(
             "B demands {d} threatening the {t} target; A concedes with probability {}; expected payoffs (A, B) = ({}, {})",
-            c.concession, c.payoffs[0], c.payoffs[1]
+            q(&c.concession),
+            q(&c.payoffs[0]),
+            q(&c.payoffs[1])
         ),
         _ => format!(
             "B makes no threat; payoffs (A, B) = ({}, {})",
-            c.payoffs[0], c.payoffs[1]
+            q(&c.payoffs[0]),
+            q(&c.payoffs[1])
         ),
     }
 }
@@ -71,7 +75,11 @@ fn render(r: &SurrogateAnalysis) -> String {
             let _ = writeln!(
                 out,
                 "  at demand {}, threats on {} and {} give B the same payoff when executed, but A concedes with probability {} vs {}",
-                b.demand, b.targets.0, b.targets.1, b.probabilities.0, b.probabilities.1
+                b.demand,
+                b.targets.0,
+                b.targets.1,
+                q(&b.probabilities.0),
+                q(&b.probabilities.1)
             );
         }
     }
@@ -91,8 +99,8 @@ fn render(r: &SurrogateAnalysis) -> String {
         } else {
             "is NOT an SPI"
         },
-        g[0],
-        g[1],
+        q(&g[0]),
+        q(&g[1]),
         match r.demand_change() {
             Some(d) if d.is_positive() => format!("; B's demand rises by {d}"),
             Some(d) if d.is_negative() => format!("; B's demand falls by {}", -d),
