@@ -458,3 +458,70 @@ fn spi_search_plot_draws_the_spi_or_says_there_is_none() {
     assert!(err.contains("no SPI was found"), "{err}");
     assert!(!none.exists());
 }
+
+#[test]
+fn decimals_stand_beside_fractions_in_text_and_leave_json_alone() {
+    let (code, out, err) = spi(&["game", "bargain", "scheduling", "--decimals", "4"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("disagreement point: (3/7 (≈0.4286), 3/7 (≈0.4286))"),
+        "{out}"
+    );
+    // Integers stay as they are.
+    assert!(out.contains("Nash bargaining solution: (2, 2)"), "{out}");
+    let (_, plain, _) = spi(&["game", "bargain", "scheduling"]);
+    assert!(
+        plain.contains("(3/7, 3/7)") && !plain.contains('≈'),
+        "{plain}"
+    );
+    let with = ok_json(&["game", "bargain", "scheduling", "--json", "--decimals", "4"]);
+    assert_eq!(with, ok_json(&["game", "bargain", "scheduling", "--json"]));
+    let (code, _, err) = spi(&["game", "bargain", "scheduling", "--decimals", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--decimals"), "{err}");
+}
+
+#[test]
+fn a_large_enumeration_says_so_and_lists_equilibria_as_found() {
+    // 12x12 with payoffs from a fixed linear congruential sequence: big enough to warn about.
+    let mut state = 12345u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % 10
+    };
+    let rows: Vec<String> = (0..12)
+        .map(|_| {
+            let cells: Vec<String> = (0..12)
+                .map(|_| format!("[{}, {}]", next(), next()))
+                .collect();
+            format!("[{}]", cells.join(", "))
+        })
+        .collect();
+    let names: Vec<String> = (1..=12).map(|k| format!("\"a{k}\"")).collect();
+    let game = format!(
+        "{{\"name\": \"big\", \"players\": [\"A\", \"B\"], \"actions\": [[{n}], [{n}]], \"payoffs\": [{}]}}",
+        rows.join(", "),
+        n = names.join(", ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.json");
+    std::fs::write(&path, game).unwrap();
+    let (code, out, err) = spi(&["game", "equilibria", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("12x12") && err.contains("--method lemke-howson"),
+        "{err}"
+    );
+    let found = err.lines().filter(|l| l.starts_with("found ")).count();
+    let listed = out
+        .lines()
+        .filter(|l| l.starts_with("equilibrium "))
+        .count();
+    assert!(listed > 0);
+    assert_eq!(found, listed, "stderr:\n{err}\nstdout:\n{out}");
+    // Small games stay quiet.
+    let (_, _, err) = spi(&["game", "equilibria", "demand-game"]);
+    assert!(err.is_empty(), "{err}");
+}

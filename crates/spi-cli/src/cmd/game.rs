@@ -218,7 +218,7 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                     println!(
                         "  {}: regret {} (best responses: {})",
                         g.players()[i],
-                        d.regret,
+                        crate::cmd::q(&d.regret),
                         best.join(", ")
                     );
                 }
@@ -266,6 +266,20 @@ pub fn run(cmd: GameCommand) -> Result<()> {
             });
             let eqs = match method {
                 Method::Pure => equilibrium::pure_as_mixed(&g),
+                Method::Enumerate if is_large_for_enumeration(&g) => {
+                    let shape = g.shape();
+                    eprintln!(
+                        "note: enumerating every extreme equilibrium of this {}x{} game exactly can take minutes; \
+                         `--method lemke-howson` finds one in a fraction of a second. Equilibria are listed here as they are found.",
+                        shape[0], shape[1]
+                    );
+                    let mut k = 0usize;
+                    equilibrium::enumerate_reporting(&g, max_memory as usize, &mut |e| {
+                        k += 1;
+                        eprintln!("found {k}: payoffs ({})", join(&e.payoffs));
+                    })
+                    .with_context(|| game.game.clone())?
+                }
                 Method::Enumerate => equilibrium::enumerate_within(&g, max_memory as usize)
                     .with_context(|| game.game.clone())?,
                 Method::LemkeHowson => match &label {
@@ -297,7 +311,7 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                             .iter()
                             .enumerate()
                             .filter(|(_, p)| !p.is_zero())
-                            .map(|(a, p)| format!("{} {}", g.actions(i)[a], p))
+                            .map(|(a, p)| format!("{} {}", g.actions(i)[a], crate::cmd::q(p)))
                             .collect();
                         println!("  {}: {}", g.players()[i], parts.join(", "));
                     }
@@ -345,7 +359,7 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                                     .filter_map(Value::as_str)
                                     .collect::<Vec<_>>()
                                     .join("+"),
-                                d["probability"].as_str().unwrap_or("")
+                                crate::cmd::q_str(d["probability"].as_str().unwrap_or(""))
                             )
                         })
                         .collect();
@@ -431,9 +445,9 @@ pub fn run(cmd: GameCommand) -> Result<()> {
                                 "PMP_{name} from {}: u_{} = {}, {} <= u_{name} <= {}",
                                 g.profile_label(p),
                                 g.players()[1 - i],
-                                s.fixed,
-                                s.lo,
-                                s.hi
+                                crate::cmd::q(&s.fixed),
+                                crate::cmd::q(&s.lo),
+                                crate::cmd::q(&s.hi)
                             ),
                         }
                     }
@@ -493,11 +507,20 @@ pub fn run(cmd: GameCommand) -> Result<()> {
     Ok(())
 }
 
+/// Past this many actions on the smaller side, enumeration takes seconds to minutes (a 12x12 game
+/// about 0.1 s, a 14x14 one seconds), so the command says so and shows equilibria as they come.
+const LARGE_FOR_ENUMERATION: usize = 12;
+
+fn is_large_for_enumeration(g: &Game) -> bool {
+    g.num_players() == 2
+        && g.shape()
+            .iter()
+            .min()
+            .is_some_and(|&k| k >= LARGE_FOR_ENUMERATION)
+}
+
 fn join(xs: &[Rational]) -> String {
-    xs.iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::cmd::qs(xs)
 }
 
 /// Parses "A1,B2" (one action name per player) into a profile.

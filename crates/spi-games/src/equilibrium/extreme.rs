@@ -47,11 +47,14 @@ pub enum Limit {
 
 /// The extreme equilibria of the positive integer bimatrix (A, B), both `m × n`, within
 /// `max_bytes` of working memory; `saved` caps the dictionary copies kept along the search path.
+/// `on_found(x, y)` sees each equilibrium the moment the search first meets it (a search on a
+/// large game runs for minutes, and a user should see what it has found so far).
 pub fn extreme_equilibria<T: Int>(
     a: &[Vec<BigInt>],
     b: &[Vec<BigInt>],
     max_bytes: usize,
     saved: SavedLevels,
+    on_found: &mut dyn FnMut(&[BigInt], &[BigInt]),
 ) -> Result<Result<EquilibriumSet, Limit>, Overflow> {
     let (m, n) = (a.len(), a[0].len());
     let bt: Vec<Vec<BigInt>> = (0..n)
@@ -61,7 +64,14 @@ pub fn extreme_equilibria<T: Int>(
     let walk_p = m <= n;
     let (walked, partner): (&[Vec<BigInt>], &[Vec<BigInt>]) =
         if walk_p { (&bt, a) } else { (a, &bt) };
-    let found = walk_and_pair::<T>(walked, partner, max_bytes, saved)?;
+    let mut oriented = |u: &[BigInt], v: &[BigInt]| {
+        if walk_p {
+            on_found(u, v)
+        } else {
+            on_found(v, u)
+        }
+    };
+    let found = walk_and_pair::<T>(walked, partner, max_bytes, saved, &mut oriented)?;
     Ok(found.map(|set| {
         if walk_p {
             set
@@ -83,6 +93,7 @@ fn walk_and_pair<T: Int>(
     partner: &[Vec<BigInt>],
     max_bytes: usize,
     saved: SavedLevels,
+    on_found: &mut dyn FnMut(&[BigInt], &[BigInt]),
 ) -> Result<Result<EquilibriumSet, Limit>, Overflow> {
     let (r, d) = (walked.len(), walked[0].len());
     let root = Dictionary::<T>::new(walked).ok_or(Overflow)?;
@@ -128,7 +139,11 @@ fn walk_and_pair<T: Int>(
                 .chain(&v)
                 .map(|x| x.bits() as usize / 64)
                 .sum::<usize>();
-            found.insert((u.clone(), v));
+            let pair = (u.clone(), v);
+            if !found.contains(&pair) {
+                on_found(&pair.0, &pair.1);
+                found.insert(pair);
+            }
             let used = set_bytes(found.len(), r + d, limbs);
             if used > budget {
                 return Ok(ControlFlow::Break(Limit::Memory(used)));
@@ -383,9 +398,10 @@ mod tests {
         // Shifted to positive payoffs: A = [[3, 1], [1, 3]], B = [[1, 3], [3, 1]].
         let a = ints(&[&[3, 1], &[1, 3]]);
         let b = ints(&[&[1, 3], &[3, 1]]);
-        let set = extreme_equilibria::<i128>(&a, &b, usize::MAX, SavedLevels::DEFAULT)
-            .unwrap()
-            .unwrap();
+        let set =
+            extreme_equilibria::<i128>(&a, &b, usize::MAX, SavedLevels::DEFAULT, &mut |_, _| {})
+                .unwrap()
+                .unwrap();
         let one = || vec![BigInt::from(1), BigInt::from(1)];
         assert_eq!(set, BTreeSet::from([(one(), one())]));
     }

@@ -252,18 +252,49 @@ pub fn enumerate_within(
     game: &Game,
     max_mib: usize,
 ) -> Result<Vec<MixedEquilibrium>, EquilibriumError> {
+    enumerate_reporting(game, max_mib, &mut |_| {})
+}
+
+/// As [`enumerate_within`], calling `on_found` with each equilibrium as the search first finds
+/// it, in search order (the returned list is in canonical order). An equilibrium is reported
+/// once, even when the 128-bit search overflows and the exact one starts again.
+pub fn enumerate_reporting(
+    game: &Game,
+    max_mib: usize,
+    on_found: &mut dyn FnMut(&MixedEquilibrium),
+) -> Result<Vec<MixedEquilibrium>, EquilibriumError> {
     let (a, b) = positive_integer_bimatrix(game)?;
     if a.len() + a[0].len() > MAX_ENUMERATION_ACTIONS {
         return Err(EquilibriumError::TooLarge);
     }
     let max_bytes = max_mib.saturating_mul(1 << 20);
     let saved = reverse_search::SavedLevels::DEFAULT;
-    let found = with_bigint_fallback(
-        || extreme::extreme_equilibria::<i128>(&a, &b, max_bytes, saved),
-        || extreme::extreme_equilibria::<BigInt>(&a, &b, max_bytes, saved),
-    )
+    let mut reported = std::collections::BTreeSet::new();
+    let mut report = |x: &[BigInt], y: &[BigInt]| {
+        if reported.insert((x.to_vec(), y.to_vec())) {
+            on_found(&mixed_equilibrium(game, x, y));
+        }
+    };
+    // with_bigint_fallback's two closures cannot share the one `&mut report`: spelled out.
+    let found = match extreme::extreme_equilibria::<i128>(&a, &b, max_bytes, saved, &mut report) {
+        Ok(r) => r,
+        Err(Overflow) => {
+            extreme::extreme_equilibria::<BigInt>(&a, &b, max_bytes, saved, &mut report)
+                .unwrap_or_else(|_| unreachable!("BigInt arithmetic cannot overflow"))
+        }
+    }
     .map_err(|extreme::Limit::Memory(_)| EquilibriumError::MemoryBudget { limit_mib: max_mib })?;
     Ok(to_mixed_equilibria(game, found))
+}
+
+/// One integer (x, y) pair as a mixed equilibrium with its payoffs.
+fn mixed_equilibrium(game: &Game, x: &[BigInt], y: &[BigInt]) -> MixedEquilibrium {
+    let strategies = vec![normalise(x), normalise(y)];
+    let payoffs = bimatrix_payoffs(game, &strategies);
+    MixedEquilibrium {
+        strategies,
+        payoffs,
+    }
 }
 
 /// Normalises integer (x, y) pairs into mixed equilibria with their payoffs, sorted.
@@ -273,14 +304,7 @@ fn to_mixed_equilibria(
 ) -> Vec<MixedEquilibrium> {
     let mut out: Vec<MixedEquilibrium> = pairs
         .into_iter()
-        .map(|(x, y)| {
-            let strategies = vec![normalise(&x), normalise(&y)];
-            let payoffs = bimatrix_payoffs(game, &strategies);
-            MixedEquilibrium {
-                strategies,
-                payoffs,
-            }
-        })
+        .map(|(x, y)| mixed_equilibrium(game, &x, &y))
         .collect();
     out.sort();
     out.dedup();
