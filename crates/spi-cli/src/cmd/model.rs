@@ -127,6 +127,50 @@ pub fn cache_dir() -> Result<PathBuf> {
     }
 }
 
+/// Fetches with a line on stderr per source tried (and why one failed) and, on a terminal, a bar
+/// over the bytes copied and hashed; the last line names the source that supplied the file.
+fn fetch_showing_progress(
+    name: &str,
+    cache: &std::path::Path,
+    opts: &FetchOptions,
+) -> Result<PathBuf, spi_local::LocalError> {
+    use spi_local::FetchEvent;
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    spi_local::fetch_model_reporting(name, cache, opts, &mut |event| match event {
+        FetchEvent::Trying(source) => eprintln!("trying {source}"),
+        FetchEvent::Failed(why) => {
+            if let Some(b) = bar.take() {
+                b.abandon();
+            }
+            eprintln!("  failed: {why}");
+        }
+        FetchEvent::Streamed { done, total } => {
+            if !terminal {
+                return;
+            }
+            let b = bar.get_or_insert_with(|| {
+                let b = indicatif::ProgressBar::new(total);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "  {bar:30} {bytes}/{total_bytes} {bytes_per_sec} (sha256 while copying)",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                b
+            });
+            b.set_position(done);
+        }
+        FetchEvent::Installed { source } => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+            }
+            eprintln!("fetched from {source}");
+        }
+    })
+}
+
 /// Runs one `spi model` subcommand.
 pub fn run(cmd: ModelCommand) -> Result<()> {
     let cache = cache_dir()?;
@@ -162,7 +206,7 @@ pub fn run(cmd: ModelCommand) -> Result<()> {
                             spec.sha256
                         );
                     }
-                    let path = spi_local::fetch_model_with(&name, &cache, &opts)
+                    let path = fetch_showing_progress(&name, &cache, &opts)
                         .with_context(|| format!("fetching `{name}` into {}", cache.display()))?;
                     (
                         path,

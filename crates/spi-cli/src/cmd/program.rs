@@ -275,7 +275,7 @@ fn run_match(a: &str, b: &str, opts: &MatchOpts, as_json: bool) -> Result<()> {
                     g.name()
                 );
                 println!("actions:  {}", g.profile_label(&m.profile));
-                println!("payoffs:  {}, {}", m.payoffs[0], m.payoffs[1]);
+                println!("payoffs:  {}", crate::cmd::qs(&m.payoffs));
                 println!(
                     "worlds until stable: {} ({} variables)",
                     m.worlds, m.variables
@@ -316,11 +316,11 @@ fn print_match(
             if distribution.len() > 1 {
                 let parts: Vec<String> = distribution
                     .iter()
-                    .map(|(p, w)| format!("{w} {}", g.profile_label(p)))
+                    .map(|(p, w)| format!("{} {}", crate::cmd::q(w), g.profile_label(p)))
                     .collect();
                 println!("distribution: {}", parts.join(" + "));
             }
-            println!("payoffs:  {}, {} (expected)", expected[0], expected[1]);
+            println!("payoffs:  {} (expected)", crate::cmd::qs(expected.iter()));
         }
         Outcome::Exhausted { player, resource } => {
             println!(
@@ -352,10 +352,20 @@ fn print_match(
 }
 
 /// Draws `done/total` on stderr for runs long enough to need it.
+/// Matches finish on several threads, so counts can arrive out of order; the printer shows a count
+/// only when it is above the last one shown, and the counter never goes backwards.
 fn progress_printer(total_hint: usize) -> impl Fn(usize, usize) + Sync {
     let show = total_hint >= 400 && std::io::stderr().is_terminal();
+    let shown = std::sync::Mutex::new(0usize);
     move |done, total| {
-        if show && (done % (total / 100).max(1) == 0 || done == total) {
+        if !show || !(done % (total / 100).max(1) == 0 || done == total) {
+            return;
+        }
+        let mut last = shown
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if done > *last {
+            *last = done;
             eprint!("\r{done}/{total} matches");
             if done == total {
                 eprintln!();
