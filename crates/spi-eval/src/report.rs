@@ -306,7 +306,7 @@ impl RunReport {
             );
             let mut rows = vec![("all".to_string(), est.clone())];
             rows.extend(cats.iter().cloned());
-            s.push_str(&bar_chart_svg(&rows));
+            s.push_str(&intervals_svg(&rows));
             s.push_str(
                 "<table><tr><th>category</th><th>n</th><th>accuracy</th><th>95% CI</th></tr>\n",
             );
@@ -478,48 +478,30 @@ pub fn url_path_escape(key: &str) -> String {
     percent_encoding::utf8_percent_encode(key, KEY_IN_PATH).to_string()
 }
 
-/// Horizontal bars with 95% CI whiskers, one row per category.
-pub fn bar_chart_svg(rows: &[(String, Estimate)]) -> String {
-    let (label_w, bar_w, row_h) = (180.0, 400.0, 24.0);
-    let h = row_h * rows.len() as f64 + 30.0;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{h}\" role=\"img\" aria-label=\"accuracy by category with 95% intervals\">\n",
-        label_w + bar_w + 70.0
-    );
-    for i in 0..=4 {
-        let x = label_w + bar_w * i as f64 / 4.0;
-        let _ = writeln!(
-            s,
-            "<line x1=\"{x}\" y1=\"0\" x2=\"{x}\" y2=\"{}\" stroke=\"#ddd\"/><text x=\"{x}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{:.2}</text>",
-            h - 20.0,
-            h - 6.0,
-            i as f64 / 4.0
-        );
+/// The estimates as an interval chart (a dot at the mean, a bar over the 95% interval), one row
+/// per category; if the chart cannot be drawn, a line saying why, so the report still renders.
+fn intervals_svg(rows: &[(String, Estimate)]) -> String {
+    let rows: Vec<spi_plot::IntervalRow> = rows
+        .iter()
+        .map(|(label, e)| spi_plot::IntervalRow {
+            label: format!("{label} (n={})", e.n),
+            estimate: e.mean,
+            interval: (e.ci_low, e.ci_high),
+            reference: None,
+        })
+        .collect();
+    match spi_plot::render_intervals(
+        "accuracy by category",
+        "accuracy (95% interval)",
+        (0.0, 1.0),
+        &rows,
+    ) {
+        Ok(svg) => svg,
+        Err(e) => format!(
+            "<p>(chart not drawn: {})</p>\n",
+            html_escape(&e.to_string())
+        ),
     }
-    for (i, (label, e)) in rows.iter().enumerate() {
-        let y = row_h * i as f64 + 4.0;
-        let w = bar_w * e.mean;
-        let (lo, hi) = (label_w + bar_w * e.ci_low, label_w + bar_w * e.ci_high);
-        let mid = y + (row_h - 8.0) / 2.0;
-        let _ = writeln!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"#4c78a8\"/><line x1=\"{lo:.1}\" y1=\"{mid}\" x2=\"{hi:.1}\" y2=\"{mid}\" stroke=\"#222\"/><line x1=\"{lo:.1}\" y1=\"{}\" x2=\"{lo:.1}\" y2=\"{}\" stroke=\"#222\"/><line x1=\"{hi:.1}\" y1=\"{}\" x2=\"{hi:.1}\" y2=\"{}\" stroke=\"#222\"/><text x=\"{}\" y=\"{}\" font-size=\"11\">{:.2} (n={})</text>",
-            label_w - 6.0,
-            mid + 4.0,
-            html_escape(label),
-            row_h - 8.0,
-            mid - 4.0,
-            mid + 4.0,
-            mid - 4.0,
-            mid + 4.0,
-            label_w + bar_w + 4.0,
-            mid + 4.0,
-            e.mean,
-            e.n
-        );
-    }
-    s.push_str("</svg>\n");
-    s
 }
 
 /// Compares run B with run A on a scorer; Markdown.
