@@ -16,7 +16,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 # Pinned to what the tests were written against; pip skips what is already installed.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "maturin==1.16.0" "inspect-ai==0.3.285" "pytest>=8,<9" numpy pandas
+  "maturin==1.16.0" "inspect-ai==0.3.285" "openai>=1.60,<4" "pytest>=8,<9" numpy pandas
 
 target="${CARGO_TARGET_DIR:-$root/target}"
 spi="${SPI:-$target/debug/spi}"
@@ -26,11 +26,12 @@ fi
 
 echo "== maturin build (dev profile) and install the wheel"
 rm -rf "$root/python/dist"
-# The wheel carries the suites (the Inspect tasks' data), copied fresh so that it holds exactly
+# The wheel carries the suites and the research benchmark (the Inspect tasks' data), copied fresh so that it holds exactly
 # the committed content; python/safepareto/data is build output (gitignored).
 rm -rf "$root/python/safepareto/data"
 mkdir -p "$root/python/safepareto/data"
 cp -R "$root/suites" "$root/python/safepareto/data/suites"
+cp -R "$root/research" "$root/python/safepareto/data/research"
 # From python/, where pyproject.toml names the crate; --locked: the committed Cargo.lock, as in CI.
 (cd "$root/python" && VIRTUAL_ENV="$venv" "$venv/bin/maturin" build --quiet --profile dev --locked \
   -o "$root/python/dist" -i "$venv/bin/python")

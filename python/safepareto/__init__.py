@@ -16,7 +16,8 @@ exact ``fractions.Fraction`` values; every analysis has a float view for plottin
 >>> all(v.valid for v in g.verify(cert))
 True
 
-The Part I suites are Inspect tasks (``inspect eval safepareto/missed-spis``); see
+The Part I suites and the Part III research classes are Inspect tasks (``inspect eval
+safepareto/missed-spis``, ``inspect eval safepareto/research-search -T mode=engine_loop``); see
 :mod:`safepareto.inspect_tasks`.
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import os
 
 from safepareto._core import (
+    BUILD_RESEARCH_DIR,
     BUILD_SUITES_DIR,
     BargainingError,
     Equilibrium,
@@ -68,6 +70,8 @@ try:
         load_suite,
         read_run,
         reference_answer,
+        research_engine_reply,
+        research_suite_toml,
         score,
     )
 except ImportError:  # an engine-only build (no `eval` feature), as bench/python makes
@@ -109,6 +113,9 @@ __all__ = [
     "race",
     "read_run",
     "reference_answer",
+    "research_dir",
+    "research_engine_reply",
+    "research_suite_toml",
     "score",
     "spi_search",
     "suites_dir",
@@ -134,3 +141,22 @@ def suites_dir() -> str:
     if os.path.isdir(packaged):
         return packaged
     return os.path.normpath(BUILD_SUITES_DIR)
+
+
+def research_dir() -> str:
+    """The folder holding the Part III benchmark (``research/CLASS/tasks.jsonl``).
+
+    ``$SAFEPARETO_RESEARCH`` if set; else the copy inside the installed wheel
+    (``safepareto/data/research``); else the ``research/`` of the checkout the extension was
+    built from.
+
+    >>> import os, safepareto as sp
+    >>> os.path.isfile(os.path.join(sp.research_dir(), "search", "tasks.jsonl"))
+    True
+    """
+    packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "research")
+    if os.environ.get("SAFEPARETO_RESEARCH"):
+        return os.path.normpath(os.environ["SAFEPARETO_RESEARCH"])
+    if os.path.isdir(packaged):
+        return packaged
+    return os.path.normpath(BUILD_RESEARCH_DIR)

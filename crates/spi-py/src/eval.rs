@@ -27,12 +27,15 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(read_run, m)?)?;
     m.add_function(wrap_pyfunction!(list_runs, m)?)?;
+    m.add_function(wrap_pyfunction!(research_suite_toml, m)?)?;
+    m.add_function(wrap_pyfunction!(research_engine_reply, m)?)?;
     Ok(())
 }
 
-/// The engine checks `spi eval run` registers for the Part I suites (`spi_suites::engine`).
+/// The engine checks `spi eval run` registers for the Part I suites (`spi_suites::engine`) and
+/// those `spi research run` adds for the Part III benchmark (`spi_research::suite::checks`).
 fn checks() -> CheckRegistry {
-    let mut checks = CheckRegistry::with_builtins();
+    let mut checks = spi_research::suite::checks();
     let mut tools = ToolRegistry::default();
     spi_suites::engine::register(&mut checks, &mut tools);
     checks
@@ -280,4 +283,70 @@ fn list_runs<'py>(py: Python<'py>, log_dir: &str) -> PyResult<Bound<'py, PyAny>>
             .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
     })?;
     json_to_py(py, &lift(runs)?)
+}
+
+/// research_suite_toml(datasets, mode, rounds=3, max_tokens=512)
+///
+/// The suite file `spi research run` writes for a run of the Part III benchmark: one dataset per
+/// `(name, path)` pair (a class and its `tasks.jsonl`), the research solver in `mode`
+/// (`end_to_end`, `decomposed`, `engine_loop`), the research check as scorer. `load_suite` reads
+/// it back with the prompts the run sends.
+///
+/// >>> import safepareto as sp
+/// >>> print(sp.research_suite_toml([("search", "/x/search/tasks.jsonl")], "end_to_end").splitlines()[1])
+/// name = "research-end_to_end"
+#[pyfunction]
+#[pyo3(signature = (datasets, mode, rounds=3, max_tokens=512))]
+fn research_suite_toml(
+    datasets: Vec<(String, String)>,
+    mode: &str,
+    rounds: u32,
+    max_tokens: u32,
+) -> PyResult<String> {
+    let mode =
+        spi_research::modes::Mode::parse(mode).map_err(|e| EvalError::new_err(e.to_string()))?;
+    if mode == spi_research::modes::Mode::Human {
+        return Err(EvalError::new_err(
+            "mode human: the person checking in is at `spi research run`'s terminal; it has no suite form here",
+        ));
+    }
+    let refs: Vec<(String, &Path)> = datasets
+        .iter()
+        .map(|(n, p)| (n.clone(), Path::new(p.as_str())))
+        .collect();
+    Ok(spi_research::suite::suite_toml(
+        &refs,
+        mode,
+        rounds,
+        max_tokens,
+        &[],
+    ))
+}
+
+/// research_engine_reply(sample, proposal, round, rounds)
+///
+/// The verifier's turn in the `engine_loop` mode after proposal `round` (1-based) of `rounds`:
+/// `None` when the proposal is right or no rounds are left, otherwise the message `spi research
+/// run` sends back (the exact counterexample to the proposal, never the key, and a request to
+/// revise).
+#[pyfunction]
+fn research_engine_reply(
+    py: Python<'_>,
+    sample: &Bound<'_, PyAny>,
+    proposal: &str,
+    round: u32,
+    rounds: u32,
+) -> PyResult<Option<String>> {
+    let sample = sample_of(sample)?;
+    let spec = sample
+        .check
+        .clone()
+        .ok_or_else(|| EvalError::new_err("the sample has no `check`"))?;
+    let proposal = proposal.to_string();
+    let r = engine(py, move || -> Result<Option<String>, String> {
+        let class = spi_research::check::spec_class(&spec).map_err(|e| e.to_string())?;
+        spi_research::modes::engine_loop_reply(class, &spec, &proposal, round, rounds)
+            .map_err(|e| e.to_string())
+    })?;
+    r.map_err(EvalError::new_err)
 }

@@ -48,5 +48,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "BUILD_SUITES_DIR",
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../suites"),
     )?;
+    // Likewise the Part III benchmark's `research/` (SAFEPARETO_RESEARCH overrides it).
+    m.add(
+        "BUILD_RESEARCH_DIR",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../research"),
+    )?;
     Ok(())
 }

@@ -212,6 +212,28 @@ pub fn options(o: &Value) -> Result<(Mode, u32), String> {
     Ok((mode, rounds))
 }
 
+/// The verifier's turn in the engine-in-the-loop mode after proposal `round` of `rounds`: `None`
+/// when the proposal is right or the rounds are used up, otherwise the exact counterexample to
+/// the proposal (never the key) and the request to revise. One definition for `spi research run`
+/// and the Inspect solver of the Python package, so both hold the same conversation.
+pub fn engine_loop_reply(
+    class: &dyn crate::task::ClassTask,
+    spec: &Value,
+    proposal: &str,
+    round: u32,
+    rounds: u32,
+) -> Result<Option<String>, ResearchError> {
+    let g = class.grade(spec, &class.answer_text(proposal))?;
+    if g.correct || round >= rounds {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "[engine] {}\nRevise your answer (proposal {} of {rounds}). End with one line in the task's answer format: ANSWER: ...",
+        g.feedback,
+        round + 1
+    )))
+}
+
 /// One model turn; the salt names the turn so cached replies differ between turns.
 async fn ask(
     task: &SolverTask<'_>,
@@ -288,17 +310,12 @@ impl Solver for ResearchSolver {
                     let r = ask(task, &state, &mut turn, log).await?;
                     state.messages.push(ChatMessage::assistant(r.text.clone()));
                     state.output = r.text.clone();
-                    let g = class
-                        .grade(&spec, &class.answer_text(&r.text))
-                        .map_err(|e| rejected(e.to_string()))?;
-                    if g.correct || round == rounds {
-                        break;
+                    match engine_loop_reply(class, &spec, &r.text, round, rounds)
+                        .map_err(|e| rejected(e.to_string()))?
+                    {
+                        None => break,
+                        Some(reply) => state.messages.push(ChatMessage::user(reply)),
                     }
-                    state.messages.push(ChatMessage::user(format!(
-                        "[engine] {}\nRevise your answer (proposal {} of {rounds}). End with one line in the task's answer format: ANSWER: ...",
-                        g.feedback,
-                        round + 1
-                    )));
                 }
             }
             Mode::Decomposed | Mode::Human => {
