@@ -110,6 +110,20 @@ pub fn estimate(values: &[f64]) -> Estimate {
     } else {
         0.0
     };
+    if var == 0.0 {
+        // One sample (no variance to estimate), or every sample equal: the normal interval would
+        // have zero width (one sample whose two epochs split 0/1 read "0.500–0.500"). The Wilson
+        // interval of the summed scores as fractional successes is as wide as that many binary
+        // trials at this mean would be, which is what little data of values in [0, 1] supports.
+        let (lo, hi) = wilson(values.iter().sum(), n as f64);
+        return Estimate {
+            n,
+            mean,
+            ci_low: lo,
+            ci_high: hi,
+            method: "wilson (fractional)".into(),
+        };
+    }
     let half = 1.96 * (var / n as f64).sqrt();
     Estimate {
         n,
@@ -268,6 +282,18 @@ pub fn paired(a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>, seed: u64) -
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn graded_scores_without_spread_get_a_real_interval() {
+        // One sample whose two epochs split: its reduced value is 0.5, and one value says little.
+        let e = estimate(&[0.5]);
+        assert_eq!(e.method, "wilson (fractional)");
+        assert!(e.ci_low < 0.2 && e.ci_high > 0.8, "{e:?}");
+        let e = estimate(&[0.5; 20]);
+        assert!(e.ci_low < 0.5 && e.ci_high > 0.5 && e.ci_high - e.ci_low < 0.5, "{e:?}");
+        // With spread, the normal interval as before.
+        assert_eq!(estimate(&[0.25, 0.75, 0.5]).method, "normal");
+    }
 
     #[test]
     fn wilson_matches_published_values() {
