@@ -326,7 +326,8 @@ fn written(h: i64, tier: u8, rng: &mut ChaCha8Rng) -> String {
     match rng.random_range(0..styles) {
         0 => q.to_string(),
         1 => format!("{h}%"),
-        2 => format!("{}", h as f64 / 100.0),
+        // Hundredths as a decimal without trailing zeros (0.05, 0.5, 0.45).
+        2 => format!("0.{h:02}").trim_end_matches('0').to_string(),
         _ => {
             let (n, d) = q.as_small().unwrap_or((h, 100));
             let m = rng.random_range(2..=3);

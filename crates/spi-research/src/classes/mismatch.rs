@@ -138,7 +138,8 @@ impl Task {
         }
     }
 
-    /// The defaults' outcome a_def.
+    /// The defaults' outcome a_def: programs that always play a fixed action meet in the profile
+    /// of those actions (the grader still runs the wrapped programs, which compute it themselves).
     pub fn default_outcome(&self) -> [usize; 2] {
         self.defaults
     }
