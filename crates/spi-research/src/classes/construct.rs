@@ -277,7 +277,7 @@ impl ClassTask for ConstructClass {
         Class::Counterexample
     }
     fn about(&self) -> &'static str {
-        "build a game (integers 0-9, no dominated action) on which a stated instruction fails as an SPI at exactly one stated profile, player and amount"
+        "build a counterexample: a game (integers 0-9, no dominated action) on which a stated instruction fails as an SPI at exactly one stated profile, player and amount; a full strategy that is PI but not FI; or renegotiation proposals that fail to match"
     }
     fn chance(&self, tier: u8) -> f64 {
         // A uniformly random n x n table of integer pairs 0-9: the exact loss alone has chance
