@@ -104,8 +104,18 @@ fn a_wrong_model_fails_with_counted_invalid_answers_and_bad_flags_are_refused() 
         md.contains("| mock:const:ANSWER: NONE | engine_loop | verify-refute | 1 | 3 | 0/3 |"),
         "{md}"
     );
+    // Verify-refute has two families; its first three tasks are action-map claims, so the
+    // per-family table has that one family's row, named though its tasks carry no family.
+    assert!(
+        md.contains(
+            "| mock:const:ANSWER: NONE | engine_loop | verify-refute | action-map | 1 | 3 | 0/3 |"
+        ),
+        "{md}"
+    );
     let j = ok_json(&["research", "report", logs, "--json"]);
     assert_eq!(j["rows"][0]["invalid"], 3);
+    assert_eq!(j["families"].as_array().unwrap().len(), 1);
+    assert_eq!(j["families"][0]["family"], "action-map");
     let (code, _, err) = spi(&[
         "research",
         "run",

@@ -7,7 +7,8 @@
 //! that grades every checkable task), [`modes::ResearchSolver`] (end-to-end, decomposed,
 //! engine-in-the-loop and human check-in, as `spi_eval` solvers), [`reference::ReferenceProvider`]
 //! (the engine answering through the model interface), [`handwritten`] (classes 9-10) and
-//! [`report`] (solve rates per model, class, tier and mode).
+//! [`report`] (solve rates per model, class, tier and mode, and per family for classes with
+//! several).
 //!
 //! Key design decision: no task stores its key. Each task's `check` carries the instance (a game,
 //! a claim, programs) and the grader recomputes the truth with the engine, so any correct answer

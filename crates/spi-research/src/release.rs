@@ -25,6 +25,10 @@ pub fn class_version(class: Class) -> &'static str {
         // 2-0: isomorphism claims added beside the action-map claims (the 90 earlier tasks are
         // unchanged, but a class score now averages over 180).
         Class::VerifyRefute => "2-0",
+        // 2-0: full strategies that are PI but not FI, and renegotiation pairs whose proposals
+        // fail to match, added beside the action-permutation games (the 90 earlier tasks are
+        // unchanged, but a class score now averages over 270).
+        Class::Counterexample => "2-0",
         _ => VERSION,
     }
 }

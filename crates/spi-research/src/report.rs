@@ -18,6 +18,9 @@ pub struct Row {
     pub mode: String,
     /// Class slug.
     pub class: String,
+    /// The task family, on the per-family rows of [`family_rows`] only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
     /// Tier (0 for the hand-written classes).
     pub tier: u64,
     /// Tasks (distinct samples).
@@ -63,9 +66,47 @@ fn score(rec: &SampleRecord) -> Option<&spi_eval::scorer::Score> {
         .or_else(|| rec.scores.values().next())
 }
 
-/// Rows over runs and their records, sorted by model, mode, class number, tier.
+/// The family a record's task belongs to, when its class has several, with its position among
+/// the class's families: `metadata.family`, or the name of the class's first family for tasks
+/// without one. `None` for a class with one family (or a class the engine does not know).
+fn family_of(
+    class: &str,
+    metadata: &serde_json::Map<String, serde_json::Value>,
+) -> Option<(usize, String)> {
+    let c = crate::task::Class::parse(class)
+        .ok()
+        .and_then(crate::classes::class_task)?;
+    if c.families().len() < 2 {
+        return None;
+    }
+    Some(match metadata.get("family").and_then(|v| v.as_str()) {
+        None => (0, c.first_family_name().to_string()),
+        Some(name) => (
+            c.families()
+                .iter()
+                .position(|x| *x == name)
+                .unwrap_or(c.families().len()),
+            name.to_string(),
+        ),
+    })
+}
+
+/// Rows over runs and their records, one per model, mode, class and tier, sorted by model, mode,
+/// class number, tier.
 pub fn rows(runs: &[(RunInfo, Vec<SampleRecord>)]) -> Vec<Row> {
-    type Key = (String, String, u64, String, u64);
+    grouped(runs, false)
+}
+
+/// Rows for the classes with several families, one per model, mode, class, family and tier,
+/// sorted by model, mode, class number, family (in the class's order), tier. Each attempt is in
+/// exactly one family row, so a class's family rows sum to its class rows.
+pub fn family_rows(runs: &[(RunInfo, Vec<SampleRecord>)]) -> Vec<Row> {
+    grouped(runs, true)
+}
+
+fn grouped(runs: &[(RunInfo, Vec<SampleRecord>)], by_family: bool) -> Vec<Row> {
+    // The family's position in its class orders the family rows as the release does.
+    type Key = (String, String, u64, String, usize, Option<String>, u64);
     let mut cells: BTreeMap<Key, Vec<&SampleRecord>> = BTreeMap::new();
     for (run, recs) in runs {
         for r in recs {
@@ -77,15 +118,31 @@ pub fn rows(runs: &[(RunInfo, Vec<SampleRecord>)]) -> Vec<Row> {
                 .to_string();
             let num = m.get("class_number").and_then(|v| v.as_u64()).unwrap_or(99);
             let tier = m.get("tier").and_then(|v| v.as_u64()).unwrap_or(0);
+            let (order, family) = if by_family {
+                let Some((order, f)) = family_of(&class, m) else {
+                    continue;
+                };
+                (order, Some(f))
+            } else {
+                (0, None)
+            };
             cells
-                .entry((run.model.clone(), run_mode(run), num, class, tier))
+                .entry((
+                    run.model.clone(),
+                    run_mode(run),
+                    num,
+                    class,
+                    order,
+                    family,
+                    tier,
+                ))
                 .or_default()
                 .push(r);
         }
     }
     cells
         .into_iter()
-        .map(|((model, mode, _, class, tier), recs)| {
+        .map(|((model, mode, _, class, _, family, tier), recs)| {
             let attempts = recs.len();
             let mut solved = 0;
             let (mut invalid, mut errors) = (0, 0);
@@ -148,6 +205,7 @@ pub fn rows(runs: &[(RunInfo, Vec<SampleRecord>)]) -> Vec<Row> {
                 model,
                 mode,
                 class,
+                family,
                 tier,
                 tasks: by_task.len(),
                 attempts,
@@ -171,8 +229,9 @@ fn opt(x: Option<f64>, digits: usize) -> String {
     x.map_or("-".into(), |v| format!("{v:.digits$}"))
 }
 
-/// The report as Markdown: the checkable table, the step histogram, the hand-written table.
-pub fn markdown(rows: &[Row]) -> String {
+/// The report as Markdown: the checkable table, the per-family table (when `families` has rows),
+/// the step histogram, the hand-written table.
+pub fn markdown(rows: &[Row], families: &[Row]) -> String {
     let checkable = |r: &&Row| r.class != "critique" && r.class != "open-questions";
     let mut s = String::from(
         "## Checkable classes (1-8)\n\n| model | mode | class | tier | tasks | solved | rate [95% CI] | pass@k | invalid | errors | rounds/solved | tokens/solved | cost/solved |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
@@ -184,6 +243,29 @@ pub fn markdown(rows: &[Row]) -> String {
             r.pass_at_k.0, r.pass_at_k.1, r.invalid, r.errors,
             opt(r.rounds_per_solved, 2), opt(r.tokens_per_solved, 0), opt(r.cost_per_solved, 4)
         ));
+    }
+    if !families.is_empty() {
+        s.push_str("\n## Per family (classes with several task families)\n\n| model | mode | class | family | tier | tasks | solved | rate [95% CI] | pass@k | invalid | errors |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for r in families {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {}/{} | {:.3} [{:.3}, {:.3}] | pass@{} {:.3} | {} | {} |\n",
+                r.model,
+                r.mode,
+                r.class,
+                r.family.as_deref().unwrap_or(""),
+                r.tier,
+                r.tasks,
+                r.solved,
+                r.attempts,
+                r.rate.0,
+                r.rate.1,
+                r.rate.2,
+                r.pass_at_k.0,
+                r.pass_at_k.1,
+                r.invalid,
+                r.errors
+            ));
+        }
     }
     let stepwise: Vec<&Row> = rows
         .iter()
@@ -228,7 +310,9 @@ pub fn markdown(rows: &[Row]) -> String {
     s
 }
 
-/// `research-report/1`: the rows of [`rows`], one per model, mode, class and tier.
-pub fn document(rows: &[Row]) -> serde_json::Value {
-    serde_json::json!({"schema": "research-report/1", "rows": rows})
+/// `research-report/1`: the rows of [`rows`], one per model, mode, class and tier, and under
+/// `families` those of [`family_rows`] (each with its `family`); a reader of `rows` alone sees them
+/// as before families were reported.
+pub fn document(rows: &[Row], families: &[Row]) -> serde_json::Value {
+    serde_json::json!({"schema": "research-report/1", "rows": rows, "families": families})
 }

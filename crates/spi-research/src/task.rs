@@ -183,6 +183,10 @@ pub trait ClassTask: Sync {
     fn families(&self) -> &'static [&'static str] {
         &[""]
     }
+    /// The name reports give the first family (whose tasks carry no `metadata.family`).
+    fn first_family_name(&self) -> &'static str {
+        "main"
+    }
     /// A seeded task of one of [`ClassTask::families`] and the tier.
     fn generate_family(&self, family: &str, rng: &mut ChaCha8Rng, tier: u8) -> Generated {
         // A class with one family has nothing to choose.

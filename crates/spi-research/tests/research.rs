@@ -11,10 +11,11 @@ use spi_eval::store::Store;
 use spi_eval::suite::Suite;
 use spi_research::classes::CLASSES;
 use spi_research::classes::isomorphic::{self, IsoClaim, NearMiss};
+use spi_research::classes::{independence, mismatch};
 use spi_research::modes::{LineOverseer, Mode};
 use spi_research::reference::ReferenceProvider;
 use spi_research::release::{self, RELEASE_SEED};
-use spi_research::{ClassTask, handwritten, suite};
+use spi_research::{ClassTask, handwritten, report, suite};
 
 fn small_release(per_tier: usize) -> Vec<(&'static dyn ClassTask, Vec<Value>)> {
     CLASSES
@@ -29,6 +30,15 @@ fn run_mode(
     per_tier: usize,
     overseer_script: &str,
 ) -> Vec<spi_eval::store::SampleRecord> {
+    run_mode_with_info(mode, per_tier, overseer_script).1
+}
+
+/// [`run_mode`], with the run's header for the report.
+fn run_mode_with_info(
+    mode: Mode,
+    per_tier: usize,
+    overseer_script: &str,
+) -> (spi_eval::store::RunInfo, Vec<spi_eval::store::SampleRecord>) {
     let dir = tempfile::tempdir().unwrap();
     let mut datasets = Vec::new();
     let mut samples: Vec<Sample> = Vec::new();
@@ -74,7 +84,8 @@ fn run_mode(
         .unwrap();
     assert_eq!(sum.errors, 0, "{sum:?}");
     let run = store.runs().unwrap().pop().unwrap();
-    store.samples(&run.run_id).unwrap()
+    let recs = store.samples(&run.run_id).unwrap();
+    (run, recs)
 }
 
 #[test]
@@ -621,4 +632,236 @@ proptest::proptest! {
         let r = isomorphic::reference(&spec).unwrap();
         proptest::prop_assert!(isomorphic::grade(&spec, &r).unwrap().correct, "{}", r);
     }
+}
+
+/// The tasks of one family of a class, with their specs.
+fn family_tasks(slug: &str, family: &str, per_tier: usize) -> (&'static dyn ClassTask, Vec<Value>) {
+    let (c, tasks) = tasks_of(slug, per_tier);
+    let specs = tasks
+        .into_iter()
+        .filter(|t| t["metadata"]["family"] == family)
+        .map(|t| t["check"].clone())
+        .collect();
+    (c, specs)
+}
+
+/// PI-not-FI by the definitions, computed here from the spec's demands without the engine: every
+/// p_i keeps its demand under f and equals p^P_i; p^F_i differs exactly for the agent.
+fn pi_not_fi_by_definition(task: &independence::Task, choices: &[independence::Choice]) -> bool {
+    task.menus
+        .iter()
+        .zip(choices)
+        .enumerate()
+        .all(|(i, (m, c))| {
+            let p = &m.programs[c[0]];
+            let d = |q: &str| -> spi_games::Rational {
+                m.demands[q].as_str().unwrap().parse().unwrap()
+            };
+            let f = m.transformation[p].as_str().unwrap();
+            d(p) == d(f) && c[1] == c[0] && ((c[2] != c[0]) == (i == task.agent))
+        })
+}
+
+#[test]
+fn agenda_b2_pi_not_fi_grader_agrees_with_the_definitions_on_every_answer() {
+    // Every answer to a tier-1 task (three programs per player among four, two players): the
+    // engine-graded verdict equals the definitions', and more than the witness passes.
+    let (c, specs) = family_tasks("counterexample", independence::FAMILY, 3);
+    let mut checked = 0;
+    for spec in specs.iter().filter(|s| s["tier"] == 1) {
+        let task = independence::Task::from_spec(spec).unwrap();
+        let n = task.menus[0].programs.len();
+        let all: Vec<independence::Choice> = (0..n * n * n)
+            .map(|x| [x / (n * n), (x / n) % n, x % n])
+            .collect();
+        let mut right = 0;
+        for a in &all {
+            for b in &all {
+                let choices = [*a, *b];
+                let g = c.grade(spec, &task.text(&choices)).unwrap();
+                assert_eq!(
+                    g.correct,
+                    pi_not_fi_by_definition(&task, &choices),
+                    "{}: {}",
+                    task.text(&choices),
+                    g.explanation
+                );
+                right += usize::from(g.correct);
+            }
+        }
+        // The agent's p^F has n - 1 choices, so at least that many answers pass.
+        assert!(right >= n - 1, "{right} right answers");
+        assert!(
+            (right as f64) / ((all.len() * all.len()) as f64) <= independence::chance(1) + 1e-12
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn pi_not_fi_near_misses_are_rejected() {
+    let (c, specs) = family_tasks("counterexample", independence::FAMILY, 10);
+    assert_eq!(specs.len(), 30);
+    for spec in &specs {
+        let task = independence::Task::from_spec(spec).unwrap();
+        let w = task.parse(&c.reference(spec).unwrap()).unwrap();
+        assert!(c.grade(spec, &task.text(&w)).unwrap().correct);
+        let n = task.menus[0].programs.len();
+        let a = task.agent;
+        let other = (a + 1) % task.menus.len();
+        let dp = task.demand_preserving().unwrap();
+        let not_dp = (0..n).find(|q| !dp[a].contains(q)).unwrap();
+        let mut misses: Vec<(&str, Vec<independence::Choice>)> = Vec::new();
+        // The agent decides the same knowing in advance: FI holds.
+        let mut m = w.clone();
+        m[a][2] = m[a][0];
+        misses.push(("FI", m));
+        // The agent would have chosen otherwise had the others not participated: not PI.
+        let mut m = w.clone();
+        m[a][1] = m[a][2];
+        misses.push(("not PI", m));
+        // A second player's foreknowledge choice differs too.
+        let mut m = w.clone();
+        m[other][2] = (m[other][0] + 1) % n;
+        misses.push(("two agents", m));
+        // The agent's program is one f changes the demand of: not demand-preserving.
+        let mut m = w.clone();
+        m[a] = [not_dp, not_dp, (not_dp + 1) % n];
+        misses.push(("not DP", m));
+        for (why, m) in misses {
+            let g = c.grade(spec, &task.text(&m)).unwrap();
+            assert!(!g.correct, "{why}: {} accepted", task.text(&m));
+        }
+        // Scrambled: players swapped or a replacement program named.
+        let text = task.text(&w);
+        let swapped = text.replacen(&task.menus[a].player, "Z", 1);
+        assert!(
+            c.grade(spec, &swapped).unwrap().answer.is_none(),
+            "{swapped}"
+        );
+        let primed = format!("{}'", text);
+        assert!(c.grade(spec, &primed).unwrap().answer.is_none(), "{primed}");
+    }
+}
+
+#[test]
+fn dcm2024_renegotiation_mismatch_grader_agrees_with_algorithm_1_on_every_answer() {
+    // Every pair of proposals on tier-1 tasks: the interpreter-run grader accepts exactly the
+    // pairs of two different profiles that each Pareto-improve the defaults' outcome with a
+    // different payoff pair.
+    let (c, specs) = family_tasks("counterexample", mismatch::FAMILY, 2);
+    let mut checked = 0;
+    for spec in specs.iter().filter(|s| s["tier"] == 1) {
+        let task = mismatch::Task::from_spec(spec).unwrap();
+        let improvements = task.improvements();
+        let profiles: Vec<[usize; 2]> = task.game.profiles().map(|p| [p[0], p[1]]).collect();
+        for a in &profiles {
+            for b in &profiles {
+                let want = a != b && improvements.contains(a) && improvements.contains(b);
+                let answer = task.text([*a, *b]);
+                let g = c.grade(spec, &answer).unwrap();
+                assert_eq!(g.correct, want, "{answer}: {}", g.explanation);
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn renegotiation_mismatch_near_misses_are_rejected() {
+    let (c, specs) = family_tasks("counterexample", mismatch::FAMILY, 10);
+    assert_eq!(specs.len(), 30);
+    for spec in &specs {
+        let task = mismatch::Task::from_spec(spec).unwrap();
+        let [p, q] = task.parse(&c.reference(spec).unwrap()).unwrap();
+        // Swapped proposals are still a right answer: any valid pair passes.
+        assert!(c.grade(spec, &task.text([q, p])).unwrap().correct);
+        // Matching proposals renegotiate; a proposal that is a_def itself keeps a_def.
+        let a_def = task.default_outcome();
+        for near in [[p, p], [q, q], [a_def, q], [p, a_def]] {
+            let g = c.grade(spec, &task.text(near)).unwrap();
+            assert!(!g.correct, "{} accepted", task.text(near));
+        }
+        // An action off by one in a proposal fails unless it lands on another improvement.
+        let k = task.game.num_actions(0);
+        let off = [(p[0] + 1) % k, p[1]];
+        let g = c.grade(spec, &task.text([off, q])).unwrap();
+        assert_eq!(
+            g.correct,
+            off != q && task.improvements().contains(&off),
+            "{}",
+            task.text([off, q])
+        );
+        assert!(c.grade(spec, "(R1, C1)").unwrap().answer.is_none());
+    }
+}
+
+#[test]
+fn the_report_splits_classes_with_several_families() {
+    // The engine solves one task per family and tier; then every isomorphism attempt is marked
+    // wrong, so the split shows what the class row averages away.
+    let (run, mut recs) = run_mode_with_info(Mode::EndToEnd, 1, "");
+    for r in recs.iter_mut().filter(|r| {
+        r.sample.metadata.get("family").and_then(Value::as_str) == Some(isomorphic::FAMILY)
+    }) {
+        r.scores.get_mut("check").unwrap().value = 0.0;
+    }
+    let runs = vec![(run, recs)];
+    let (rows, families) = (report::rows(&runs), report::family_rows(&runs));
+    let expected: Vec<(String, String, u64)> = CLASSES
+        .iter()
+        .filter(|c| c.families().len() > 1)
+        .flat_map(|c| {
+            c.families().iter().flat_map(move |f| {
+                let name = if f.is_empty() {
+                    c.first_family_name()
+                } else {
+                    f
+                };
+                (1..=3).map(move |t| (c.class().slug().to_string(), name.to_string(), t))
+            })
+        })
+        .collect();
+    let got: Vec<(String, String, u64)> = families
+        .iter()
+        .map(|r| (r.class.clone(), r.family.clone().unwrap(), r.tier))
+        .collect();
+    assert_eq!(got, expected);
+    for f in &families {
+        let want = if f.family.as_deref() == Some(isomorphic::FAMILY) {
+            0
+        } else {
+            1
+        };
+        assert_eq!((f.tasks, f.solved), (1, want), "{f:?}");
+    }
+    // Class rows carry no family, and a class's family rows add up to its class rows.
+    assert!(rows.iter().all(|r| r.family.is_none()));
+    for r in rows
+        .iter()
+        .filter(|r| expected.iter().any(|e| e.0 == r.class))
+    {
+        let parts: Vec<&report::Row> = families
+            .iter()
+            .filter(|f| f.class == r.class && f.tier == r.tier)
+            .collect();
+        assert_eq!(parts.iter().map(|f| f.attempts).sum::<usize>(), r.attempts);
+        assert_eq!(parts.iter().map(|f| f.solved).sum::<usize>(), r.solved);
+    }
+    let vr = rows
+        .iter()
+        .find(|r| r.class == "verify-refute" && r.tier == 2)
+        .unwrap();
+    assert_eq!(vr.solved, 1);
+    let md = report::markdown(&rows, &families);
+    let line = format!(
+        "| {} | {} | verify-refute | isomorphism | 2 | 1 | 0/1 | 0.000 [",
+        vr.model, vr.mode
+    );
+    assert!(md.contains("## Per family") && md.contains(&line), "{md}");
+    let doc = report::document(&rows, &families);
+    assert!(doc["rows"][0].get("family").is_none());
+    assert_eq!(doc["families"][0]["family"], "action-map");
 }

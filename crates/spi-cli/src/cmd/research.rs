@@ -406,14 +406,14 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
             runs.push((run, recs));
         }
     }
-    let rows = report::rows(&runs);
+    let (rows, families) = (report::rows(&runs), report::family_rows(&runs));
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::document(&rows))?
+            serde_json::to_string_pretty(&report::document(&rows, &families))?
         );
     } else {
-        print!("{}", report::markdown(&rows));
+        print!("{}", report::markdown(&rows, &families));
     }
     Ok(())
 }

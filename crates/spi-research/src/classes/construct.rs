@@ -3,6 +3,11 @@
 //! survives IESDS, the instruction helps or keeps both players at every profile but one, and at
 //! that profile the stated player loses exactly the stated amount. Graded by running the engine
 //! on the answered game, so any such game passes.
+//!
+//! The class's other families ask for other counterexamples: a full strategy that is PI but not
+//! FI ([`super::independence`]), and a renegotiation pair whose proposals fail to match
+//! ([`super::mismatch`]). A spec names its family in `family`; a spec without one is an
+//! action-permutation task.
 
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -11,11 +16,35 @@ use serde_json::{Value, json};
 use spi_games::{Game, Rational, iesds};
 
 use super::common::{profile_text, table};
+use super::{independence, mismatch};
 use crate::error::ResearchError;
-use crate::task::{Class, ClassTask, Generated, Grade, spec_tier};
+use crate::task::{Class, ClassTask, Generated, Grade, Step, spec_tier};
 
 /// The class.
 pub struct ConstructClass;
+
+/// The families of the class, as a spec's `family` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// The original family: a game on which an action permutation fails.
+    Permutation,
+    /// A full strategy that is PI but not FI.
+    PiNotFi,
+    /// Renegotiation programs whose proposals fail to match.
+    Mismatch,
+}
+
+fn family(spec: &Value) -> Result<Family, ResearchError> {
+    match spec.get("family").and_then(Value::as_str) {
+        None => Ok(Family::Permutation),
+        Some(independence::FAMILY) => Ok(Family::PiNotFi),
+        Some(mismatch::FAMILY) => Ok(Family::Mismatch),
+        Some(other) => Err(ResearchError::spec(
+            "family",
+            format!("unknown family `{other}`"),
+        )),
+    }
+}
 
 /// Payoffs allowed in an answer.
 pub const MAX_PAYOFF: i64 = 9;
@@ -248,13 +277,29 @@ impl ClassTask for ConstructClass {
         Class::Counterexample
     }
     fn about(&self) -> &'static str {
-        "build a game (integers 0-9, no dominated action) on which a stated instruction fails as an SPI at exactly one stated profile, player and amount"
+        "build a counterexample: a game (integers 0-9, no dominated action) on which a stated instruction fails as an SPI at exactly one stated profile, player and amount; a full strategy that is PI but not FI; or renegotiation proposals that fail to match"
     }
     fn chance(&self, tier: u8) -> f64 {
         // A uniformly random n x n table of integer pairs 0-9: the exact loss alone has chance
         // at most 1/10, and each of the other n^2 - 1 profiles must not lose for either player.
+        // The bound covers every family, so it is the largest of theirs.
         let n = (tier + 1) as i32;
-        0.1 * 0.55f64.powi(2 * (n * n - 1))
+        (0.1 * 0.55f64.powi(2 * (n * n - 1)))
+            .max(independence::chance(tier))
+            .max(mismatch::chance(tier))
+    }
+    fn families(&self) -> &'static [&'static str] {
+        &["", independence::FAMILY, mismatch::FAMILY]
+    }
+    fn first_family_name(&self) -> &'static str {
+        "permutation"
+    }
+    fn generate_family(&self, family: &str, rng: &mut ChaCha8Rng, tier: u8) -> Generated {
+        match family {
+            independence::FAMILY => independence::generate(rng, tier),
+            mismatch::FAMILY => mismatch::generate(rng, tier),
+            _ => self.generate(rng, tier),
+        }
     }
     fn generate(&self, rng: &mut ChaCha8Rng, tier: u8) -> Generated {
         let n = tier as usize + 1;
@@ -315,6 +360,11 @@ separated by spaces (for a 2x2 game, for example `ANSWER: (3, 1) (0, 2); (1, 1) 
     }
     fn validate(&self, spec: &Value) -> Result<(), ResearchError> {
         spec_tier(spec)?;
+        match family(spec)? {
+            Family::PiNotFi => return independence::validate(spec),
+            Family::Mismatch => return mismatch::validate(spec),
+            Family::Permutation => {}
+        }
         let s = read(spec)?;
         let w = spec.get("witness").and_then(Value::as_str).ok_or_else(|| {
             ResearchError::spec("witness", "expected a game in the answer format")
@@ -326,10 +376,20 @@ separated by spaces (for a 2x2 game, for example `ANSWER: (3, 1) (0, 2); (1, 1) 
         }
     }
     fn reference(&self, spec: &Value) -> Result<String, ResearchError> {
+        match family(spec)? {
+            Family::PiNotFi => return independence::reference(spec),
+            Family::Mismatch => return mismatch::reference(spec),
+            Family::Permutation => {}
+        }
         self.validate(spec)?;
         Ok(spec["witness"].as_str().unwrap_or_default().to_string())
     }
     fn grade(&self, spec: &Value, answer: &str) -> Result<Grade, ResearchError> {
+        match family(spec)? {
+            Family::PiNotFi => return independence::grade(spec, answer),
+            Family::Mismatch => return mismatch::grade(spec, answer),
+            Family::Permutation => {}
+        }
         let s = read(spec)?;
         let cells = match parse_cells(s.n, answer) {
             Ok(c) => c,
@@ -340,5 +400,23 @@ separated by spaces (for a 2x2 game, for example `ANSWER: (3, 1) (0, 2); (1, 1) 
             None => Grade::right(text, "the engine confirms every condition"),
             Some(f) => Grade::wrong(Some(text), f.clone(), f),
         })
+    }
+    fn steps(&self, spec: &Value) -> Result<Vec<Step>, ResearchError> {
+        match family(spec)? {
+            Family::PiNotFi => independence::steps(spec),
+            Family::Mismatch => mismatch::steps(spec),
+            Family::Permutation => Ok(vec![Step {
+                name: "answer".into(),
+                prompt: String::new(),
+                reference: self.reference(spec)?,
+            }]),
+        }
+    }
+    fn grade_step(&self, spec: &Value, step: usize, answer: &str) -> Result<bool, ResearchError> {
+        match family(spec)? {
+            Family::PiNotFi => independence::grade_step(spec, step, answer),
+            Family::Mismatch => mismatch::grade_step(spec, step, answer),
+            Family::Permutation => Ok(self.grade(spec, answer)?.correct),
+        }
     }
 }

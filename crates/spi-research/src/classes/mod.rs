@@ -6,7 +6,9 @@ pub mod construct;
 pub mod design;
 pub mod flaw;
 pub mod formalise;
+pub mod independence;
 pub mod isomorphic;
+pub mod mismatch;
 pub mod refute;
 pub mod search;
 

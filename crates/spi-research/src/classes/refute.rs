@@ -173,6 +173,9 @@ impl ClassTask for RefuteClass {
     fn families(&self) -> &'static [&'static str] {
         &["", isomorphic::FAMILY]
     }
+    fn first_family_name(&self) -> &'static str {
+        "action-map"
+    }
     fn generate_family(&self, family: &str, rng: &mut ChaCha8Rng, tier: u8) -> Generated {
         if family == isomorphic::FAMILY {
             isomorphic::generate(rng, tier)
