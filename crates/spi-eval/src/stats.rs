@@ -290,7 +290,10 @@ mod tests {
         assert_eq!(e.method, "wilson (fractional)");
         assert!(e.ci_low < 0.2 && e.ci_high > 0.8, "{e:?}");
         let e = estimate(&[0.5; 20]);
-        assert!(e.ci_low < 0.5 && e.ci_high > 0.5 && e.ci_high - e.ci_low < 0.5, "{e:?}");
+        assert!(
+            e.ci_low < 0.5 && e.ci_high > 0.5 && e.ci_high - e.ci_low < 0.5,
+            "{e:?}"
+        );
         // With spread, the normal interval as before.
         assert_eq!(estimate(&[0.25, 0.75, 0.5]).method, "normal");
     }
