@@ -112,6 +112,26 @@ fn clustered(rows: &[&Row]) -> (f64, f64) {
     (mean, (correction * ss).sqrt() / n)
 }
 
+/// Accuracy, clustered standard error and 95% interval as a report prints them: all null with no
+/// rows, and no standard error or interval from fewer than two families (one cluster has no
+/// between-family spread to estimate, and the formula would give a zero-width interval).
+fn clustered_estimate(rows: &[&Row]) -> (Value, Value, Value) {
+    if rows.is_empty() {
+        return (Value::Null, Value::Null, Value::Null);
+    }
+    let (acc, se) = clustered(rows);
+    let families: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.family.as_str()).collect();
+    if families.len() < 2 {
+        return (json!(acc), Value::Null, Value::Null);
+    }
+    (
+        json!(acc),
+        json!(se),
+        json!([(acc - 1.96 * se).max(0.0), (acc + 1.96 * se).min(1.0)]),
+    )
+}
+
 fn holm(ps: &[f64]) -> Vec<f64> {
     let m = ps.len();
     let mut idx: Vec<usize> = (0..m).collect();
@@ -163,11 +183,10 @@ fn by_kind(rows: &BTreeMap<String, Row>) -> Value {
     kinds
         .into_iter()
         .map(|(k, rs)| {
-            let (acc, se) = clustered(&rs);
+            let (acc, _, ci) = clustered_estimate(&rs);
             (
                 k.to_string(),
-                json!({"n": rs.len(), "accuracy": acc,
-                "ci": [(acc - 1.96 * se).max(0.0), (acc + 1.96 * se).min(1.0)]}),
+                json!({"n": rs.len(), "accuracy": acc, "ci": ci}),
             )
         })
         .collect::<serde_json::Map<_, _>>()
@@ -210,28 +229,35 @@ pub fn report(
     for (arm, rs) in &all {
         for mode in &modes {
             let sel: Vec<&Row> = rs.values().filter(|r| &r.failure_mode == mode).collect();
-            let (acc, se) = clustered(&sel);
+            let (acc, se, ci) = clustered_estimate(&sel);
             let n = sel.len();
-            let chance = if n == 0 {
-                0.0
+            // An arm with no run (or no sample of this mode) yet has no estimate: nulls, which
+            // the Markdown prints as "-", never zeros that read as a measured 0.
+            let (chance, chance_adjusted, invalid) = if n == 0 {
+                (Value::Null, Value::Null, Value::Null)
             } else {
-                sel.iter().map(|r| r.chance).sum::<f64>() / n as f64
-            };
-            let invalid = if n == 0 {
-                0.0
-            } else {
-                sel.iter().filter(|r| r.invalid).count() as f64 / n as f64
+                let chance = sel.iter().map(|r| r.chance).sum::<f64>() / n as f64;
+                let a = acc.as_f64().unwrap_or(0.0);
+                (
+                    json!(chance),
+                    if chance < 1.0 {
+                        json!((a - chance) / (1.0 - chance))
+                    } else {
+                        Value::Null
+                    },
+                    json!(sel.iter().filter(|r| r.invalid).count() as f64 / n as f64),
+                )
             };
             let mut cell = json!({
                 "arm": arm, "failure_mode": mode, "n": n,
                 "families": sel.iter().map(|r| r.family.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
                 "accuracy": acc, "se_clustered": se,
-                "ci": [(acc - 1.96 * se).max(0.0), (acc + 1.96 * se).min(1.0)],
+                "ci": ci,
                 "chance": chance,
-                "chance_adjusted": if chance < 1.0 { (acc - chance) / (1.0 - chance) } else { 0.0 },
+                "chance_adjusted": chance_adjusted,
                 "invalid_rate": invalid,
             });
-            if arm != "baseline" {
+            if arm != "baseline" && n > 0 {
                 let key = |m: &BTreeMap<String, Row>| -> BTreeMap<String, f64> {
                     m.iter()
                         .filter(|(_, r)| &r.failure_mode == mode)
@@ -239,6 +265,10 @@ pub fn report(
                         .collect()
                 };
                 let c = paired(&key(&base), &key(rs), seed);
+                if c.n == 0 {
+                    cells.push(cell);
+                    continue;
+                }
                 cell["vs_baseline"] = json!({
                     "n": c.n, "diff": c.diff, "diff_ci": [c.diff_ci.0, c.diff_ci.1],
                     "test": c.test, "p_value": c.p_value, "arm_better": c.b_better, "baseline_better": c.a_better,
@@ -261,7 +291,7 @@ pub fn report(
                 "arm": arm,
                 "n": rs.len(),
                 "order_pairs": pairs,
-                "order_flip_rate": flips,
+                "order_flip_rate": if pairs == 0 { Value::Null } else { json!(flips) },
                 "over_correction_items": oc.len(),
                 "over_correction_rate": if oc.is_empty() { Value::Null } else { json!(oc.iter().filter(|r| r.value < 1.0).count() as f64 / oc.len() as f64) },
                 "by_kind": by_kind(rs),
@@ -275,6 +305,12 @@ pub fn report(
 /// The report as Markdown.
 pub fn markdown(v: &Value) -> String {
     let f = |x: &Value| x.as_f64().map_or("-".into(), |x| format!("{x:.3}"));
+    // "0.350 (0.233–0.467)"; an estimate without an interval (fewer than two families) says so.
+    let est = |acc: &Value, ci: &Value| match (acc.as_f64(), ci.is_array()) {
+        (None, _) => "-".to_string(),
+        (Some(a), true) => format!("{a:.3} ({}–{})", f(&ci[0]), f(&ci[1])),
+        (Some(a), false) => format!("{a:.3} (no interval: under 2 families)"),
+    };
     let mut s = format!(
         "# Suite report: {}\n\n| arm | failure mode | n | families | accuracy (95% CI, clustered) | chance | chance-adj. | invalid | diff vs baseline (95% CI) | p (McNemar) | p (Holm) |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
         v["suite"].as_str().unwrap_or("")
@@ -282,14 +318,12 @@ pub fn markdown(v: &Value) -> String {
     for c in v["cells"].as_array().into_iter().flatten() {
         let vb = &c["vs_baseline"];
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} ({}–{}) | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             c["arm"].as_str().unwrap_or(""),
             c["failure_mode"].as_str().unwrap_or(""),
             c["n"],
             c["families"],
-            f(&c["accuracy"]),
-            f(&c["ci"][0]),
-            f(&c["ci"][1]),
+            est(&c["accuracy"], &c["ci"]),
             f(&c["chance"]),
             f(&c["chance_adjusted"]),
             f(&c["invalid_rate"]),
@@ -323,12 +357,10 @@ pub fn markdown(v: &Value) -> String {
     for a in v["arms"].as_array().into_iter().flatten() {
         for (k, c) in a["by_kind"].as_object().into_iter().flatten() {
             s.push_str(&format!(
-                "| {} | {k} | {} | {} ({}–{}) |\n",
+                "| {} | {k} | {} | {} |\n",
                 a["arm"].as_str().unwrap_or(""),
                 c["n"],
-                f(&c["accuracy"]),
-                f(&c["ci"][0]),
-                f(&c["ci"][1]),
+                est(&c["accuracy"], &c["ci"]),
             ));
         }
     }
@@ -359,7 +391,38 @@ pub fn markdown(v: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::holm;
+    use super::{Row, clustered_estimate, holm, markdown, report};
+
+    fn row(family: &str, value: f64) -> Row {
+        Row {
+            value,
+            invalid: false,
+            chance: 1.0 / 3.0,
+            family: family.into(),
+            failure_mode: "m".into(),
+            kind: "capability".into(),
+            chosen: None,
+            pair_key: None,
+            letter: None,
+            key_letter: None,
+        }
+    }
+
+    #[test]
+    fn no_rows_or_one_family_give_no_made_up_interval() {
+        assert!(clustered_estimate(&[]).0.is_null());
+        let (one, two) = (row("f1", 0.0), row("f1", 1.0));
+        let (acc, se, ci) = clustered_estimate(&[&one, &two]);
+        assert_eq!(acc.as_f64(), Some(0.5));
+        assert!(se.is_null() && ci.is_null(), "one family: {se} {ci}");
+        let three = row("f2", 1.0);
+        let (_, _, ci) = clustered_estimate(&[&one, &two, &three]);
+        assert!(ci.is_array());
+        // An arm with no samples yet reads "-" in every estimate column, not a measured zero.
+        let v = report("s", &[], &[("late".into(), Vec::new())], 0);
+        let md = markdown(&v);
+        assert!(!md.contains("0.000 (0.000–0.000)"), "{md}");
+    }
 
     #[test]
     fn holm_is_monotone_and_capped() {
