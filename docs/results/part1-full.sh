@@ -10,7 +10,7 @@
 # Every run resumes (`--resume`), so the script can be stopped and started again; a finished run is
 # not repeated. Usage:
 #   SPI=target/debug/spi LOG_DIR=out/part1 [MODEL=local:smollm2] [MAX_CONNECTIONS=8] \
-#     docs/results/part1-full.sh [all|SUITE...]
+#     [ARMS="primer checklist"] docs/results/part1-full.sh [all|SUITE...]
 # Then `spi suite report SUITE --log-dir LOG_DIR/SUITE` per suite gives the tables of the report.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,8 +41,22 @@ sample() {
   esac
 }
 
-# The arms a suite declares, in file order.
-arms_of() { grep -A1 '^\[\[arm\]\]' "suites/$1/suite.toml" | sed -n 's/^name = "\(.*\)"/\1/p'; }
+# The arms a suite declares, in file order, or only those named in $ARMS (space-separated, in
+# that order). The default moves the arms with long prompts (context-pack, about 3,400 tokens;
+# few-shot) to the end, so a session's time goes to the short arms of a suite first.
+arms_of() {
+  local declared
+  declared=$(grep -A1 '^\[\[arm\]\]' "suites/$1/suite.toml" | sed -n 's/^name = "\(.*\)"/\1/p')
+  if [ -n "${ARMS:-}" ]; then
+    for a in $ARMS; do
+      grep -qx "$a" <<<"$declared" || { echo "part1-full: suite $1 declares no arm $a" >&2; exit 2; }
+      echo "$a"
+    done
+    return
+  fi
+  grep -vx -e context-pack -e few-shot <<<"$declared" || true
+  grep -x -e few-shot -e context-pack <<<"$declared" | sort -r || true
+}
 
 run() {
   local suite=$1
@@ -53,6 +67,7 @@ run() {
 
 for suite in "${suites[@]}"; do
   [ -f "suites/$suite/suite.toml" ] || { echo "part1-full: no suite $suite" >&2; exit 2; }
+  arms_of "$suite" >/dev/null # refuses an unknown name in $ARMS before anything runs
   echo "== $suite, baseline: every item" >&2
   run "$suite"
   args=()
