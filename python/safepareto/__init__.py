@@ -124,6 +124,17 @@ __all__ = [
 ]
 
 
+def _data_dir(variable: str, name: str, built_from: str) -> str:
+    """``$variable`` if set; else ``safepareto/data/NAME`` inside the installed wheel; else the
+    checkout's folder the extension was built from."""
+    if os.environ.get(variable):
+        return os.path.normpath(os.environ[variable])
+    packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", name)
+    if os.path.isdir(packaged):
+        return packaged
+    return os.path.normpath(built_from)
+
+
 def suites_dir() -> str:
     """The folder holding the suites (``suites/NAME/suite.toml``).
 
@@ -135,12 +146,7 @@ def suites_dir() -> str:
     >>> os.path.isfile(os.path.join(sp.suites_dir(), "missed-spis", "suite.toml"))
     True
     """
-    packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "suites")
-    if os.environ.get("SAFEPARETO_SUITES"):
-        return os.path.normpath(os.environ["SAFEPARETO_SUITES"])
-    if os.path.isdir(packaged):
-        return packaged
-    return os.path.normpath(BUILD_SUITES_DIR)
+    return _data_dir("SAFEPARETO_SUITES", "suites", BUILD_SUITES_DIR)
 
 
 def research_dir() -> str:
@@ -154,9 +160,4 @@ def research_dir() -> str:
     >>> os.path.isfile(os.path.join(sp.research_dir(), "search", "tasks.jsonl"))
     True
     """
-    packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "research")
-    if os.environ.get("SAFEPARETO_RESEARCH"):
-        return os.path.normpath(os.environ["SAFEPARETO_RESEARCH"])
-    if os.path.isdir(packaged):
-        return packaged
-    return os.path.normpath(BUILD_RESEARCH_DIR)
+    return _data_dir("SAFEPARETO_RESEARCH", "research", BUILD_RESEARCH_DIR)

@@ -122,6 +122,11 @@ fn every_game_analysis_output_matches_its_schema() {
     let mut float = good.clone();
     float["equilibria"][0]["payoffs"][0] = serde_json::json!(0.75);
     assert!(!v.is_valid(&float), "a float payoff passed");
+    for not_exact in ["3/1", "-0", "07", "1/0", "0.75"] {
+        let mut bad = good.clone();
+        bad["equilibria"][0]["payoffs"][0] = serde_json::json!(not_exact);
+        assert!(!v.is_valid(&bad), "{not_exact:?} passed as an exact number");
+    }
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("equilibria");
     assert!(

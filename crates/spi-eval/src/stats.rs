@@ -95,33 +95,29 @@ pub fn estimate(values: &[f64]) -> Estimate {
         };
     }
     let mean = values.iter().sum::<f64>() / n as f64;
-    if values.iter().all(|v| *v == 0.0 || *v == 1.0) {
-        let (lo, hi) = wilson(values.iter().sum(), n as f64);
-        return Estimate {
-            n,
-            mean,
-            ci_low: lo,
-            ci_high: hi,
-            method: "wilson".into(),
-        };
-    }
+    let binary = values.iter().all(|v| *v == 0.0 || *v == 1.0);
     let var = if n > 1 {
         values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64
     } else {
         0.0
     };
-    if var == 0.0 {
-        // One sample (no variance to estimate), or every sample equal: the normal interval would
-        // have zero width (one sample whose two epochs split 0/1 read "0.500–0.500"). The Wilson
-        // interval of the summed scores as fractional successes is as wide as that many binary
-        // trials at this mean would be, which is what little data of values in [0, 1] supports.
+    // Graded scores with no spread (one sample, or all equal) would get a zero-width normal
+    // interval (one sample whose two epochs split read "0.500–0.500"); the Wilson interval of the
+    // summed scores as fractional successes is as wide as that many binary trials at this mean,
+    // which is what little data of values in [0, 1] supports.
+    if binary || var == 0.0 {
         let (lo, hi) = wilson(values.iter().sum(), n as f64);
         return Estimate {
             n,
             mean,
             ci_low: lo,
             ci_high: hi,
-            method: "wilson (fractional)".into(),
+            method: if binary {
+                "wilson"
+            } else {
+                "wilson (fractional)"
+            }
+            .into(),
         };
     }
     let half = 1.96 * (var / n as f64).sqrt();

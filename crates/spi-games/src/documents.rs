@@ -58,7 +58,7 @@ impl JsonSchema for Exact {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "pattern": "^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$",
+            "pattern": "^(0|-?[1-9][0-9]*(/([2-9]|[1-9][0-9]+))?)$",
             "description": "An exact rational: an integer, or p/q in lowest terms with q > 1."
         })
     }

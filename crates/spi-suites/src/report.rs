@@ -418,10 +418,67 @@ mod tests {
         let three = row("f2", 1.0);
         let (_, _, ci) = clustered_estimate(&[&one, &two, &three]);
         assert!(ci.is_array());
-        // An arm with no samples yet reads "-" in every estimate column, not a measured zero.
-        let v = report("s", &[], &[("late".into(), Vec::new())], 0);
+    }
+
+    fn record(key: &str, family: &str, value: f64) -> spi_eval::store::SampleRecord {
+        serde_json::from_value(serde_json::json!({
+            "run_id": "r", "key": key, "epoch": 1, "dataset": "items", "status": "ok",
+            "sample": {"id": key, "input": "q", "target": ["A"],
+                "metadata": {"family": family, "failure_mode": "m", "chance": 0.5}},
+            "state": null, "scores": {"choice": {"value": value, "answer": "A"}}, "error": null,
+            "calls": spi_eval::client::CallLog::default(),
+            "started_at": "", "completed_at": "", "latency_ms": 0.0
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_arm_without_samples_or_with_one_family_reports_no_made_up_figures() {
+        let base = vec![
+            record("a", "f1", 1.0),
+            record("b", "f1", 0.0),
+            record("c", "f2", 1.0),
+            record("d", "f2", 1.0),
+        ];
+        let one_family = vec![record("a", "f1", 0.0), record("b", "f1", 1.0)];
+        let v = report(
+            "s",
+            &base,
+            &[("late".into(), Vec::new()), ("narrow".into(), one_family)],
+            0,
+        );
+        let cell = |arm: &str| {
+            v["cells"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["arm"] == arm)
+                .unwrap()
+                .clone()
+        };
+        assert!(cell("baseline")["ci"].is_array());
+        let late = cell("late");
+        for k in [
+            "accuracy",
+            "ci",
+            "chance",
+            "chance_adjusted",
+            "invalid_rate",
+            "vs_baseline",
+        ] {
+            assert!(late[k].is_null(), "late {k}: {}", late[k]);
+        }
+        let narrow = cell("narrow");
+        assert_eq!(narrow["accuracy"].as_f64(), Some(0.5));
+        assert!(narrow["ci"].is_null() && !narrow["vs_baseline"].is_null());
+        // Only the arm with samples is a contrast in the Holm family.
+        assert_eq!(v["contrasts"], 1);
         let md = markdown(&v);
-        assert!(!md.contains("0.000 (0.000–0.000)"), "{md}");
+        assert!(
+            md.contains("| late | m | 0 | 0 | - | - | - | - | - | - | - |"),
+            "{md}"
+        );
+        assert!(md.contains("0.500 (no interval: under 2 families)"), "{md}");
     }
 
     #[test]

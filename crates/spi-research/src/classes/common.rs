@@ -154,3 +154,64 @@ pub fn is_permutation(v: &[usize], n: usize) -> bool {
     sorted.sort_unstable();
     sorted.iter().copied().eq(0..n)
 }
+
+/// A construction family whose task is read back from its spec and whose answer the engine
+/// checks: the generator stores one right answer (`witness`), validation re-checks it, and
+/// grading checks any answer the same way, so every valid construction passes.
+pub trait WitnessedTask: Sized {
+    /// A parsed answer.
+    type Answer;
+    /// What a witness that does not parse was expected to be (for the spec error).
+    const WITNESS_FORMAT: &'static str;
+    /// Why a right answer is right (the grade's explanation).
+    const RIGHT: &'static str;
+    /// The task of a spec.
+    fn from_spec(spec: &Value) -> Result<Self, ResearchError>;
+    /// Reads an answer in the task's format.
+    fn parse_answer(&self, text: &str) -> Result<Self::Answer, String>;
+    /// Why the answer fails, or `None` when the engine accepts it.
+    fn failure_of(&self, answer: &Self::Answer) -> Result<Option<String>, ResearchError>;
+    /// The answer in the task's format.
+    fn answer_text(&self, answer: &Self::Answer) -> String;
+}
+
+/// Whether the spec's witness is a right answer (checked when a task is validated).
+pub fn validate_witness<T: WitnessedTask>(spec: &Value) -> Result<(), ResearchError> {
+    let task = T::from_spec(spec)?;
+    let w = spec
+        .get("witness")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ResearchError::spec("witness", T::WITNESS_FORMAT))?;
+    let answer = task
+        .parse_answer(w)
+        .map_err(|e| ResearchError::spec("witness", e))?;
+    match task.failure_of(&answer)? {
+        None => Ok(()),
+        Some(f) => Err(ResearchError::spec("witness", f)),
+    }
+}
+
+/// The generator's witness, after checking it.
+pub fn witness<T: WitnessedTask>(spec: &Value) -> Result<String, ResearchError> {
+    validate_witness::<T>(spec)?;
+    Ok(spec["witness"].as_str().unwrap_or_default().to_string())
+}
+
+/// Grades an answer with the engine: invalid when it does not parse, right when the engine
+/// accepts it, wrong with the engine's reason otherwise.
+pub fn grade_witnessed<T: WitnessedTask>(
+    spec: &Value,
+    answer: &str,
+) -> Result<crate::task::Grade, ResearchError> {
+    use crate::task::Grade;
+    let task = T::from_spec(spec)?;
+    let parsed = match task.parse_answer(answer) {
+        Ok(a) => a,
+        Err(e) => return Ok(Grade::invalid(e)),
+    };
+    let text = task.answer_text(&parsed);
+    Ok(match task.failure_of(&parsed)? {
+        None => Grade::right(text, T::RIGHT),
+        Some(f) => Grade::wrong(Some(text), f.clone(), f),
+    })
+}

@@ -449,43 +449,38 @@ End with one line: ANSWER: for each player `PLAYER: p, p^P, p^F`, players separa
     Generated { input, spec }
 }
 
+impl super::common::WitnessedTask for Task {
+    type Answer = Vec<Choice>;
+    const WITNESS_FORMAT: &'static str = "expected choices in the answer format";
+    const RIGHT: &'static str =
+        "the engine finds (f, p) PI, not FI, and only the agent's foreknowledge choice differs";
+    fn from_spec(spec: &Value) -> Result<Task, ResearchError> {
+        Task::from_spec(spec)
+    }
+    fn parse_answer(&self, text: &str) -> Result<Vec<Choice>, String> {
+        self.parse(text)
+    }
+    fn failure_of(&self, a: &Vec<Choice>) -> Result<Option<String>, ResearchError> {
+        self.failure(a)
+    }
+    fn answer_text(&self, a: &Vec<Choice>) -> String {
+        self.text(a)
+    }
+}
+
 /// Whether the spec's witness is a right answer (checked when a task is validated).
 pub fn validate(spec: &Value) -> Result<(), ResearchError> {
-    let task = Task::from_spec(spec)?;
-    let w = spec
-        .get("witness")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ResearchError::spec("witness", "expected choices in the answer format"))?;
-    let choices = task
-        .parse(w)
-        .map_err(|e| ResearchError::spec("witness", e))?;
-    match task.failure(&choices)? {
-        None => Ok(()),
-        Some(f) => Err(ResearchError::spec("witness", f)),
-    }
+    super::common::validate_witness::<Task>(spec)
 }
 
 /// The generator's witness.
 pub fn reference(spec: &Value) -> Result<String, ResearchError> {
-    validate(spec)?;
-    Ok(spec["witness"].as_str().unwrap_or_default().to_string())
+    super::common::witness::<Task>(spec)
 }
 
 /// Grades an answer with the engine.
 pub fn grade(spec: &Value, answer: &str) -> Result<Grade, ResearchError> {
-    let task = Task::from_spec(spec)?;
-    let choices = match task.parse(answer) {
-        Ok(c) => c,
-        Err(e) => return Ok(Grade::invalid(e)),
-    };
-    let text = task.text(&choices);
-    Ok(match task.failure(&choices)? {
-        None => Grade::right(
-            text,
-            "the engine finds (f, p) PI, not FI, and only the agent's foreknowledge choice differs",
-        ),
-        Some(f) => Grade::wrong(Some(text), f.clone(), f),
-    })
+    super::common::grade_witnessed::<Task>(spec, answer)
 }
 
 fn dp_text(task: &Task, dp: &[Vec<usize>]) -> String {

@@ -284,43 +284,38 @@ End with one line: ANSWER: Row's proposal | Column's proposal, each a profile `(
     Generated { input, spec }
 }
 
+impl super::common::WitnessedTask for Task {
+    type Answer = [[usize; 2]; 2];
+    const WITNESS_FORMAT: &'static str = "expected proposals in the answer format";
+    const RIGHT: &'static str =
+        "the interpreter confirms: each proposal moves a_def, and the pair falls back to it";
+    fn from_spec(spec: &Value) -> Result<Task, ResearchError> {
+        Task::from_spec(spec)
+    }
+    fn parse_answer(&self, text: &str) -> Result<[[usize; 2]; 2], String> {
+        self.parse(text)
+    }
+    fn failure_of(&self, a: &[[usize; 2]; 2]) -> Result<Option<String>, ResearchError> {
+        self.failure(*a)
+    }
+    fn answer_text(&self, a: &[[usize; 2]; 2]) -> String {
+        self.text(*a)
+    }
+}
+
 /// Whether the spec's witness is a right answer (checked when a task is validated).
 pub fn validate(spec: &Value) -> Result<(), ResearchError> {
-    let task = Task::from_spec(spec)?;
-    let w = spec
-        .get("witness")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ResearchError::spec("witness", "expected proposals in the answer format"))?;
-    let p = task
-        .parse(w)
-        .map_err(|e| ResearchError::spec("witness", e))?;
-    match task.failure(p)? {
-        None => Ok(()),
-        Some(f) => Err(ResearchError::spec("witness", f)),
-    }
+    super::common::validate_witness::<Task>(spec)
 }
 
 /// The generator's witness.
 pub fn reference(spec: &Value) -> Result<String, ResearchError> {
-    validate(spec)?;
-    Ok(spec["witness"].as_str().unwrap_or_default().to_string())
+    super::common::witness::<Task>(spec)
 }
 
 /// Grades an answer by running the programs.
 pub fn grade(spec: &Value, answer: &str) -> Result<Grade, ResearchError> {
-    let task = Task::from_spec(spec)?;
-    let p = match task.parse(answer) {
-        Ok(p) => p,
-        Err(e) => return Ok(Grade::invalid(e)),
-    };
-    let text = task.text(p);
-    Ok(match task.failure(p)? {
-        None => Grade::right(
-            text,
-            "the interpreter confirms: each proposal moves a_def, and the pair falls back to it",
-        ),
-        Some(f) => Grade::wrong(Some(text), f.clone(), f),
-    })
+    super::common::grade_witnessed::<Task>(spec, answer)
 }
 
 fn profiles_text(g: &Game, ps: &[[usize; 2]]) -> String {
